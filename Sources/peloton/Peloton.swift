@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct Peloton: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "peloton",
+        abstract: "A masterless service mesh: SWIM membership, consistent-hash placement, CRDT state.",
+        subcommands: [Keygen.self, Identity.self]
+    )
+}
