@@ -12,6 +12,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
     ],
     targets: [
         // libsodium, found through pkg-config; Tools/bootstrap installs it on Debian.
@@ -27,19 +28,29 @@ let package = Package(
             name: "PelotonWire",
             dependencies: ["PelotonCrypto", .product(name: "NIOCore", package: "swift-nio")]
         ),
+        .target(name: "PelotonMembership", dependencies: ["PelotonCore", "PelotonCrypto", "PelotonWire"]),
+        .target(
+            name: "PelotonSimulator",
+            dependencies: [
+                "PelotonCore", "PelotonCrypto", "PelotonWire", "PelotonMembership",
+                .product(name: "HeapModule", package: "swift-collections"),
+            ]
+        ),
         .executableTarget(
             name: "peloton",
             dependencies: [
-                "PelotonCrypto", "PelotonWire",
+                "PelotonCrypto", "PelotonWire", "PelotonMembership", "PelotonSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(
             name: "PelotonBench",
-            dependencies: ["PelotonCrypto", "PelotonWire"]
+            dependencies: ["PelotonCrypto", "PelotonWire", "PelotonMembership", "PelotonSimulator"]
         ),
         .testTarget(name: "PelotonCoreTests", dependencies: ["PelotonCore"]),
         .testTarget(name: "PelotonCryptoTests", dependencies: ["PelotonCrypto"]),
+        .testTarget(name: "PelotonMembershipTests", dependencies: ["PelotonMembership", "PelotonCore", "PelotonCrypto", "PelotonWire"]),
+        .testTarget(name: "PelotonSimulatorTests", dependencies: ["PelotonSimulator", "PelotonMembership"]),
         .testTarget(name: "PelotonWireTests", dependencies: ["PelotonWire", "PelotonCrypto", "PelotonCore"]),
     ],
     swiftLanguageModes: [.v6]

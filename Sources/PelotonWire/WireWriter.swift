@@ -37,7 +37,10 @@ public struct WireWriter {
         buffer.writeBytes(bytes)
     }
 
-    public mutating func writeString(_ string: String) { writeBytes(Array(string.utf8)) }
+    public mutating func writeString(_ string: String) {
+        writeCount(string.utf8.count)
+        buffer.writeString(string)
+    }
 
     public mutating func writeNodeID(_ id: NodeID) {
         writeUInt64(id.high)
@@ -55,6 +58,12 @@ public struct WireWriter {
     /// Varint length of a value, for size budgeting before writing.
     public static func varUIntSize(_ value: UInt64) -> Int {
         max(1, (64 - value.leadingZeroBitCount + 6) / 7)
+    }
+
+    /// Encoded size of a length-prefixed string.
+    public static func stringSize(_ string: String) -> Int {
+        let count = string.utf8.count
+        return varUIntSize(UInt64(count)) + count
     }
 }
 

@@ -1,0 +1,34 @@
+import PelotonCore
+import PelotonCrypto
+
+/// A member's status. For one incarnation the order is alive < suspect < dead/left; a higher
+/// incarnation of alive overrides any of them (that is how a node refutes a suspicion).
+public enum MemberStatus: UInt8, Sendable, CustomStringConvertible {
+    case alive = 0
+    case suspect = 1
+    case dead = 2
+    case left = 3
+
+    public var description: String {
+        switch self {
+        case .alive: "alive"
+        case .suspect: "suspect"
+        case .dead: "dead"
+        case .left: "left"
+        }
+    }
+
+    /// Dead and left members are not probed and do not own anything.
+    public var isActive: Bool { self == .alive || self == .suspect }
+}
+
+/// One node as this node sees it.
+public struct Member: Hashable, Sendable {
+    public let id: NodeID
+    public internal(set) var address: NodeAddress
+    public internal(set) var incarnation: UInt64
+    public internal(set) var status: MemberStatus
+    public internal(set) var metadata: MemberMetadata
+    /// When this node last saw the status change (its own clock).
+    public internal(set) var statusChangedAt: Instant
+}

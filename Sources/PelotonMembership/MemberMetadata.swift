@@ -1,0 +1,93 @@
+import PelotonWire
+
+/// What a member tells the mesh about itself: its HTTP address, the services it offers with
+/// their versions, and free-form tags. Bounded so an alive update always fits in a datagram.
+public struct MemberMetadata: Hashable, Sendable {
+    public struct Service: Hashable, Sendable {
+        public let name: String
+        public let version: String
+
+        public init(name: String, version: String) {
+            self.name = name
+            self.version = version
+        }
+    }
+
+    public static let maxEncodedBytes = 512
+    static let maxServices = 32
+    static let maxTags = 16
+    static let maxNameBytes = 64
+    static let maxValueBytes = 128
+
+    public let httpAddress: String?
+    public let services: [Service]
+    public let tags: [String: String]
+
+    public static let empty = MemberMetadata(validated: nil, services: [], tags: [:])
+
+    /// Refuses metadata that would not fit the limits, naming the limit.
+    public init(httpAddress: String? = nil, services: [Service] = [], tags: [String: String] = [:]) throws(WireError) {
+        self.init(validated: httpAddress, services: services, tags: tags)
+        try validate()
+        let size = wireBytes.count
+        guard size <= Self.maxEncodedBytes else { throw .tooLarge(size: size, limit: Self.maxEncodedBytes) }
+    }
+
+    private init(validated httpAddress: String?, services: [Service], tags: [String: String]) {
+        self.httpAddress = httpAddress
+        self.services = services
+        self.tags = tags
+    }
+
+    private func validate() throws(WireError) {
+        if let httpAddress, httpAddress.isEmpty || httpAddress.utf8.count > Self.maxValueBytes {
+            throw .invalidValue(field: "metadata.httpAddress", reason: "must be 1 to \(Self.maxValueBytes) bytes")
+        }
+        guard services.count <= Self.maxServices else {
+            throw .lengthExceedsLimit(field: "metadata.services", length: UInt64(services.count), limit: Self.maxServices)
+        }
+        guard tags.count <= Self.maxTags else {
+            throw .lengthExceedsLimit(field: "metadata.tags", length: UInt64(tags.count), limit: Self.maxTags)
+        }
+        for service in services where service.name.isEmpty || service.name.utf8.count > Self.maxNameBytes || service.version.utf8.count > Self.maxNameBytes {
+            throw .invalidValue(field: "metadata.services", reason: "service \"\(service.name)\" needs a name and version of at most \(Self.maxNameBytes) bytes")
+        }
+        for (key, value) in tags where key.isEmpty || key.utf8.count > Self.maxNameBytes || value.utf8.count > Self.maxValueBytes {
+            throw .invalidValue(field: "metadata.tags", reason: "tag \"\(key)\" is too long or empty")
+        }
+    }
+}
+
+extension MemberMetadata: WireCodable {
+    public init(from reader: inout WireReader) throws(WireError) {
+        let http = try reader.readString("metadata.httpAddress", limit: Self.maxValueBytes)
+        let services = try reader.readArray("metadata.services", limit: Self.maxServices) { reader throws(WireError) in
+            Service(
+                name: try reader.readString("metadata.service.name", limit: Self.maxNameBytes),
+                version: try reader.readString("metadata.service.version", limit: Self.maxNameBytes))
+        }
+        let pairs = try reader.readArray("metadata.tags", limit: Self.maxTags) { reader throws(WireError) in
+            (try reader.readString("metadata.tag.key", limit: Self.maxNameBytes),
+             try reader.readString("metadata.tag.value", limit: Self.maxValueBytes))
+        }
+        // Keys must be strictly ascending: one encoding per value, and no duplicate keys.
+        for index in pairs.indices.dropFirst() where pairs[index - 1].0.utf8.lexicographicallyPrecedes(pairs[index].0.utf8) == false {
+            throw .invalidValue(field: "metadata.tags", reason: "keys must be unique and sorted")
+        }
+        self.init(validated: http.isEmpty ? nil : http, services: services, tags: Dictionary(uniqueKeysWithValues: pairs))
+        try validate()
+    }
+
+    public func encode(to writer: inout WireWriter) {
+        writer.writeString(httpAddress ?? "")
+        writer.writeArray(services) { writer, service in
+            writer.writeString(service.name)
+            writer.writeString(service.version)
+        }
+        let sortedTags = tags.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+        writer.writeArray(sortedTags) { writer, pair in
+            writer.writeString(pair.key)
+            writer.writeString(pair.value)
+        }
+    }
+}

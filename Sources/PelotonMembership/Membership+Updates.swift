@@ -1,0 +1,173 @@
+import PelotonCore
+import PelotonCrypto
+
+extension Membership {
+    /// Applies one gossiped update with SWIM's precedence: alive(n) < suspect(n) < dead(n),
+    /// and alive(n+1) overrides all of them. Accepted updates are re-gossiped.
+    mutating func apply(_ update: MembershipUpdate, at now: Instant, into effects: inout [MembershipEffect]) {
+        if update.subject == localID {
+            applyAboutSelf(update)
+            return
+        }
+        switch update {
+        case let .alive(id, incarnation, address, metadata):
+            applyAlive(id, incarnation, address, metadata, at: now, into: &effects)
+        case let .suspect(id, incarnation, from):
+            applySuspect(id, incarnation, from: from, at: now, into: &effects)
+        case let .dead(id, incarnation, _):
+            applyDead(id, incarnation, status: .dead, at: now, into: &effects)
+        case let .left(id, incarnation):
+            applyDead(id, incarnation, status: .left, at: now, into: &effects)
+        }
+    }
+
+    /// Someone spoke about this node. Suspicion or death is refuted by raising the incarnation
+    /// (unless leaving); an alive claim above our incarnation (a previous life) is outbid too.
+    private mutating func applyAboutSelf(_ update: MembershipUpdate) {
+        switch update {
+        case .alive:
+            if update.incarnation > incarnation { refute(seen: update.incarnation) }
+        case .suspect, .dead, .left:
+            if !isLeaving && update.incarnation >= incarnation { refute(seen: update.incarnation) }
+        }
+    }
+
+    mutating func refute(seen: UInt64) {
+        incarnation = max(incarnation, seen) + 1
+        queue.enqueue(selfAlive)
+        counters.refutations += 1
+        // Lifeguard: being suspected hints that this node is the slow one; probe less eagerly.
+        adjustHealth(by: 1)
+    }
+
+    private mutating func applyAlive(
+        _ id: NodeID, _ incarnation: UInt64, _ address: NodeAddress, _ metadata: MemberMetadata,
+        at now: Instant, into effects: inout [MembershipEffect]
+    ) {
+        guard var member = members[id] else {
+            add(Member(id: id, address: address, incarnation: incarnation, status: .alive, metadata: metadata, statusChangedAt: now))
+            queue.enqueue(.alive(id: id, incarnation: incarnation, address: address, metadata: metadata))
+            effects.append(.event(MembershipEvent(member: id, status: .alive, incarnation: incarnation, isNew: true)))
+            return
+        }
+        guard incarnation > member.incarnation else { return }
+        let previous = member.status
+        member.incarnation = incarnation
+        member.address = address
+        member.metadata = metadata
+        member.status = .alive
+        if previous != .alive { member.statusChangedAt = now }
+        store(member, previousStatus: previous)
+        suspicions[id] = nil
+        queue.enqueue(.alive(id: id, incarnation: incarnation, address: address, metadata: metadata))
+        effects.append(.event(MembershipEvent(member: id, status: .alive, incarnation: incarnation, isNew: false)))
+    }
+
+    mutating func applySuspect(_ id: NodeID, _ incarnation: UInt64, from accuser: NodeID, at now: Instant, into effects: inout [MembershipEffect]) {
+        guard var member = members[id], incarnation >= member.incarnation, member.status.isActive else { return }
+        if member.status == .suspect, incarnation == member.incarnation {
+            // Lifeguard: an independent confirmation shortens the timeout; pass it on.
+            if suspicions[id]?.confirm(by: accuser) == true {
+                queue.enqueue(.suspect(id: id, incarnation: incarnation, from: accuser))
+            }
+            return
+        }
+        let previous = member.status
+        member.incarnation = incarnation
+        member.status = .suspect
+        member.statusChangedAt = now
+        store(member, previousStatus: previous)
+        let minimum = Suspicion.minimumTimeout(
+            multiplier: settings.suspicionMultiplier, nodes: estimatedNodeCount, probeInterval: settings.probeInterval)
+        var expected = settings.suspicionMultiplier - 2
+        if estimatedNodeCount - 2 < expected { expected = 0 }
+        suspicions[id] = Suspicion(
+            incarnation: incarnation, accuser: accuser, start: now, minimum: minimum,
+            maximum: minimum.scaled(by: Double(settings.suspicionMaxTimeoutMultiplier)), expectedConfirmations: expected)
+        if accuser == localID { counters.suspicionsRaised += 1 }
+        queue.enqueue(.suspect(id: id, incarnation: incarnation, from: accuser))
+        effects.append(.event(MembershipEvent(member: id, status: .suspect, incarnation: incarnation, isNew: false)))
+    }
+
+    mutating func applyDead(_ id: NodeID, _ incarnation: UInt64, status: MemberStatus, at now: Instant, into effects: inout [MembershipEffect]) {
+        guard var member = members[id], incarnation >= member.incarnation else { return }
+        // Dead is final for its incarnation; only a graceful leave may still be recorded over it.
+        guard member.status.isActive || (member.status == .dead && status == .left) else { return }
+        let previous = member.status
+        member.incarnation = incarnation
+        member.status = status
+        member.statusChangedAt = now
+        store(member, previousStatus: previous)
+        suspicions[id] = nil
+        queue.enqueue(status == .left ? .left(id: id, incarnation: incarnation) : .dead(id: id, incarnation: incarnation, from: localID))
+        effects.append(.event(MembershipEvent(member: id, status: status, incarnation: incarnation, isNew: false)))
+    }
+
+    // MARK: - The member table
+
+    mutating func add(_ member: Member) {
+        members[member.id] = member
+        memberIndex[member.id] = memberOrder.count
+        memberOrder.append(member.id)
+        if member.status.isActive {
+            activeCount += 1
+            insertIntoProbeOrder(member.id)
+        }
+    }
+
+    mutating func store(_ member: Member, previousStatus: MemberStatus) {
+        members[member.id] = member
+        if previousStatus.isActive != member.status.isActive {
+            activeCount += member.status.isActive ? 1 : -1
+            if member.status.isActive { insertIntoProbeOrder(member.id) }
+        }
+    }
+
+    mutating func remove(_ id: NodeID) {
+        guard let member = members.removeValue(forKey: id), let index = memberIndex.removeValue(forKey: id) else { return }
+        if member.status.isActive { activeCount -= 1 }
+        let last = memberOrder.removeLast()
+        if index < memberOrder.count {
+            memberOrder[index] = last
+            memberIndex[last] = index
+        }
+        suspicions[id] = nil
+    }
+
+    /// New members go to a random place in the rest of the current pass (as in memberlist), so
+    /// a joiner is probed within one pass; append-and-swap keeps this O(1) in a large mesh.
+    private mutating func insertIntoProbeOrder(_ id: NodeID) {
+        probeOrder.append(id)
+        let position = Int.random(in: min(probeCursor, probeOrder.count - 1)..<probeOrder.count, using: &random)
+        probeOrder.swapAt(position, probeOrder.count - 1)
+    }
+
+    /// Up to `count` distinct members satisfying `accept`, chosen at random.
+    mutating func randomMembers(_ count: Int, where accept: (Member) -> Bool) -> [Member] {
+        guard count > 0, !memberOrder.isEmpty else { return [] }
+        var chosen: [Member] = []
+        var seen = Set<NodeID>()
+        // Sampling is O(count) in a large mesh; a small one falls back to a full scan.
+        for _ in 0..<(count * 4) where chosen.count < count {
+            let id = memberOrder[Int.random(in: 0..<memberOrder.count, using: &random)]
+            if seen.insert(id).inserted, let member = members[id], accept(member) { chosen.append(member) }
+        }
+        if chosen.count < count && memberOrder.count <= 256 {
+            var candidates = memberOrder.filter { !seen.contains($0) }.compactMap { members[$0] }.filter(accept)
+            candidates.shuffle(using: &random)
+            chosen += candidates.prefix(count - chosen.count)
+        }
+        return chosen
+    }
+}
+
+extension Membership {
+    /// Takes `states` as this node's view without gossiping any of it: a warm start for a node
+    /// that restores a saved view, and for simulations that begin from a formed mesh.
+    public mutating func assumeMembers(_ states: [MemberState], at now: Instant) {
+        for state in states where state.id != localID && members[state.id] == nil {
+            add(Member(id: state.id, address: state.address, incarnation: state.incarnation, status: state.status,
+                       metadata: state.metadata, statusChangedAt: now))
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import PelotonCrypto
+import PelotonWire
+
+/// A change in one member's state, as it is gossiped. `from` names who suspects or declares,
+/// so Lifeguard can count independent confirmations of a suspicion.
+public enum MembershipUpdate: Hashable, Sendable {
+    case alive(id: NodeID, incarnation: UInt64, address: NodeAddress, metadata: MemberMetadata)
+    case suspect(id: NodeID, incarnation: UInt64, from: NodeID)
+    case dead(id: NodeID, incarnation: UInt64, from: NodeID)
+    case left(id: NodeID, incarnation: UInt64)
+
+    public var subject: NodeID {
+        switch self {
+        case let .alive(id, _, _, _), let .suspect(id, _, _), let .dead(id, _, _), let .left(id, _): id
+        }
+    }
+
+    public var incarnation: UInt64 {
+        switch self {
+        case let .alive(_, incarnation, _, _), let .suspect(_, incarnation, _), let .dead(_, incarnation, _), let .left(_, incarnation): incarnation
+        }
+    }
+}
+
+extension MembershipUpdate: WireCodable {
+    private enum Tag: UInt8 {
+        case alive = 1, suspect, dead, left
+    }
+
+    public init(from reader: inout WireReader) throws(WireError) {
+        let rawTag = try reader.readUInt8("update.tag")
+        guard let tag = Tag(rawValue: rawTag) else { throw .unknownTag(field: "update", tag: rawTag) }
+        let id = try reader.readNodeID("update.id")
+        let incarnation = try reader.readVarUInt("update.incarnation")
+        switch tag {
+        case .alive:
+            self = .alive(id: id, incarnation: incarnation, address: try NodeAddress(from: &reader), metadata: try MemberMetadata(from: &reader))
+        case .suspect:
+            self = .suspect(id: id, incarnation: incarnation, from: try reader.readNodeID("update.from"))
+        case .dead:
+            self = .dead(id: id, incarnation: incarnation, from: try reader.readNodeID("update.from"))
+        case .left:
+            self = .left(id: id, incarnation: incarnation)
+        }
+    }
+
+    public func encode(to writer: inout WireWriter) {
+        switch self {
+        case let .alive(id, incarnation, address, metadata):
+            writeHeader(.alive, id, incarnation, to: &writer)
+            address.encode(to: &writer)
+            metadata.encode(to: &writer)
+        case let .suspect(id, incarnation, from):
+            writeHeader(.suspect, id, incarnation, to: &writer)
+            writer.writeNodeID(from)
+        case let .dead(id, incarnation, from):
+            writeHeader(.dead, id, incarnation, to: &writer)
+            writer.writeNodeID(from)
+        case let .left(id, incarnation):
+            writeHeader(.left, id, incarnation, to: &writer)
+        }
+    }
+
+    private func writeHeader(_ tag: Tag, _ id: NodeID, _ incarnation: UInt64, to writer: inout WireWriter) {
+        writer.writeUInt8(tag.rawValue)
+        writer.writeNodeID(id)
+        writer.writeVarUInt(incarnation)
+    }
+}

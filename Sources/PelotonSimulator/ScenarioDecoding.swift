@@ -1,0 +1,91 @@
+/// Scenario files may leave out anything that has a default, and may not contain keys this
+/// version does not know: a misspelt fault field is an error, never silently ignored.
+struct AnyCodingKey: CodingKey {
+    let stringValue: String
+    var intValue: Int? { nil }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}
+
+func rejectUnknownKeys<Keys: CodingKey & CaseIterable>(_ decoder: Decoder, allowed _: Keys.Type) throws {
+    let known = Set(Keys.allCases.map(\.stringValue))
+    let present = try decoder.container(keyedBy: AnyCodingKey.self).allKeys.map(\.stringValue)
+    if let unknown = present.first(where: { !known.contains($0) }) {
+        let path = decoder.codingPath.map(\.stringValue).joined(separator: ".")
+        throw ScenarioError("unknown key \"\(unknown)\"\(path.isEmpty ? "" : " in \(path)"); known keys: \(known.sorted().joined(separator: ", "))")
+    }
+}
+
+extension Scenario {
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case description, nodes, seed, durationSeconds, network, joinStaggerMilliseconds, startJoined, clockDrift, faults, invariants
+    }
+
+    public init(from decoder: Decoder) throws {
+        try rejectUnknownKeys(decoder, allowed: CodingKeys.self)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        description = try container.decodeIfPresent(String.self, forKey: .description) ?? ""
+        nodes = try container.decode(Int.self, forKey: .nodes)
+        seed = try container.decodeIfPresent(UInt64.self, forKey: .seed) ?? 1
+        durationSeconds = try container.decode(Double.self, forKey: .durationSeconds)
+        network = try container.decodeIfPresent(NetworkSettings.self, forKey: .network) ?? NetworkSettings()
+        joinStaggerMilliseconds = try container.decodeIfPresent(Double.self, forKey: .joinStaggerMilliseconds) ?? 0
+        startJoined = try container.decodeIfPresent(Bool.self, forKey: .startJoined) ?? false
+        clockDrift = try container.decodeIfPresent(Double.self, forKey: .clockDrift) ?? 0
+        faults = try container.decodeIfPresent([Fault].self, forKey: .faults) ?? []
+        invariants = try container.decodeIfPresent(Invariants.self, forKey: .invariants) ?? Invariants()
+    }
+}
+
+extension Scenario.NetworkSettings {
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case latencyMilliseconds, jitterMilliseconds, loss, duplicate
+    }
+
+    public init(from decoder: Decoder) throws {
+        try rejectUnknownKeys(decoder, allowed: CodingKeys.self)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init()
+        latencyMilliseconds = try container.decodeIfPresent(Double.self, forKey: .latencyMilliseconds) ?? latencyMilliseconds
+        jitterMilliseconds = try container.decodeIfPresent(Double.self, forKey: .jitterMilliseconds) ?? jitterMilliseconds
+        loss = try container.decodeIfPresent(Double.self, forKey: .loss) ?? 0
+        duplicate = try container.decodeIfPresent(Double.self, forKey: .duplicate) ?? 0
+    }
+}
+
+extension Scenario.Invariants {
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case converges, noFalseDeaths, crashDetectionBoundSeconds
+    }
+
+    public init(from decoder: Decoder) throws {
+        try rejectUnknownKeys(decoder, allowed: CodingKeys.self)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init()
+        converges = try container.decodeIfPresent(Bool.self, forKey: .converges) ?? true
+        noFalseDeaths = try container.decodeIfPresent(Bool.self, forKey: .noFalseDeaths) ?? false
+        crashDetectionBoundSeconds = try container.decodeIfPresent(Double.self, forKey: .crashDetectionBoundSeconds)
+    }
+}
+
+extension Scenario.Fault {
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case atSeconds, action, nodes, fraction, groups, oneWay, loss, periodSeconds, untilSeconds, intervalSeconds, downSeconds
+    }
+
+    public init(from decoder: Decoder) throws {
+        try rejectUnknownKeys(decoder, allowed: CodingKeys.self)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        atSeconds = try container.decode(Double.self, forKey: .atSeconds)
+        action = try container.decode(Action.self, forKey: .action)
+        nodes = try container.decodeIfPresent([Int].self, forKey: .nodes)
+        fraction = try container.decodeIfPresent(Double.self, forKey: .fraction)
+        groups = try container.decodeIfPresent([[Int]].self, forKey: .groups)
+        oneWay = try container.decodeIfPresent(Bool.self, forKey: .oneWay)
+        loss = try container.decodeIfPresent(Double.self, forKey: .loss)
+        periodSeconds = try container.decodeIfPresent(Double.self, forKey: .periodSeconds)
+        untilSeconds = try container.decodeIfPresent(Double.self, forKey: .untilSeconds)
+        intervalSeconds = try container.decodeIfPresent(Double.self, forKey: .intervalSeconds)
+        downSeconds = try container.decodeIfPresent(Double.self, forKey: .downSeconds)
+    }
+}

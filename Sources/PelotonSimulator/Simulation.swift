@@ -1,0 +1,285 @@
+import Foundation
+import HeapModule
+import PelotonCore
+import PelotonCrypto
+import PelotonMembership
+import PelotonWire
+
+/// Runs N nodes' real `Membership` state machines in one process on a virtual clock; every
+/// message crosses a virtual network with latency, loss, duplication, reordering (from jitter)
+/// and partitions. Everything random comes from the scenario's seed, so a run is a pure
+/// function of (scenario, seed) and a failure replays exactly.
+public final class Simulation {
+    public let scenario: Scenario
+    public let seed: UInt64
+    let settings: MembershipSettings
+    var nodes: [SimulatedNode] = []
+    var indexByAddress: [NodeAddress: Int] = [:]
+    var indexByID: [NodeID: Int] = [:]
+    var events = Heap<Event>()
+    var eventCounter: UInt64 = 0
+    var random: SeededRandom
+    var loss: Double
+    var oneWayPartition = false
+    var now: Int64 = 0
+    var trace = TraceHash()
+    var metrics: SimulationMetrics
+    /// Keep every message's encoded bytes and decode them on delivery: proves the codec on
+    /// real traffic at some cost in speed.
+    public var roundTripEveryMessage = false
+
+    public init(scenario: Scenario, seed: UInt64? = nil, settings: MembershipSettings = MembershipSettings()) {
+        self.scenario = scenario
+        self.seed = seed ?? scenario.seed
+        self.settings = settings
+        random = SeededRandom(seed: self.seed)
+        loss = scenario.network.loss
+        metrics = SimulationMetrics(nodeCount: scenario.nodes)
+        for index in 0..<scenario.nodes {
+            let id = NodeID(high: random.next(), low: random.next())
+            // Addresses are names in the virtual network; no socket is ever opened.
+            let address = try! NodeAddress(host: "node-\(index)", port: 7946)
+            let drift = scenario.clockDrift
+            let rate = drift > 0 ? 1 + (random.unit() * 2 - 1) * drift : 1
+            let offset = Double(random.next() % 1_000_000_000)
+            nodes.append(SimulatedNode(id: id, address: address, membership: nil, clockRate: rate, clockOffset: offset))
+            indexByAddress[address] = index
+            indexByID[id] = index
+        }
+    }
+
+    // MARK: - Running
+
+    /// Runs the scenario to its end and returns what happened.
+    public func run() -> SimulationReport {
+        let started = ContinuousClock.now
+        run(until: scenario.durationSeconds)
+        let elapsed = ContinuousClock.now - started
+        return report(wallSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+    }
+
+    func schedule(_ kind: Event.Kind, at time: Int64) {
+        eventCounter += 1
+        events.insert(Event(time: time, order: eventCounter, kind: kind))
+    }
+
+    private func handle(_ kind: Event.Kind) {
+        switch kind {
+        case let .start(index):
+            start(index)
+        case let .wake(index, generation):
+            guard nodes[index].wakeGeneration == generation, var membership = nodes[index].membership.take() else { return }
+            nodes[index].scheduledWake = nil
+            if nodes[index].lastWake != now { nodes[index].repeatedWakes = 0 }
+            nodes[index].lastWake = now
+            let effects = membership.tick(at: nodes[index].localTime(now))
+            nodes[index].membership = membership
+            perform(effects, from: index)
+        case let .deliver(delivery):
+            deliver(delivery)
+        case let .action(action):
+            apply(action)
+        case .sample:
+            sample()
+            schedule(.sample, at: now + 1_000_000_000)
+        }
+    }
+
+    func start(_ index: Int) {
+        let seeds = index == 0 ? [] : [nodes[seedIndex(for: index)].address]
+        let local = nodes[index].localTime(now)
+        var membership = Membership(
+            id: nodes[index].id, address: nodes[index].address, seeds: seeds, settings: settings,
+            random: random.split(), now: local)
+        if scenario.startJoined {
+            membership.assumeMembers(nodes.map { MemberState(id: $0.id, address: $0.address, incarnation: 0, status: .alive, metadata: .empty) }, at: local)
+        }
+        nodes[index].membership = membership
+        metrics.nodeStarted(index, at: now)
+        trace.mix(0x5354_4152_5400_0000 | UInt64(index))
+        rescheduleWake(index)
+    }
+
+    /// Node 0 is every node's seed, except its own (it then joins through node 1).
+    private func seedIndex(for index: Int) -> Int { index == 0 ? min(1, nodes.count - 1) : 0 }
+
+    func seedsForRestart(of index: Int) -> [NodeAddress] {
+        nodes.count > 1 ? [nodes[seedIndex(for: index)].address] : []
+    }
+
+    private func rescheduleWake(_ index: Int) {
+        guard let membership = nodes[index].membership else { return }
+        var due = max(nodes[index].virtualTime(membership.nextDeadline), now)
+        // A state machine that keeps asking to be woken at the instant it was just woken at is
+        // livelocked: record it as a violation and move its clock on, rather than hang.
+        if due == now, nodes[index].lastWake == now {
+            nodes[index].repeatedWakes += 1
+            if nodes[index].repeatedWakes == 1_000 {
+                metrics.violations.append("node \(index) asked to be woken at \(Double(now) / 1e9) s over and over (a timer that never advances)")
+            }
+            if nodes[index].repeatedWakes >= 1_000 { due = now + 1_000_000 }
+        }
+        if let scheduled = nodes[index].scheduledWake, scheduled <= due { return }
+        nodes[index].wakeGeneration += 1
+        nodes[index].scheduledWake = due
+        schedule(.wake(index, nodes[index].wakeGeneration), at: due)
+    }
+
+    /// Runs until `seconds` of simulated time (for benches that act between phases).
+    public func run(until seconds: Double) {
+        let end = Int64(seconds * 1e9)
+        if eventCounter == 0 {
+            let stagger = Int64(scenario.joinStaggerMilliseconds * 1e6)
+            for index in nodes.indices { schedule(.start(index), at: Int64(index) * stagger) }
+            scheduleFaults()
+            schedule(.sample, at: 1_000_000_000)
+        }
+        while let next = events.min, next.time <= end, let event = events.popMin() {
+            now = event.time
+            handle(event.kind)
+        }
+        now = end
+    }
+
+    /// Node `index` publishes new metadata (a new incarnation); returns that incarnation.
+    public func publishUpdate(from index: Int) -> UInt64 {
+        guard var membership = nodes[index].membership.take() else { return 0 }
+        membership.updateMetadata(membership.metadata)
+        let incarnation = membership.incarnation
+        nodes[index].membership = membership
+        perform([], from: index)
+        return incarnation
+    }
+
+    /// How many running nodes (besides `index`) know `index` at `incarnation` or later.
+    public func nodesThatKnow(_ index: Int, incarnation: UInt64) -> Int {
+        let id = nodes[index].id
+        return nodes.indices.filter { $0 != index && (nodes[$0].membership?.members[id]?.incarnation ?? 0) >= incarnation }.count
+    }
+
+    public var simulatedSeconds: Double { Double(now) / 1e9 }
+
+    // MARK: - The network
+
+    func perform(_ effects: [MembershipEffect], from index: Int) {
+        for effect in effects {
+            switch effect {
+            case let .send(message, to: address):
+                send(message, from: index, to: address)
+            case let .event(event):
+                observe(event, by: index)
+            }
+        }
+        rescheduleWake(index)
+    }
+
+    private func send(_ message: MembershipMessage, from sender: Int, to address: NodeAddress) {
+        // Encoding every message costs more than the protocol itself; the arithmetic size is
+        // exact (tested), and the full codec runs when `roundTripEveryMessage` is set.
+        let bytes = roundTripEveryMessage ? message.wireBytes : nil
+        let size = bytes?.count ?? message.encodedSize
+        let incarnation = nodes[sender].membership?.incarnation ?? 0
+        let envelopeBytes = SignedEnvelope.maxOverhead - 20 + WireWriter.varUIntSize(incarnation) + WireWriter.varUIntSize(UInt64(size))
+        let stream = message.isStreamShaped
+        metrics.sent(bytes: size + envelopeBytes, stream: stream, from: sender, at: now)
+        if !stream && size > settings.maxMessageBytes {
+            metrics.violations.append("datagram of \(size) bytes from node \(sender) exceeds the \(settings.maxMessageBytes)-byte budget")
+        }
+        guard let destination = indexByAddress[address] else { return }
+        guard !blocked(from: sender, to: destination) else {
+            metrics.dropped += 1
+            return
+        }
+        // Streams are reliable (TCP retransmits) but still cut by partitions and crashes.
+        if !stream && random.chance(loss) {
+            metrics.dropped += 1
+            return
+        }
+        let copies = !stream && random.chance(scenario.network.duplicate) ? 2 : 1
+        for _ in 0..<copies {
+            let latency = scenario.network.latencyMilliseconds + scenario.network.jitterMilliseconds * random.unit()
+            let delivery = Delivery(to: destination, from: sender, message: message, bytes: bytes)
+            schedule(.deliver(delivery), at: now + Int64(latency * 1e6))
+        }
+    }
+
+    private func deliver(_ delivery: Delivery) {
+        let index = delivery.to
+        guard nodes[index].isRunning else { return }
+        // A partition that began while the message was in flight still cuts it.
+        guard !blocked(from: delivery.from, to: index) else {
+            metrics.dropped += 1
+            return
+        }
+        var message = delivery.message
+        if let bytes = delivery.bytes {
+            do {
+                message = try MembershipMessage(wireBytes: bytes)
+            } catch {
+                metrics.violations.append("message from node \(delivery.from) failed to decode: \(error)")
+                return
+            }
+            if message != delivery.message { metrics.violations.append("message from node \(delivery.from) changed in a codec round trip") }
+        }
+        trace.mix(UInt64(now) ^ UInt64(delivery.from) << 40 ^ UInt64(index) << 20)
+        // Taken out of its slot so it is uniquely referenced and mutates without copying.
+        guard var membership = nodes[index].membership.take() else { return }
+        let effects = membership.receive(message, from: nodes[delivery.from].id, address: nodes[delivery.from].address, at: nodes[index].localTime(now))
+        nodes[index].membership = membership
+        perform(effects, from: index)
+    }
+
+    func blocked(from sender: Int, to destination: Int) -> Bool {
+        if nodes[sender].isolated || nodes[destination].isolated { return true }
+        let from = nodes[sender].group
+        let to = nodes[destination].group
+        if from == to { return false }
+        return oneWayPartition ? from < to : true
+    }
+
+    // MARK: - Observation
+
+    private func observe(_ event: MembershipEvent, by observer: Int) {
+        guard let subject = indexByID[event.member] else { return }
+        trace.mix(UInt64(now) &* 31 &+ UInt64(observer) << 32 &+ UInt64(subject) << 8 &+ UInt64(event.status.rawValue))
+        let reachable = !blocked(from: observer, to: subject) && !blocked(from: subject, to: observer)
+        metrics.observe(event.status, of: subject, by: observer, subjectRunning: nodes[subject].isRunning, reachable: reachable, at: now)
+    }
+
+    private func sample() {
+        let running = nodes.indices.filter { nodes[$0].isRunning }
+        let down = nodes.indices.filter { !nodes[$0].isRunning }
+        var agreeing = 0
+        for index in running {
+            guard let membership = nodes[index].membership else { continue }
+            let correct = membership.activeCount == running.count - 1
+                && down.allSatisfy { membership.members[nodes[$0].id]?.status.isActive != true }
+            if correct { agreeing += 1 }
+        }
+        metrics.sampled(at: now, running: running.count, agreeing: agreeing)
+    }
+}
+
+struct Delivery {
+    let to: Int
+    let from: Int
+    let message: MembershipMessage
+    let bytes: [UInt8]?
+}
+
+struct Event: Comparable {
+    enum Kind {
+        case start(Int)
+        case wake(Int, UInt64)
+        case deliver(Delivery)
+        case action(FaultAction)
+        case sample
+    }
+
+    let time: Int64
+    let order: UInt64
+    let kind: Kind
+
+    static func < (lhs: Event, rhs: Event) -> Bool { (lhs.time, lhs.order) < (rhs.time, rhs.order) }
+    static func == (lhs: Event, rhs: Event) -> Bool { lhs.time == rhs.time && lhs.order == rhs.order }
+}
