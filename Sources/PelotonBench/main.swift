@@ -1,6 +1,7 @@
 // `Tools/bench SUITE`: speed measurements, never pass/fail. Build with -c release.
 let suites: [String: () throws -> Void] = [
     "crypto": runCryptoBench,
+    "membership": runMembershipBench,
 ]
 
 let arguments = Array(CommandLine.arguments.dropFirst())
