@@ -22,8 +22,8 @@ func runMembershipBench() throws {
     }
     let suspicionMinimum = 4 * max(1, log10(16.0))
     print("  crash detection, 16 nodes, 30 seeds:")
-    print("    first suspicion: mean \(f(mean(firstSuspicion))) probe periods (SWIM's expectation e/(e-1) = 1.58); p50 \(f(percentile(firstSuspicion, 0.5))), p99 \(f(percentile(firstSuspicion, 0.99)))")
-    print("    dead in every view: mean \(f(mean(allDead))) s, p99 \(f(percentile(allDead, 0.99))) s (suspicion timeout minimum \(f(suspicionMinimum)) s; target ≤ timeout + 2 s = \(f(suspicionMinimum + 2 + 1.58)) s after the crash, counting first detection)")
+    print("    first suspicion: mean \(format(mean(firstSuspicion))) probe periods (SWIM's expectation e/(e-1) = 1.58); p50 \(format(percentile(firstSuspicion, 0.5))), p99 \(format(percentile(firstSuspicion, 0.99)))")
+    print("    dead in every view: mean \(format(mean(allDead))) s, p99 \(format(percentile(allDead, 0.99))) s (suspicion timeout minimum \(format(suspicionMinimum)) s; target ≤ timeout + 2 s = \(format(suspicionMinimum + 2 + 1.58)) s after the crash, counting first detection)")
 
     // 2. False positives: 16 nodes, 10 simulated minutes, 10% datagram loss.
     var lossy = baseScenario(nodes: 16, seconds: 600, seed: 11)
@@ -49,7 +49,7 @@ func runMembershipBench() throws {
             break
         }
     }
-    print("  one update reaches 99.9% of 1,000 nodes in \(reached.map { f($0) + " s" } ?? "more than 10 s") (target < 3 s)")
+    print("  one update reaches 99.9% of 1,000 nodes in \(reached.map { format($0) + " s" } ?? "more than 10 s") (target < 3 s)")
 
     // 4. Traffic per node as the mesh grows, and simulator speed (one core, release build).
     print("  steady state, 1% loss, formed mesh:")
@@ -59,7 +59,7 @@ func runMembershipBench() throws {
         steady.startJoined = true
         steady.network.loss = 0.01
         let report = Simulation(scenario: steady).run()
-        print("    \(pad(nodes, 5))  \(pad(f(report.bytesPerNodePerSecond), 12))  \(pad(f(report.datagramsPerNodePerSecond), 16))  \(pad(f(report.speedup), 7))× real time")
+        print("    \(pad(nodes, 5))  \(pad(format(report.bytesPerNodePerSecond), 12))  \(pad(format(report.datagramsPerNodePerSecond), 16))  \(pad(format(report.speedup), 7))× real time")
     }
 }
 
@@ -81,8 +81,6 @@ private func percentile(_ values: [Double], _ fraction: Double) -> Double {
     let sorted = values.sorted()
     return sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * fraction).rounded(.up)))]
 }
-
-private func f(_ value: Double) -> String { String(format: value >= 100 ? "%.0f" : "%.2f", value) }
 
 private func pad(_ value: Any, _ width: Int) -> String {
     let text = "\(value)"

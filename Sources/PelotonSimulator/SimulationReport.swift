@@ -51,7 +51,7 @@ public struct SimulationReport: Sendable {
             "scenario: \(description)",
             "nodes \(nodes), seed \(seed), \(format(simulatedSeconds)) s simulated in \(format(wallSeconds)) s (\(format(speedup))× real time)",
             "traffic: \(format(datagramsPerNodePerSecond)) datagrams and \(format(bytesPerNodePerSecond)) bytes per node per second; \(streamMessages) push-pull streams; \(droppedMessages) dropped",
-            "false positives: \(falseDeaths) healthy nodes declared dead, \(falseSuspicions) suspicions of running nodes, \(refutations) refutations",
+            "false positives: \(falseDeaths) healthy nodes declared dead, \(falseSuspicions) suspect events about running nodes (summed over all views), \(refutations) refutations",
             "converged: " + (convergedAtEnd ? "yes" + (convergenceSeconds.map { ", \(format($0)) s after the last fault" } ?? "") : "NO"),
             "trace hash: \(String(traceHash, radix: 16))",
         ]
