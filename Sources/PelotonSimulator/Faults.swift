@@ -60,20 +60,10 @@ extension Simulation {
             for index in running.prefix(Int((Double(running.count) * fraction).rounded())) { crash(index) }
         case let .restart(indices):
             for index in indices where !nodes[index].isRunning {
-                // Same identity and address, as from a kept data directory; a fresh incarnation.
-                let local = nodes[index].localTime(now)
-                nodes[index].membership = Membership(
-                    id: nodes[index].id, address: nodes[index].address, seeds: seedsForRestart(of: index),
-                    settings: settings, random: random.split(), now: local)
-                metrics.nodeStarted(index, at: now)
-                perform([], from: index)
+                start(index, isRestart: true)
             }
         case let .leave(indices):
-            for index in indices {
-                guard var membership = nodes[index].membership.take() else { continue }
-                let effects = membership.leave(at: nodes[index].localTime(now))
-                nodes[index].membership = membership
-                perform(effects, from: index)
+            for index in indices where withMembership(index, { membership, local in membership.leave(at: local) }) {
                 schedule(.action(.stop(index)), at: now + 2_000_000_000)
             }
         case let .stop(index):

@@ -68,13 +68,11 @@ public final class Simulation {
         case let .start(index):
             start(index)
         case let .wake(index, generation):
-            guard nodes[index].wakeGeneration == generation, var membership = nodes[index].membership.take() else { return }
+            guard nodes[index].wakeGeneration == generation, nodes[index].isRunning else { return }
             nodes[index].scheduledWake = nil
             if nodes[index].lastWake != now { nodes[index].repeatedWakes = 0 }
             nodes[index].lastWake = now
-            let effects = membership.tick(at: nodes[index].localTime(now))
-            nodes[index].membership = membership
-            perform(effects, from: index)
+            withMembership(index) { membership, local in membership.tick(at: local) }
         case let .deliver(delivery):
             deliver(delivery)
         case let .action(action):
@@ -85,13 +83,28 @@ public final class Simulation {
         }
     }
 
-    func start(_ index: Int) {
-        let seeds = index == 0 ? [] : [nodes[seedIndex(for: index)].address]
+    /// Runs `body` on node `index`'s state machine with its local time, then performs the
+    /// effects. The machine is moved out of its slot meanwhile, so its dictionaries are uniquely
+    /// referenced and mutate without copying, and it always goes back. False when the node is down.
+    @discardableResult
+    func withMembership(_ index: Int, _ body: (inout Membership, Instant) -> [MembershipEffect]) -> Bool {
+        guard var membership = nodes[index].membership.take() else { return false }
+        let effects = body(&membership, nodes[index].localTime(now))
+        nodes[index].membership = membership
+        perform(effects, from: index)
+        return true
+    }
+
+    /// Boots node `index` with its kept identity and address and a fresh incarnation: at first
+    /// start node 0 founds the mesh alone; on a restart every node rejoins through its seed.
+    func start(_ index: Int, isRestart: Bool = false) {
+        let founds = (index == 0 && !isRestart) || nodes.count == 1
+        let seeds = founds ? [] : [nodes[seedIndex(for: index)].address]
         let local = nodes[index].localTime(now)
         var membership = Membership(
             id: nodes[index].id, address: nodes[index].address, seeds: seeds, settings: settings,
             random: random.split(), now: local)
-        if scenario.startJoined {
+        if scenario.startJoined && !isRestart {
             membership.assumeMembers(nodes.map { MemberState(id: $0.id, address: $0.address, incarnation: 0, status: .alive, metadata: .empty) }, at: local)
         }
         nodes[index].membership = membership
@@ -102,10 +115,6 @@ public final class Simulation {
 
     /// Node 0 is every node's seed, except its own (it then joins through node 1).
     private func seedIndex(for index: Int) -> Int { index == 0 ? min(1, nodes.count - 1) : 0 }
-
-    func seedsForRestart(of index: Int) -> [NodeAddress] {
-        nodes.count > 1 ? [nodes[seedIndex(for: index)].address] : []
-    }
 
     private func rescheduleWake(_ index: Int) {
         guard let membership = nodes[index].membership else { return }
@@ -143,11 +152,12 @@ public final class Simulation {
 
     /// Node `index` publishes new metadata (a new incarnation); returns that incarnation.
     public func publishUpdate(from index: Int) -> UInt64 {
-        guard var membership = nodes[index].membership.take() else { return 0 }
-        membership.updateMetadata(membership.metadata)
-        let incarnation = membership.incarnation
-        nodes[index].membership = membership
-        perform([], from: index)
+        var incarnation: UInt64 = 0
+        withMembership(index) { membership, _ in
+            membership.updateMetadata(membership.metadata)
+            incarnation = membership.incarnation
+            return []
+        }
         return incarnation
     }
 
@@ -222,11 +232,10 @@ public final class Simulation {
             if message != delivery.message { metrics.violations.append("message from node \(delivery.from) changed in a codec round trip") }
         }
         trace.mix(UInt64(now) ^ UInt64(delivery.from) << 40 ^ UInt64(index) << 20)
-        // Taken out of its slot so it is uniquely referenced and mutates without copying.
-        guard var membership = nodes[index].membership.take() else { return }
-        let effects = membership.receive(message, from: nodes[delivery.from].id, address: nodes[delivery.from].address, at: nodes[index].localTime(now))
-        nodes[index].membership = membership
-        perform(effects, from: index)
+        let (senderID, senderAddress) = (nodes[delivery.from].id, nodes[delivery.from].address)
+        withMembership(index) { membership, local in
+            membership.receive(message, from: senderID, address: senderAddress, at: local)
+        }
     }
 
     func blocked(from sender: Int, to destination: Int) -> Bool {

@@ -126,10 +126,11 @@ extension Simulation {
             violations.append("\(metrics.falseDeaths) healthy nodes were declared dead: " + metrics.falseDeathDetails.joined(separator: "; "))
         }
         if let bound = invariants.crashDetectionBoundSeconds {
-            for crash in crashes where crash.crashedAtSeconds + bound <= Double(end) / 1e9 {
+            // `crashes` was mapped one-to-one from `metrics.crashes`, in order.
+            for (record, crash) in zip(metrics.crashes, crashes) where crash.crashedAtSeconds + bound <= Double(end) / 1e9 {
                 guard let allDead = crash.allDeclaredDead else {
                     // A node restarted before everyone noticed is not a missed detection.
-                    if metrics.crashes.first(where: { $0.node == crash.node && Double($0.at) / 1e9 == crash.crashedAtSeconds })?.closed == true { continue }
+                    if record.closed { continue }
                     violations.append("node \(crash.node), crashed at \(format(crash.crashedAtSeconds)) s, was not declared dead by every running node")
                     continue
                 }
