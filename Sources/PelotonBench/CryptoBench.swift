@@ -1,3 +1,4 @@
+import PelotonSimulator
 import PelotonCrypto
 import PelotonWire
 

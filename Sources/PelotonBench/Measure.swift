@@ -1,4 +1,5 @@
 import Foundation
+import PelotonSimulator
 
 /// A small timing harness: runs a body in rounds and reports the median rate, with the
 /// spread across rounds so a noisy machine shows up as a wide range, not a wrong number.
@@ -55,6 +56,3 @@ func report(_ measurements: [(Measurement, unit: String, scale: Double)]) {
     }
 }
 
-func format(_ value: Double) -> String {
-    value >= 100 ? String(format: "%.0f", value) : String(format: "%.2f", value)
-}

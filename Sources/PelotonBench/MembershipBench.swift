@@ -63,7 +63,7 @@ func runMembershipBench() throws {
     }
 }
 
-private func baseScenario(nodes: Int, seconds: Double, seed: UInt64) -> Scenario {
+func baseScenario(nodes: Int, seconds: Double, seed: UInt64) -> Scenario {
     let json = #"{"nodes": \#(nodes), "durationSeconds": \#(seconds), "seed": \#(seed), "network": {"latencyMilliseconds": 1, "jitterMilliseconds": 2}}"#
     // The literal above always decodes; a failure here is a bug in this file.
     return try! JSONDecoder().decode(Scenario.self, from: Data(json.utf8))
@@ -80,9 +80,4 @@ private func percentile(_ values: [Double], _ fraction: Double) -> Double {
     guard !values.isEmpty else { return .nan }
     let sorted = values.sorted()
     return sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * fraction).rounded(.up)))]
-}
-
-private func pad(_ value: Any, _ width: Int) -> String {
-    let text = "\(value)"
-    return String(repeating: " ", count: max(0, width - text.count)) + text
 }

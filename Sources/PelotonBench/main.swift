@@ -2,6 +2,7 @@
 let suites: [String: () throws -> Void] = [
     "crypto": runCryptoBench,
     "membership": runMembershipBench,
+    "scale": runScaleBench,
 ]
 
 let arguments = Array(CommandLine.arguments.dropFirst())

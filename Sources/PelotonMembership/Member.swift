@@ -22,13 +22,23 @@ public enum MemberStatus: UInt8, Sendable, CustomStringConvertible {
     public var isActive: Bool { self == .alive || self == .suspect }
 }
 
-/// One node as this node sees it.
+/// One node as this node sees it. Field order keeps the record at 64 bytes: `status` fills
+/// the padding after the address.
 public struct Member: Hashable, Sendable {
     public let id: NodeID
     public internal(set) var address: NodeAddress
-    public internal(set) var incarnation: UInt64
     public internal(set) var status: MemberStatus
-    public internal(set) var metadata: MemberMetadata
+    public internal(set) var incarnation: UInt64
     /// When this node last saw the status change (its own clock).
     public internal(set) var statusChangedAt: Instant
+    public internal(set) var metadata: MemberMetadata
+
+    init(id: NodeID, address: NodeAddress, incarnation: UInt64, status: MemberStatus, metadata: MemberMetadata, statusChangedAt: Instant) {
+        self.id = id
+        self.address = address
+        self.status = status
+        self.incarnation = incarnation
+        self.statusChangedAt = statusChangedAt
+        self.metadata = metadata
+    }
 }

@@ -2,6 +2,10 @@ import PelotonWire
 
 /// What a member tells the mesh about itself: its HTTP address, the services it offers with
 /// their versions, and free-form tags. Bounded so an alive update always fits in a datagram.
+///
+/// The fields live in one shared immutable box: every node's member table holds a copy of every
+/// member's metadata, so a copy must cost a reference, not three collections (in the simulator
+/// all 10,000 nodes share one box per member).
 public struct MemberMetadata: Hashable, Sendable {
     public struct Service: Hashable, Sendable {
         public let name: String
@@ -19,11 +23,35 @@ public struct MemberMetadata: Hashable, Sendable {
     static let maxNameBytes = 64
     static let maxValueBytes = 128
 
-    public let httpAddress: String?
-    public let services: [Service]
-    public let tags: [String: String]
+    private final class Storage: Sendable {
+        let httpAddress: String?
+        let services: [Service]
+        let tags: [String: String]
+
+        init(httpAddress: String?, services: [Service], tags: [String: String]) {
+            self.httpAddress = httpAddress
+            self.services = services
+            self.tags = tags
+        }
+    }
+
+    private let storage: Storage
+    public var httpAddress: String? { storage.httpAddress }
+    public var services: [Service] { storage.services }
+    public var tags: [String: String] { storage.tags }
 
     public static let empty = MemberMetadata(validated: nil, services: [], tags: [:])
+
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.storage === rhs.storage
+            || (lhs.httpAddress == rhs.httpAddress && lhs.services == rhs.services && lhs.tags == rhs.tags)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(httpAddress)
+        hasher.combine(services)
+        hasher.combine(tags)
+    }
 
     /// Refuses metadata that would not fit the limits, naming the limit.
     public init(httpAddress: String? = nil, services: [Service] = [], tags: [String: String] = [:]) throws(WireError) {
@@ -34,9 +62,7 @@ public struct MemberMetadata: Hashable, Sendable {
     }
 
     private init(validated httpAddress: String?, services: [Service], tags: [String: String]) {
-        self.httpAddress = httpAddress
-        self.services = services
-        self.tags = tags
+        storage = Storage(httpAddress: httpAddress, services: services, tags: tags)
     }
 
     private func validate() throws(WireError) {
@@ -73,6 +99,10 @@ extension MemberMetadata: WireCodable {
         // Keys must be strictly ascending: one encoding per value, and no duplicate keys.
         for index in pairs.indices.dropFirst() where pairs[index - 1].0.utf8.lexicographicallyPrecedes(pairs[index].0.utf8) == false {
             throw .invalidValue(field: "metadata.tags", reason: "keys must be unique and sorted")
+        }
+        if http.isEmpty && services.isEmpty && pairs.isEmpty {
+            self = .empty
+            return
         }
         self.init(validated: http.isEmpty ? nil : http, services: services, tags: Dictionary(uniqueKeysWithValues: pairs))
         try validate()

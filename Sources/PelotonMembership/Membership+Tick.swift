@@ -72,7 +72,7 @@ extension Membership {
                 probeCursor += 1
                 if let member = members[id], member.status.isActive { return member }
             }
-            probeOrder = memberOrder.filter { members[$0]?.status.isActive == true }
+            probeOrder = members.filter(\.status.isActive).map(\.id)
             probeOrder.shuffle(using: &random)
             probeCursor = 0
         }
@@ -161,7 +161,7 @@ extension Membership {
     /// probability dead/(alive+dead). After a partition heals this is what merges the halves.
     private mutating func reconnect(at now: Instant, into effects: inout [MembershipEffect]) {
         nextReconnectAt = now + settings.reconnectInterval
-        let deadCount = members.count - activeCount - members.values.lazy.filter { $0.status == .left }.count
+        let deadCount = members.count - activeCount - leftCount
         guard deadCount > 0, random.chance(Double(deadCount) / Double(deadCount + activeCount + 1)) else { return }
         guard let peer = randomMembers(1, where: { $0.status == .dead }).first else { return }
         counters.pushPullsSent += 1
@@ -190,10 +190,7 @@ extension Membership {
     }
 
     private mutating func reapDeadMembers(at now: Instant) {
-        let expired = memberOrder.filter { id in
-            guard let member = members[id] else { return false }
-            return !member.status.isActive && now - member.statusChangedAt >= settings.deadMemberRetention
-        }
-        for id in expired { remove(id) }
+        let expired = members.filter { !$0.status.isActive && now - $0.statusChangedAt >= settings.deadMemberRetention }
+        for member in expired { remove(member.id) }
     }
 }

@@ -106,9 +106,8 @@ extension Membership {
     // MARK: - The member table
 
     mutating func add(_ member: Member) {
-        members[member.id] = member
-        memberIndex[member.id] = memberOrder.count
-        memberOrder.append(member.id)
+        members.insert(member)
+        if member.status == .left { leftCount += 1 }
         if member.status.isActive {
             activeCount += 1
             insertIntoProbeOrder(member.id)
@@ -116,7 +115,9 @@ extension Membership {
     }
 
     mutating func store(_ member: Member, previousStatus: MemberStatus) {
-        members[member.id] = member
+        members.replace(member)
+        if previousStatus == .left { leftCount -= 1 }
+        if member.status == .left { leftCount += 1 }
         if previousStatus.isActive != member.status.isActive {
             activeCount += member.status.isActive ? 1 : -1
             if member.status.isActive { insertIntoProbeOrder(member.id) }
@@ -124,13 +125,9 @@ extension Membership {
     }
 
     mutating func remove(_ id: NodeID) {
-        guard let member = members.removeValue(forKey: id), let index = memberIndex.removeValue(forKey: id) else { return }
+        guard let member = members.remove(id) else { return }
         if member.status.isActive { activeCount -= 1 }
-        let last = memberOrder.removeLast()
-        if index < memberOrder.count {
-            memberOrder[index] = last
-            memberIndex[last] = index
-        }
+        if member.status == .left { leftCount -= 1 }
         suspicions[id] = nil
     }
 
@@ -144,16 +141,16 @@ extension Membership {
 
     /// Up to `count` distinct members satisfying `accept`, chosen at random.
     mutating func randomMembers(_ count: Int, where accept: (Member) -> Bool) -> [Member] {
-        guard count > 0, !memberOrder.isEmpty else { return [] }
+        guard count > 0, !members.isEmpty else { return [] }
         var chosen: [Member] = []
         var seen = Set<NodeID>()
         // Sampling is O(count) in a large mesh; a small one falls back to a full scan.
         for _ in 0..<(count * 4) where chosen.count < count {
-            let id = memberOrder[Int.random(in: 0..<memberOrder.count, using: &random)]
-            if seen.insert(id).inserted, let member = members[id], accept(member) { chosen.append(member) }
+            let member = members[Int.random(in: 0..<members.count, using: &random)]
+            if seen.insert(member.id).inserted, accept(member) { chosen.append(member) }
         }
-        if chosen.count < count && memberOrder.count <= 256 {
-            var candidates = memberOrder.filter { !seen.contains($0) }.compactMap { members[$0] }.filter(accept)
+        if chosen.count < count && members.count <= 256 {
+            var candidates = members.filter { !seen.contains($0.id) && accept($0) }
             candidates.shuffle(using: &random)
             chosen += candidates.prefix(count - chosen.count)
         }
@@ -165,9 +162,13 @@ extension Membership {
     /// Takes `states` as this node's view without gossiping any of it: a warm start for a node
     /// that restores a saved view, and for simulations that begin from a formed mesh.
     public mutating func assumeMembers(_ states: [MemberState], at now: Instant) {
-        for state in states where state.id != localID && members[state.id] == nil {
+        members.reserveCapacity(members.count + states.count)
+        for state in states where state.id != localID && !members.contains(state.id) {
             add(Member(id: state.id, address: state.address, incarnation: state.incarnation, status: state.status,
                        metadata: state.metadata, statusChangedAt: now))
         }
+        // The first exchange was timed for a mesh of one; spread it over the interval that
+        // fits the mesh just assumed, or a large warm start would push-pull all at once.
+        nextPushPullAt = now + scaledPushPullInterval.scaled(by: random.unit())
     }
 }

@@ -18,13 +18,11 @@ public struct Membership: Sendable {
     public internal(set) var counters = MembershipCounters()
 
     /// Every other member this node knows of, in any status.
-    public internal(set) var members: [NodeID: Member] = [:]
-    /// The same ids in insertion order: iteration never depends on Swift's per-process hash
-    /// seed, so a simulation replays identically in another process.
-    var memberOrder: [NodeID] = []
-    var memberIndex: [NodeID: Int] = [:]
+    public internal(set) var members = MemberTable()
     /// Alive or suspect members (not counting this node).
     public internal(set) var activeCount = 0
+    /// Members that left gracefully (kept until reaped); with `activeCount` gives the dead count.
+    var leftCount = 0
 
     var random: SeededRandom
     var queue = DisseminationQueue()
@@ -94,7 +92,7 @@ public struct Membership: Sendable {
 
     /// Members in a status, sorted by id, this node included when alive.
     public func memberIDs(withStatus status: MemberStatus) -> [NodeID] {
-        var ids = memberOrder.filter { members[$0]?.status == status }
+        var ids = members.filter { $0.status == status }.map(\.id)
         if status == .alive && !isLeaving { ids.append(localID) }
         return ids.sorted()
     }
@@ -125,9 +123,9 @@ public struct Membership: Sendable {
     /// Full state for push-pull: every member this node knows, itself first.
     var fullState: [MemberState] {
         var states = [MemberState(id: localID, address: localAddress, incarnation: incarnation, status: isLeaving ? .left : .alive, metadata: metadata)]
-        for id in memberOrder {
-            guard let member = members[id] else { continue }
-            states.append(MemberState(id: id, address: member.address, incarnation: member.incarnation, status: member.status, metadata: member.metadata))
+        states.reserveCapacity(members.count + 1)
+        for member in members {
+            states.append(MemberState(id: member.id, address: member.address, incarnation: member.incarnation, status: member.status, metadata: member.metadata))
         }
         return states
     }

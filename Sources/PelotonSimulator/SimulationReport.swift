@@ -82,14 +82,6 @@ public struct SimulationReport: Sendable {
     }
 }
 
-func format(_ value: Double) -> String {
-    String(format: value >= 100 ? "%.0f" : "%.2f", value)
-}
-
-func pad(_ value: Any, _ width: Int) -> String {
-    let text = "\(value)"
-    return String(repeating: " ", count: max(0, width - text.count)) + text
-}
 
 extension Simulation {
     /// What happened up to now; `wallSeconds` is what the run took, for the speed figure.
