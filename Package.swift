@@ -13,6 +13,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
     ],
     targets: [
         // libsodium, found through pkg-config; Tools/bootstrap installs it on Debian.
@@ -36,11 +41,27 @@ let package = Package(
                 .product(name: "HeapModule", package: "swift-collections"),
             ]
         ),
+        // The runtime shell: NIO sockets and timers, the HTTP API and metrics.
+        .target(
+            name: "PelotonNode",
+            dependencies: [
+                "PelotonCore", "PelotonCrypto", "PelotonWire", "PelotonMembership",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
         .executableTarget(
             name: "peloton",
             dependencies: [
-                "PelotonCrypto", "PelotonWire", "PelotonMembership", "PelotonSimulator",
+                "PelotonCrypto", "PelotonWire", "PelotonMembership", "PelotonSimulator", "PelotonNode",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(
@@ -51,6 +72,7 @@ let package = Package(
         .testTarget(name: "PelotonCryptoTests", dependencies: ["PelotonCrypto"]),
         .testTarget(name: "PelotonMembershipTests", dependencies: ["PelotonMembership", "PelotonCore", "PelotonCrypto", "PelotonWire"]),
         .testTarget(name: "PelotonSimulatorTests", dependencies: ["PelotonSimulator", "PelotonMembership"]),
+        .testTarget(name: "PelotonNodeTests", dependencies: ["PelotonNode", "PelotonMembership", "PelotonCrypto", "PelotonWire", "PelotonCore"]),
         .testTarget(name: "PelotonWireTests", dependencies: ["PelotonWire", "PelotonCrypto", "PelotonCore"]),
     ],
     swiftLanguageModes: [.v6]

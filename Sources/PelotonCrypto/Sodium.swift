@@ -19,3 +19,18 @@ public func secureRandomBytes(count: Int) -> [UInt8] {
     randombytes_buf(&bytes, count)
     return bytes
 }
+
+/// Compares two byte strings in time that depends only on their lengths (for tokens and
+/// other secrets a client presents).
+public func constantTimeEqual(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
+    Sodium.ensureInitialized()
+    guard lhs.count == rhs.count else { return false }
+    guard !lhs.isEmpty else { return true }
+    return lhs.withUnsafeBytes { left in
+        rhs.withUnsafeBytes { right in
+            withSodiumPointer(left) { leftPointer in
+                withSodiumPointer(right) { rightPointer in sodium_memcmp(leftPointer, rightPointer, lhs.count) == 0 }
+            }
+        }
+    }
+}

@@ -15,6 +15,7 @@ extension MemberMetadata {
         for service in services { size += WireWriter.stringSize(service.name) + WireWriter.stringSize(service.version) }
         size += WireWriter.varUIntSize(UInt64(tags.count))
         for (key, value) in tags { size += WireWriter.stringSize(key) + WireWriter.stringSize(value) }
+        size += WireWriter.varUIntSize(UInt64(credential.count)) + credential.count
         return size
     }
 }

@@ -1,7 +1,9 @@
 import PelotonWire
 
 /// What a member tells the mesh about itself: its HTTP address, the services it offers with
-/// their versions, and free-form tags. Bounded so an alive update always fits in a datagram.
+/// their versions, free-form tags, and its credential (the certificate the cluster authority
+/// issued for its key, opaque here: the runtime verifies it before any of it is believed).
+/// Bounded so an alive update always fits in a datagram.
 ///
 /// The fields live in one shared immutable box: every node's member table holds a copy of every
 /// member's metadata, so a copy must cost a reference, not three collections (in the simulator
@@ -17,7 +19,8 @@ public struct MemberMetadata: Hashable, Sendable {
         }
     }
 
-    public static let maxEncodedBytes = 512
+    public static let maxEncodedBytes = 768
+    public static let maxCredentialBytes = 256
     static let maxServices = 32
     static let maxTags = 16
     static let maxNameBytes = 64
@@ -27,11 +30,13 @@ public struct MemberMetadata: Hashable, Sendable {
         let httpAddress: String?
         let services: [Service]
         let tags: [String: String]
+        let credential: [UInt8]
 
-        init(httpAddress: String?, services: [Service], tags: [String: String]) {
+        init(httpAddress: String?, services: [Service], tags: [String: String], credential: [UInt8]) {
             self.httpAddress = httpAddress
             self.services = services
             self.tags = tags
+            self.credential = credential
         }
     }
 
@@ -39,30 +44,35 @@ public struct MemberMetadata: Hashable, Sendable {
     public var httpAddress: String? { storage.httpAddress }
     public var services: [Service] { storage.services }
     public var tags: [String: String] { storage.tags }
+    public var credential: [UInt8] { storage.credential }
 
-    public static let empty = MemberMetadata(validated: nil, services: [], tags: [:])
+    public static let empty = MemberMetadata(validated: nil, services: [], tags: [:], credential: [])
 
     public static func == (lhs: Self, rhs: Self) -> Bool {
         lhs.storage === rhs.storage
-            || (lhs.httpAddress == rhs.httpAddress && lhs.services == rhs.services && lhs.tags == rhs.tags)
+            || (lhs.httpAddress == rhs.httpAddress && lhs.services == rhs.services && lhs.tags == rhs.tags
+                && lhs.credential == rhs.credential)
     }
 
     public func hash(into hasher: inout Hasher) {
         hasher.combine(httpAddress)
         hasher.combine(services)
         hasher.combine(tags)
+        hasher.combine(credential)
     }
 
     /// Refuses metadata that would not fit the limits, naming the limit.
-    public init(httpAddress: String? = nil, services: [Service] = [], tags: [String: String] = [:]) throws(WireError) {
-        self.init(validated: httpAddress, services: services, tags: tags)
+    public init(
+        httpAddress: String? = nil, services: [Service] = [], tags: [String: String] = [:], credential: [UInt8] = []
+    ) throws(WireError) {
+        self.init(validated: httpAddress, services: services, tags: tags, credential: credential)
         try validate()
         let size = wireBytes.count
         guard size <= Self.maxEncodedBytes else { throw .tooLarge(size: size, limit: Self.maxEncodedBytes) }
     }
 
-    private init(validated httpAddress: String?, services: [Service], tags: [String: String]) {
-        storage = Storage(httpAddress: httpAddress, services: services, tags: tags)
+    private init(validated httpAddress: String?, services: [Service], tags: [String: String], credential: [UInt8]) {
+        storage = Storage(httpAddress: httpAddress, services: services, tags: tags, credential: credential)
     }
 
     private func validate() throws(WireError) {
@@ -100,11 +110,14 @@ extension MemberMetadata: WireCodable {
         for index in pairs.indices.dropFirst() where pairs[index - 1].0.utf8.lexicographicallyPrecedes(pairs[index].0.utf8) == false {
             throw .invalidValue(field: "metadata.tags", reason: "keys must be unique and sorted")
         }
-        if http.isEmpty && services.isEmpty && pairs.isEmpty {
+        let credential = try reader.readBytes("metadata.credential", limit: Self.maxCredentialBytes)
+        if http.isEmpty && services.isEmpty && pairs.isEmpty && credential.isEmpty {
             self = .empty
             return
         }
-        self.init(validated: http.isEmpty ? nil : http, services: services, tags: Dictionary(uniqueKeysWithValues: pairs))
+        self.init(
+            validated: http.isEmpty ? nil : http, services: services, tags: Dictionary(uniqueKeysWithValues: pairs),
+            credential: credential)
         try validate()
     }
 
@@ -119,5 +132,6 @@ extension MemberMetadata: WireCodable {
             writer.writeString(pair.key)
             writer.writeString(pair.value)
         }
+        writer.writeBytes(credential)
     }
 }

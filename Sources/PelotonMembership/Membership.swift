@@ -153,4 +153,6 @@ public struct MembershipCounters: Sendable, Equatable {
     public var refutations = 0
     public var pushPullsSent = 0
     public var messagesIgnored = 0
+
+    public init() {}
 }

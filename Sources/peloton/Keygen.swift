@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PelotonCrypto
+import PelotonNode
 import PelotonWire
 
 /// `peloton keygen --authority` makes a cluster authority; `peloton keygen --node NAME
@@ -54,6 +55,7 @@ struct Keygen: ParsableCommand {
         let notAfter = UInt64(Date().timeIntervalSince1970) + UInt64(validDays) * 86_400
         let certificate = try signer.issueCertificate(for: identity.publicKey, name: node, notAfter: notAfter)
         try files.writeCertificate(certificate)
+        try files.writeAuthorityPublicKey(signer.publicKey)
         print("node \(node): id \(identity.nodeID)")
         print("identity:    \(files.identityPath) (mode 0600)")
         print("certificate: \(files.certificatePath), valid until \(Date(timeIntervalSince1970: Double(notAfter)))")

@@ -1,0 +1,90 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import PelotonCrypto
+
+/// The request context: Hummingbird's core storage plus the peer's address, which decides
+/// whether a request counts as local.
+public struct PelotonRequestContext: RequestContext, RemoteAddressRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let remoteAddress: SocketAddress?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress
+    }
+}
+
+/// Every node's HTTP API: `GET /v1/members`, `GET /v1/health`, `GET /metrics`.
+public enum HTTPAPI {
+    /// Where the API listens and who may use it.
+    public struct Configuration: Sendable {
+        public var host: String
+        public var port: Int
+        /// Required from every client that does not connect over loopback.
+        public var bearerToken: String?
+
+        public init(host: String, port: Int, bearerToken: String?) throws {
+            let loopback = host == "127.0.0.1" || host == "::1" || host == "localhost"
+            if !loopback && bearerToken == nil {
+                throw NodeSetupError("the HTTP API on \(host) would be open to the network: give --http-token-file FILE, or bind it to 127.0.0.1")
+            }
+            self.host = host
+            self.port = port
+            self.bearerToken = bearerToken
+        }
+    }
+
+    public static func application(for node: MeshNode, configuration: Configuration, logger: Logger) -> some ApplicationProtocol {
+        let router = Router(context: PelotonRequestContext.self)
+        router.add(middleware: RemoteClientsNeedToken(token: configuration.bearerToken))
+        router.get("/v1/health") { _, _ in
+            try jsonResponse(await node.health())
+        }
+        router.get("/v1/members") { _, _ in
+            try jsonResponse(await node.membersView())
+        }
+        router.get("/metrics") { _, _ in
+            await node.refreshMetrics()
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: node.metrics.render())))
+        }
+        return Application(
+            router: router, configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "peloton"),
+            logger: logger)
+    }
+}
+
+private let jsonEncoder: JSONEncoder = {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    return encoder
+}()
+
+private func jsonResponse(_ value: some Encodable) throws -> Response {
+    Response(
+        status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+        body: .init(byteBuffer: ByteBuffer(bytes: try jsonEncoder.encode(value))))
+}
+
+/// Loopback clients are trusted like the machine's own users; anyone else shows the token.
+struct RemoteClientsNeedToken: RouterMiddleware {
+    typealias Context = PelotonRequestContext
+    let token: String?
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let token, !isLoopback(context.remoteAddress) else { return try await next(request, context) }
+        let presented = request.headers[.authorization] ?? ""
+        guard constantTimeEqual(Array(presented.utf8), Array("Bearer \(token)".utf8)) else {
+            throw HTTPError(.unauthorized, message: "this node needs \"Authorization: Bearer TOKEN\" from remote clients")
+        }
+        return try await next(request, context)
+    }
+
+    private func isLoopback(_ address: SocketAddress?) -> Bool {
+        guard let ip = address?.ipAddress else { return false }
+        return ip.hasPrefix("127.") || ip == "::1"
+    }
+}

@@ -1,0 +1,257 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import PelotonCore
+import PelotonCrypto
+import PelotonMembership
+import PelotonWire
+import ServiceLifecycle
+
+/// The runtime shell around `Membership`: it moves bytes and time, nothing else. Datagrams are
+/// checked by the envelope gate and the credential book before the state machine sees them;
+/// the state machine's effects become signed datagrams or authenticated stream exchanges.
+public actor MeshNode: Service {
+    public nonisolated let credentials: NodeCredentials
+    public nonisolated let configuration: NodeConfiguration
+    public nonisolated let metrics = NodeMetrics()
+    nonisolated let logger: Logger
+    nonisolated let files: NodeFiles?
+    nonisolated let group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+
+    var membership: Membership
+    var sealer: EnvelopeSealer
+    var gate = EnvelopeGate()
+    var book: CredentialBook
+    var savedIncarnation: UInt64
+    var lossRandom: SeededRandom
+    var resolvedAddresses: [NodeAddress: SocketAddress] = [:]
+    let outbox: AsyncStream<AddressedEnvelope<ByteBuffer>>
+    let outboxInput: AsyncStream<AddressedEnvelope<ByteBuffer>>.Continuation
+    /// Set once both sockets are bound; `readiness` reports it.
+    var isListening = false
+
+    /// A node with its credentials; `files` (when given) keeps the incarnation across restarts.
+    public init(credentials: NodeCredentials, configuration: NodeConfiguration, files: NodeFiles?, logger: Logger? = nil) throws {
+        self.credentials = credentials
+        self.configuration = configuration
+        self.files = files
+        self.logger = logger ?? Logger(label: "peloton.node")
+        // Every start speaks with an incarnation above any used before: peers then take this
+        // life's alive claim over the death they recorded, and reset their replay windows.
+        let incarnation = (try files?.readIncarnation() ?? 0) + 1
+        try files?.writeIncarnation(incarnation)
+        savedIncarnation = incarnation
+        let metadata: MemberMetadata
+        do {
+            metadata = try MemberMetadata(httpAddress: configuration.httpAddress, credential: credentials.certificate.wireBytes)
+        } catch {
+            throw NodeSetupError("node metadata refused: \(error)")
+        }
+        var seed: UInt64 = 0
+        for byte in secureRandomBytes(count: 8) { seed = seed << 8 | UInt64(byte) }
+        membership = Membership(
+            id: credentials.identity.nodeID, address: configuration.advertise, metadata: metadata, seeds: configuration.seeds,
+            settings: configuration.settings, incarnation: incarnation, random: SeededRandom(seed: seed), now: Self.now())
+        lossRandom = SeededRandom(seed: seed ^ 0x9E37_79B9_7F4A_7C15)
+        sealer = EnvelopeSealer(identity: credentials.identity, incarnation: incarnation, maxDatagramSize: configuration.settings.maxDatagramSize)
+        book = CredentialBook(authority: credentials.authority)
+        book.learn(credentials.certificate)
+        (outbox, outboxInput) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(4096))
+    }
+
+    public nonisolated var id: NodeID { credentials.identity.nodeID }
+
+    /// The runtime's clock: monotonic nanoseconds.
+    static func now() -> Instant { Instant(nanoseconds: Int64(NIODeadline.now().uptimeNanoseconds)) }
+
+    // MARK: - Running
+
+    /// Listens, joins, and runs until cancelled or asked to shut down gracefully, when it
+    /// leaves the mesh and gossips its departure for `leaveGossipTime` first.
+    public func run() async throws {
+        let bind = configuration.bind
+        let datagrams = try await DatagramBootstrap(group: group)
+            .channelOption(.socketOption(.so_reuseaddr), value: 1)
+            .bind(host: bind.host, port: Int(bind.port)) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>(wrappingChannelSynchronously: channel)
+                }
+            }
+        let maxFrameBytes = configuration.maxFrameBytes
+        let streams = try await ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .bind(host: bind.host, port: Int(bind.port)) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try Self.addFraming(to: channel, maxFrameBytes: maxFrameBytes)
+                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+        isListening = true
+        logger.info("node \(credentials.certificate.name) (\(id.short)) listening on \(bind) (udp+tcp), incarnation \(membership.incarnation)")
+        let outbox = self.outbox
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask {
+                try await datagrams.executeThenClose { inbound, outbound in
+                    try await withThrowingTaskGroup(of: Void.self) { pair in
+                        pair.addTask {
+                            for await datagram in outbox { try await outbound.write(datagram) }
+                        }
+                        for try await datagram in inbound { await self.receiveDatagram(datagram) }
+                        pair.cancelAll()
+                    }
+                }
+            }
+            tasks.addTask {
+                try await streams.executeThenClose { connections in
+                    try await withThrowingDiscardingTaskGroup { handlers in
+                        for try await connection in connections {
+                            handlers.addTask { await self.serveStream(connection) }
+                        }
+                    }
+                }
+            }
+            tasks.addTask { try await self.runTimers() }
+            tasks.addTask {
+                // Returns when the service group starts a graceful shutdown (SIGTERM, SIGINT).
+                try await gracefulShutdown()
+                await self.leave()
+                try await Task.sleep(for: self.configuration.leaveGossipTime)
+            }
+            _ = try await tasks.next()
+            tasks.cancelAll()
+        }
+        outboxInput.finish()
+        isListening = false
+    }
+
+    static func addFraming(to channel: any Channel, maxFrameBytes: Int) throws {
+        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LengthPrefixedFrameDecoder(maxFrameBytes: maxFrameBytes)))
+        try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(LengthPrefixedFrameEncoder()))
+    }
+
+    /// Wakes the state machine at its deadlines; a short cap keeps a deadline moved earlier by
+    /// a message (a new suspicion, a relay) from waiting for the old one.
+    private func runTimers() async throws {
+        while !Task.isCancelled {
+            let now = Self.now()
+            let deadline = membership.nextDeadline
+            if deadline <= now {
+                perform(membership.tick(at: now))
+                continue
+            }
+            try await Task.sleep(for: min(deadline - now, .milliseconds(20)))
+        }
+    }
+
+    /// Announces a graceful leave; the timers keep gossiping it until the node stops.
+    public func leave() {
+        guard !membership.isLeaving else { return }
+        logger.info("leaving the mesh")
+        perform(membership.leave(at: Self.now()))
+    }
+
+    // MARK: - Datagrams
+
+    func receiveDatagram(_ datagram: AddressedEnvelope<ByteBuffer>) {
+        let bytes = Array(datagram.data.readableBytesView)
+        metrics.datagramReceived(bytes: bytes.count)
+        if configuration.injectedLoss > 0, lossRandom.chance(configuration.injectedLoss) {
+            metrics.dropped("injected_loss")
+            return
+        }
+        let book = self.book
+        let envelope: SignedEnvelope
+        switch gate.admit(bytes, senderKey: { book.key(for: $0) }) {
+        case let .failure(rejection):
+            metrics.dropped(rejection.reason)
+            return
+        case let .success(admitted):
+            envelope = admitted
+        }
+        guard let message = try? MembershipMessage(wireBytes: envelope.payload), !message.isStreamShaped else {
+            metrics.dropped("malformed_payload")
+            return
+        }
+        guard let address = NodeAddress(datagram.remoteAddress) else {
+            metrics.dropped("unusable_source_address")
+            return
+        }
+        perform(deliver(message, from: envelope.sender, address: address))
+    }
+
+    /// Hands an authenticated message to the state machine, minus any entries without a
+    /// valid credential; returns what it wants to send.
+    @discardableResult
+    func deliver(_ message: MembershipMessage, from sender: NodeID, address: NodeAddress) -> [MembershipEffect] {
+        let (filtered, dropped) = book.filter(message, unixTime: unixSeconds())
+        for _ in 0..<dropped { metrics.dropped("no_credential") }
+        let effects = membership.receive(filtered, from: sender, address: address, at: Self.now())
+        return effects
+    }
+
+    func sendDatagram(_ message: MembershipMessage, to address: NodeAddress) {
+        guard let destination = resolve(address) else { return }
+        let sealed: [UInt8]
+        do {
+            sealed = try sealer.seal(message.wireBytes)
+        } catch {
+            logger.warning("not sending an oversized datagram to \(address): \(error)")
+            return
+        }
+        metrics.datagramSent(bytes: sealed.count)
+        outboxInput.yield(AddressedEnvelope(remoteAddress: destination, data: ByteBuffer(bytes: sealed)))
+    }
+
+    private func resolve(_ address: NodeAddress) -> SocketAddress? {
+        if let known = resolvedAddresses[address] { return known }
+        do {
+            let resolved = try SocketAddress.makeAddressResolvingHost(address.host, port: Int(address.port))
+            resolvedAddresses[address] = resolved
+            return resolved
+        } catch {
+            logger.warning("cannot resolve \(address): \(error)")
+            return nil
+        }
+    }
+
+    // MARK: - Effects
+
+    func perform(_ effects: [MembershipEffect]) {
+        for effect in effects {
+            switch effect {
+            case let .send(message, address):
+                if message.isStreamShaped {
+                    Task { await self.exchange(message, with: address) }
+                } else {
+                    sendDatagram(message, to: address)
+                }
+            case let .event(event):
+                let name = book.certificate(for: event.member)?.name ?? event.member.short
+                logger.info("member \(name) (\(event.member.short)) is \(event.status) at incarnation \(event.incarnation)")
+            }
+        }
+        persistIncarnation()
+    }
+
+    /// A refutation raised the incarnation: record it so the next life starts above it.
+    private func persistIncarnation() {
+        guard membership.incarnation > savedIncarnation, let files else { return }
+        do {
+            try files.writeIncarnation(membership.incarnation)
+            savedIncarnation = membership.incarnation
+        } catch {
+            logger.error("cannot save the incarnation to \(files.incarnationPath): \(error)")
+        }
+    }
+}
+
+extension NodeAddress {
+    /// The address a datagram came from, as the state machine names addresses.
+    init?(_ socketAddress: SocketAddress) {
+        guard let host = socketAddress.ipAddress, let port = socketAddress.port, let valid = try? NodeAddress(host: host, port: UInt16(port)) else {
+            return nil
+        }
+        self = valid
+    }
+}

@@ -1,0 +1,32 @@
+import PelotonMembership
+
+/// How a node runs: where it listens, whom it joins through, and its protocol settings.
+public struct NodeConfiguration: Sendable {
+    /// Where gossip (UDP) and streams (TCP) listen: the same port for both, as in memberlist.
+    public var bind: NodeAddress
+    /// The address other nodes reach this one at; the bind address unless that is a wildcard.
+    public var advertise: NodeAddress
+    public var seeds: [NodeAddress]
+    /// The HTTP API's address, published in metadata so any member can point a client at it.
+    public var httpAddress: String?
+    public var settings = MembershipSettings()
+    /// Test hook: the fraction of inbound datagrams dropped on arrival (`--inject-loss`).
+    public var injectedLoss = 0.0
+    /// How long a leaving node keeps gossiping its departure before it exits.
+    public var leaveGossipTime: Duration = .seconds(1)
+    /// How long one stream exchange (connect, handshake, push-pull) may take.
+    public var streamTimeout: Duration = .seconds(5)
+    /// The largest stream frame accepted: a full state of 100,000 members fits.
+    public var maxFrameBytes = 16 << 20
+
+    public init(bind: NodeAddress, advertise: NodeAddress? = nil, seeds: [NodeAddress] = [], httpAddress: String? = nil) throws {
+        let wildcard = bind.host == "0.0.0.0" || bind.host == "::"
+        if wildcard && advertise == nil {
+            throw NodeSetupError("binding to \(bind) needs --advertise HOST:PORT: other nodes cannot reach a wildcard address")
+        }
+        self.bind = bind
+        self.advertise = advertise ?? bind
+        self.seeds = seeds
+        self.httpAddress = httpAddress
+    }
+}

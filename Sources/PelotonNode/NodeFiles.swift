@@ -1,0 +1,94 @@
+import Foundation
+import PelotonCrypto
+import PelotonWire
+
+/// A node's data directory: its identity key, its certificate, the cluster authority's public
+/// key, and the highest incarnation it has used (so a restart always speaks with a newer one).
+public struct NodeFiles: Sendable {
+    public let dataDirectory: String
+
+    public init(dataDirectory: String) { self.dataDirectory = dataDirectory }
+
+    public var identityPath: String { dataDirectory + "/node.key" }
+    public var certificatePath: String { dataDirectory + "/node.cert" }
+    public var authorityPublicKeyPath: String { dataDirectory + "/authority.pub" }
+    public var incarnationPath: String { dataDirectory + "/incarnation" }
+    /// Where `--dev` keeps its throwaway authority unless told otherwise.
+    public var developmentAuthorityPath: String { dataDirectory + "/dev-authority.key" }
+
+    public func createDirectory() throws {
+        try FileManager.default.createDirectory(
+            atPath: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    }
+
+    public func writeCertificate(_ certificate: NodeCertificate) throws {
+        try Data(certificate.wireBytes).write(to: URL(fileURLWithPath: certificatePath), options: .atomic)
+    }
+
+    /// The certificate, nil when none was issued yet; a damaged file is an error, not nil.
+    public func readCertificate() throws -> NodeCertificate? {
+        guard FileManager.default.fileExists(atPath: certificatePath) else { return nil }
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: certificatePath))
+        guard bytes.count <= 4096 else { throw NodeSetupError("\(certificatePath) is too large to be a certificate") }
+        do {
+            return try NodeCertificate(wireBytes: bytes)
+        } catch {
+            throw NodeSetupError("\(certificatePath) is not a valid certificate: \(error)")
+        }
+    }
+
+    /// The authority's public key, written in hex next to the certificate it signed.
+    public func writeAuthorityPublicKey(_ key: PublicKey) throws {
+        try Data((key.description + "\n").utf8).write(to: URL(fileURLWithPath: authorityPublicKeyPath), options: .atomic)
+    }
+
+    public func readAuthorityPublicKey() throws -> PublicKey? {
+        guard FileManager.default.fileExists(atPath: authorityPublicKeyPath) else { return nil }
+        let text = try String(contentsOfFile: authorityPublicKeyPath, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let bytes = bytes(fromHex: text), let key = try? PublicKey(bytes: bytes) else {
+            throw NodeSetupError("\(authorityPublicKeyPath) must hold the authority's public key as 64 hex digits")
+        }
+        return key
+    }
+
+    /// The highest incarnation used so far, 0 when the node never ran.
+    public func readIncarnation() throws -> UInt64 {
+        guard FileManager.default.fileExists(atPath: incarnationPath) else { return 0 }
+        let text = try String(contentsOfFile: incarnationPath, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let value = UInt64(text) else { throw NodeSetupError("\(incarnationPath) must hold a whole number, found \"\(text.prefix(40))\"") }
+        return value
+    }
+
+    public func writeIncarnation(_ value: UInt64) throws {
+        try Data("\(value)\n".utf8).write(to: URL(fileURLWithPath: incarnationPath), options: .atomic)
+    }
+}
+
+/// A problem with a node's files or options, worded for the operator.
+public struct NodeSetupError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+func bytes(fromHex text: String) -> [UInt8]? {
+    let digits = Array(text.utf8)
+    guard digits.count.isMultiple(of: 2) else { return nil }
+    var result: [UInt8] = []
+    result.reserveCapacity(digits.count / 2)
+    var index = 0
+    while index < digits.count {
+        guard let high = hexValue(digits[index]), let low = hexValue(digits[index + 1]) else { return nil }
+        result.append(high << 4 | low)
+        index += 2
+    }
+    return result
+}
+
+private func hexValue(_ digit: UInt8) -> UInt8? {
+    switch digit {
+    case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
+    case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
+    case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
+    default: nil
+    }
+}

@@ -1,0 +1,110 @@
+import CoreMetrics
+import PelotonMembership
+import Prometheus
+
+/// What a node counts, written against swift-metrics and kept in the node's own Prometheus
+/// registry (so several nodes in one test process never share counters). `/metrics` renders it.
+public final class NodeMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    private let factory: PrometheusMetricsFactory
+
+    private let datagramsIn: CoreMetrics.Counter
+    private let datagramsOut: CoreMetrics.Counter
+    private let bytesIn: CoreMetrics.Counter
+    private let bytesOut: CoreMetrics.Counter
+    private let streamsIn: CoreMetrics.Counter
+    private let streamsOut: CoreMetrics.Counter
+    private let membersAlive: CoreMetrics.Gauge
+    private let membersSuspect: CoreMetrics.Gauge
+    private let membersDead: CoreMetrics.Gauge
+    private let membersLeft: CoreMetrics.Gauge
+    private let localHealth: CoreMetrics.Gauge
+    private let protocolCounters: [(any KeyPath<MembershipCounters, Int> & Sendable, CoreMetrics.Counter)]
+    /// Last exported protocol counters: the state machine keeps totals, Prometheus wants deltas.
+    private let exported = ExportedCounters()
+
+    public init() {
+        let registry = PrometheusCollectorRegistry()
+        let factory = PrometheusMetricsFactory(registry: registry)
+        self.registry = registry
+        self.factory = factory
+        func counter(_ name: String, _ dimensions: [(String, String)] = []) -> CoreMetrics.Counter {
+            CoreMetrics.Counter(label: name, dimensions: dimensions, factory: factory)
+        }
+        func gauge(_ name: String, _ dimensions: [(String, String)] = []) -> CoreMetrics.Gauge {
+            CoreMetrics.Gauge(label: name, dimensions: dimensions, factory: factory)
+        }
+        datagramsIn = counter("peloton_datagrams_total", [("direction", "in")])
+        datagramsOut = counter("peloton_datagrams_total", [("direction", "out")])
+        bytesIn = counter("peloton_datagram_bytes_total", [("direction", "in")])
+        bytesOut = counter("peloton_datagram_bytes_total", [("direction", "out")])
+        streamsIn = counter("peloton_streams_total", [("direction", "in")])
+        streamsOut = counter("peloton_streams_total", [("direction", "out")])
+        membersAlive = gauge("peloton_members", [("status", "alive")])
+        membersSuspect = gauge("peloton_members", [("status", "suspect")])
+        membersDead = gauge("peloton_members", [("status", "dead")])
+        membersLeft = gauge("peloton_members", [("status", "left")])
+        localHealth = gauge("peloton_local_health")
+        protocolCounters = [
+            (\.probesSent, counter("peloton_probes_total")),
+            (\.probesFailed, counter("peloton_probes_failed_total")),
+            (\.pingRequestsSent, counter("peloton_ping_requests_total")),
+            (\.nacksReceived, counter("peloton_nacks_received_total")),
+            (\.suspicionsRaised, counter("peloton_suspicions_raised_total")),
+            (\.membersDeclaredDead, counter("peloton_members_declared_dead_total")),
+            (\.refutations, counter("peloton_false_suspicions_refuted_total")),
+            (\.pushPullsSent, counter("peloton_push_pulls_total")),
+            (\.messagesIgnored, counter("peloton_messages_ignored_total")),
+        ]
+    }
+
+    func datagramReceived(bytes: Int) {
+        datagramsIn.increment()
+        bytesIn.increment(by: bytes)
+    }
+
+    func datagramSent(bytes: Int) {
+        datagramsOut.increment()
+        bytesOut.increment(by: bytes)
+    }
+
+    func streamOpened(inbound: Bool) { (inbound ? streamsIn : streamsOut).increment() }
+
+    /// Counts a datagram, stream or update refused at the door, by reason (`bad_signature`,
+    /// `replayed`, `unknown_sender`, `malformed`, `no_credential`, `handshake_certificate`, …).
+    func dropped(_ reason: String) {
+        CoreMetrics.Counter(label: "peloton_dropped_total", dimensions: [("reason", reason)], factory: factory).increment()
+    }
+
+    /// Brings gauges and protocol counters up to date with the state machine.
+    func observe(_ membership: Membership) {
+        var counts: [MemberStatus: Int] = [:]
+        for member in membership.members { counts[member.status, default: 0] += 1 }
+        membersAlive.record((counts[.alive] ?? 0) + (membership.isLeaving ? 0 : 1))
+        membersSuspect.record(counts[.suspect] ?? 0)
+        membersDead.record(counts[.dead] ?? 0)
+        membersLeft.record(counts[.left] ?? 0)
+        localHealth.record(membership.localHealth)
+        let previous = exported.swap(membership.counters)
+        for (path, counter) in protocolCounters where membership.counters[keyPath: path] > previous[keyPath: path] {
+            counter.increment(by: membership.counters[keyPath: path] - previous[keyPath: path])
+        }
+    }
+
+    public func render() -> String { registry.emitToString() }
+}
+
+import Synchronization
+
+/// The counters last exported, behind a lock: `observe` may run on any task.
+private final class ExportedCounters: Sendable {
+    private let value = Mutex(MembershipCounters())
+
+    func swap(_ new: MembershipCounters) -> MembershipCounters {
+        value.withLock { current in
+            let previous = current
+            current = new
+            return previous
+        }
+    }
+}

@@ -1,0 +1,123 @@
+import NIOCore
+import NIOPosix
+import PelotonCrypto
+import PelotonMembership
+import PelotonWire
+
+/// Push-pull over TCP: one authenticated, encrypted request and reply per connection. The
+/// handshake (`StreamHandshake`) proves both identities; every frame after it is sealed with
+/// the session's keys, so a stranger can neither read nor forge the exchange.
+extension MeshNode {
+    /// Opens a stream to `address`, sends `message` (a push-pull) and feeds the reply back in.
+    nonisolated func exchange(_ message: MembershipMessage, with address: NodeAddress) async {
+        metrics.streamOpened(inbound: false)
+        do {
+            let (peer, reply) = try await withTimeLimit(configuration.streamTimeout) {
+                try await self.request(message, at: address)
+            }
+            await receiveStreamReply(reply, from: peer, address: address)
+        } catch let error as HandshakeError {
+            metrics.dropped(error.reason)
+            logger.warning("push-pull with \(address) refused: \(error)")
+        } catch {
+            metrics.dropped("stream_failed")
+            logger.debug("push-pull with \(address) failed: \(error)")
+        }
+    }
+
+    private nonisolated func request(_ message: MembershipMessage, at address: NodeAddress) async throws -> (NodeCertificate, MembershipMessage) {
+        let maxFrameBytes = configuration.maxFrameBytes
+        let channel = try await ClientBootstrap(group: group)
+            .connectTimeout(.seconds(2))
+            .connect(host: address.host, port: Int(address.port)) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try Self.addFraming(to: channel, maxFrameBytes: maxFrameBytes)
+                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+        let credentials = self.credentials
+        return try await channel.executeThenClose { inbound, outbound in
+            var frames = inbound.makeAsyncIterator()
+            let initiator = HandshakeInitiator(identity: credentials.identity, certificate: credentials.certificate, authority: credentials.authority)
+            try await outbound.write(ByteBuffer(bytes: initiator.hello))
+            let (finish, session) = try initiator.finish(reply: try await Self.nextFrame(&frames), now: unixSeconds())
+            try await outbound.write(ByteBuffer(bytes: finish))
+            var sealer = StreamSealer(key: session.keys.transmit)
+            var opener = StreamOpener(key: session.keys.receive)
+            try await outbound.write(ByteBuffer(bytes: sealer.seal(message.wireBytes)))
+            let reply = try MembershipMessage(wireBytes: try opener.open(try await Self.nextFrame(&frames)))
+            return (session.peer, reply)
+        }
+    }
+
+    /// Answers one inbound stream: handshake, one push-pull in, its reply out.
+    nonisolated func serveStream(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
+        metrics.streamOpened(inbound: true)
+        let credentials = self.credentials
+        do {
+            try await withTimeLimit(configuration.streamTimeout) {
+                try await connection.executeThenClose { inbound, outbound in
+                    var frames = inbound.makeAsyncIterator()
+                    var responder = HandshakeResponder(identity: credentials.identity, certificate: credentials.certificate, authority: credentials.authority)
+                    try await outbound.write(ByteBuffer(bytes: try responder.reply(to: try await Self.nextFrame(&frames), now: unixSeconds())))
+                    let session = try responder.complete(finish: try await Self.nextFrame(&frames))
+                    var sealer = StreamSealer(key: session.keys.transmit)
+                    var opener = StreamOpener(key: session.keys.receive)
+                    let request = try MembershipMessage(wireBytes: try opener.open(try await Self.nextFrame(&frames)))
+                    guard let reply = await self.answerStreamRequest(request, from: session.peer) else { return }
+                    try await outbound.write(ByteBuffer(bytes: sealer.seal(reply.wireBytes)))
+                }
+            }
+        } catch let error as HandshakeError {
+            metrics.dropped(error.reason)
+            logger.notice("stream refused: \(error)")
+        } catch {
+            metrics.dropped("stream_failed")
+            logger.debug("inbound stream failed: \(error)")
+        }
+    }
+
+    private static func nextFrame(_ frames: inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator) async throws -> [UInt8] {
+        guard let frame = try await frames.next() else { throw StreamClosedEarly() }
+        return Array(frame.readableBytesView)
+    }
+
+    // MARK: - Into the state machine
+
+    func receiveStreamReply(_ reply: MembershipMessage, from peer: NodeCertificate, address: NodeAddress) {
+        guard case .pushPull(isReply: true, _, _) = reply else {
+            metrics.dropped("unexpected_stream_message")
+            return
+        }
+        book.learn(peer)
+        perform(deliver(reply, from: peer.nodeID, address: address))
+    }
+
+    /// A peer's push-pull: merge it, and return the reply for the same stream.
+    func answerStreamRequest(_ request: MembershipMessage, from peer: NodeCertificate) -> MembershipMessage? {
+        // The sender lists itself first; that entry says where it gossips from.
+        guard case let .pushPull(isReply: false, _, members) = request,
+              let address = members.first(where: { $0.id == peer.nodeID })?.address
+        else {
+            metrics.dropped("unexpected_stream_message")
+            return nil
+        }
+        book.learn(peer)
+        var reply: MembershipMessage?
+        var rest: [MembershipEffect] = []
+        for effect in deliver(request, from: peer.nodeID, address: address) {
+            if reply == nil, case let .send(message, destination) = effect, destination == address,
+               case .pushPull(isReply: true, _, _) = message {
+                reply = message
+            } else {
+                rest.append(effect)
+            }
+        }
+        perform(rest)
+        return reply
+    }
+}
+
+struct StreamClosedEarly: Error, CustomStringConvertible {
+    var description: String { "the peer closed the stream mid-exchange" }
+}

@@ -1,0 +1,108 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PelotonMembership
+import PelotonNode
+import ServiceLifecycle
+
+/// `peloton node`: runs one node of the mesh until SIGTERM or Ctrl-C, when it leaves gracefully.
+struct NodeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "node",
+        abstract: "Run a node: gossip on --bind (UDP and TCP), HTTP API on --http.",
+        discussion: """
+            peloton node --data data/n1 --dev                                  # a mesh of one
+            peloton node --data data/n2 --dev --dev-authority data/n1/dev-authority.key \\
+                --bind 127.0.0.1:7947 --http 127.0.0.1:7981 --seed 127.0.0.1:7946
+            """
+    )
+
+    @Option(help: "The node's data directory (identity key, certificate, authority.pub).")
+    var data: String
+
+    @Option(help: "Where gossip listens, HOST:PORT (UDP and TCP on the same port).")
+    var bind = "127.0.0.1:7946"
+
+    @Option(help: "The address other nodes reach this one at, when --bind is a wildcard.")
+    var advertise: String?
+
+    @Option(help: "Where the HTTP API listens, HOST:PORT (loopback unless a token is configured).")
+    var http = "127.0.0.1:7980"
+
+    @Option(help: "Nodes to join through, HOST:PORT[,HOST:PORT...]; none starts a mesh of one.")
+    var seed: [String] = []
+
+    @Flag(help: "Development mode: a throwaway authority (created when missing) issues this node's certificate.")
+    var dev = false
+
+    @Option(help: "With --dev: the authority key file to use; nodes sharing it form one cluster. Default: DATA/dev-authority.key.")
+    var devAuthority: String?
+
+    @Option(help: "With --dev: the node's name. Default: the data directory's name.")
+    var name: String?
+
+    @Option(help: "A file holding the bearer token remote HTTP clients must present.")
+    var httpTokenFile: String?
+
+    @Option(help: ArgumentHelp("Test hook: drop this fraction of inbound datagrams.", visibility: .hidden))
+    var injectLoss = 0.0
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel = "info"
+
+    func validate() throws {
+        guard (0...1).contains(injectLoss) else { throw ValidationError("--inject-loss must be between 0 and 1") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
+        if !dev && (devAuthority != nil || name != nil) { throw ValidationError("--dev-authority and --name only apply with --dev") }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "peloton")
+        do {
+            try await serve(logger: logger)
+        } catch let error as NodeSetupError {
+            throw ValidationError(error.description)
+        }
+    }
+
+    private func serve(logger: Logger) async throws {
+        let files = NodeFiles(dataDirectory: data)
+        let credentials: NodeCredentials
+        if dev {
+            let nodeName = name ?? URL(fileURLWithPath: data).lastPathComponent
+            credentials = try NodeCredentials.development(files: files, authorityPath: devAuthority ?? files.developmentAuthorityPath, name: nodeName)
+        } else {
+            credentials = try NodeCredentials.load(from: files)
+        }
+        let bindAddress = try parseAddress(bind, option: "--bind")
+        let httpAddress = try parseAddress(http, option: "--http")
+        let seeds = try seed.flatMap { $0.split(separator: ",") }.map { try parseAddress(String($0), option: "--seed") }
+        var configuration = try NodeConfiguration(
+            bind: bindAddress, advertise: try advertise.map { try parseAddress($0, option: "--advertise") }, seeds: seeds,
+            httpAddress: httpAddress.description)
+        configuration.injectedLoss = injectLoss
+        let token = try httpTokenFile.map { path in
+            try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let httpConfiguration = try HTTPAPI.Configuration(host: httpAddress.host, port: Int(httpAddress.port), bearerToken: token)
+        let node = try MeshNode(credentials: credentials, configuration: configuration, files: files, logger: logger)
+        let api = HTTPAPI.application(for: node, configuration: httpConfiguration, logger: logger)
+        let services = ServiceGroup(
+            configuration: .init(services: [.init(service: node), .init(service: api)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await services.run()
+    }
+}
+
+func parseAddress(_ text: String, option: String) throws -> NodeAddress {
+    do {
+        return try NodeAddress(parsing: text)
+    } catch {
+        throw ValidationError("\(option) \(text): \(error)")
+    }
+}
