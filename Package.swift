@@ -72,7 +72,14 @@ let package = Package(
         .testTarget(name: "PelotonCryptoTests", dependencies: ["PelotonCrypto"]),
         .testTarget(name: "PelotonMembershipTests", dependencies: ["PelotonMembership", "PelotonCore", "PelotonCrypto", "PelotonWire"]),
         .testTarget(name: "PelotonSimulatorTests", dependencies: ["PelotonSimulator", "PelotonMembership"]),
-        .testTarget(name: "PelotonNodeTests", dependencies: ["PelotonNode", "PelotonMembership", "PelotonCrypto", "PelotonWire", "PelotonCore"]),
+        .testTarget(
+            name: "PelotonNodeTests",
+            dependencies: [
+                "PelotonNode", "PelotonMembership", "PelotonCrypto", "PelotonWire", "PelotonCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .testTarget(name: "PelotonWireTests", dependencies: ["PelotonWire", "PelotonCrypto", "PelotonCore"]),
     ],
     swiftLanguageModes: [.v6]
