@@ -64,11 +64,7 @@ struct NodeCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "peloton")
-        do {
-            try await serve(logger: logger)
-        } catch let error as NodeSetupError {
-            throw ValidationError(error.description)
-        }
+        try await serve(logger: logger)
     }
 
     private func serve(logger: Logger) async throws {
