@@ -159,6 +159,15 @@ extension Membership {
 }
 
 extension Membership {
+    /// Declares a member dead on an outside authority's word (a revoked key): it is no longer
+    /// probed and its death is gossiped. Unknown and already dead members are left alone.
+    public mutating func exclude(_ id: NodeID, at now: Instant) -> [MembershipEffect] {
+        guard let member = members[id] else { return [] }
+        var effects: [MembershipEffect] = []
+        applyDead(id, member.incarnation, status: .dead, at: now, into: &effects)
+        return effects
+    }
+
     /// Takes `states` as this node's view without gossiping any of it: a warm start for a node
     /// that restores a saved view, and for simulations that begin from a formed mesh.
     public mutating func assumeMembers(_ states: [MemberState], at now: Instant) {

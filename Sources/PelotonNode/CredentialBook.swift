@@ -13,10 +13,15 @@ public struct CredentialBook: Sendable {
     private var certificates: [NodeID: NodeCertificate] = [:]
     private var credentialBytes: [NodeID: [UInt8]] = [:]
     public private(set) var revoked: Set<NodeID> = []
+    /// Certificate names, kept after a revocation so tables still say who was revoked.
+    private var names: [NodeID: String] = [:]
 
     public init(authority: PublicKey) { self.authority = authority }
 
     public func certificate(for id: NodeID) -> NodeCertificate? { certificates[id] }
+
+    /// The name in the member's certificate, or its short id when none was ever verified.
+    public func name(for id: NodeID) -> String { names[id] ?? id.short }
 
     /// The key to check `id`'s signatures with: nil for strangers and revoked nodes.
     public func key(for id: NodeID) -> PublicKey? {
@@ -28,6 +33,7 @@ public struct CredentialBook: Sendable {
         guard !revoked.contains(certificate.nodeID) else { return }
         certificates[certificate.nodeID] = certificate
         credentialBytes[certificate.nodeID] = certificate.wireBytes
+        names[certificate.nodeID] = certificate.name
     }
 
     /// Whether `metadata` carries a valid certificate for `id`; remembers it when it does.
@@ -39,6 +45,7 @@ public struct CredentialBook: Sendable {
         else { return false }
         certificates[id] = certificate
         credentialBytes[id] = metadata.credential
+        names[id] = certificate.name
         return true
     }
 

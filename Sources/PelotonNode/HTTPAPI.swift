@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import PelotonCrypto
+import PelotonWire
 
 /// The request context: Hummingbird's core storage plus the peer's address, which decides
 /// whether a request counts as local.
@@ -16,7 +17,8 @@ public struct PelotonRequestContext: RequestContext, RemoteAddressRequestContext
     }
 }
 
-/// Every node's HTTP API: `GET /v1/members`, `GET /v1/health`, `GET /metrics`.
+/// Every node's HTTP API: `GET /v1/members`, `GET /v1/health`, `GET /metrics`, and
+/// `POST /v1/revocations` (a revocation signed by the authority, as `peloton revoke` makes).
 public enum HTTPAPI {
     /// Where the API listens and who may use it.
     public struct Configuration: Sendable {
@@ -45,6 +47,22 @@ public enum HTTPAPI {
         router.get("/v1/members") { _, _ in
             try jsonResponse(await node.membersView())
         }
+        router.post("/v1/revocations") { request, _ in
+            let body = try await request.body.collect(upTo: 4096)
+            let revocation: Revocation
+            do {
+                revocation = try Revocation(wireBytes: Array(body.readableBytesView))
+            } catch {
+                throw HTTPError(.badRequest, message: "the body must be one revocation as `peloton revoke` writes it: \(error)")
+            }
+            do {
+                try revocation.verify(authority: node.credentials.authority)
+            } catch {
+                throw HTTPError(.forbidden, message: "revocation refused: \(error)")
+            }
+            let isNew = await node.learn(revocation)
+            return try jsonResponse(RevocationView(node: revocation.node.description, isNew: isNew))
+        }
         router.get("/metrics") { _, _ in
             await node.refreshMetrics()
             return Response(
@@ -55,6 +73,13 @@ public enum HTTPAPI {
             router: router, configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "peloton"),
             logger: logger)
     }
+}
+
+/// The answer to `POST /v1/revocations`.
+public struct RevocationView: Codable, Sendable {
+    public let node: String
+    /// False when this node already knew the revocation.
+    public let isNew: Bool
 }
 
 private let jsonEncoder: JSONEncoder = {

@@ -37,7 +37,7 @@ extension MeshNode {
             incarnation: membership.incarnation, statusAgeSeconds: 0, isLocal: true)
         let others = membership.members.map { member in
             MemberView(
-                id: member.id.description, name: book.certificate(for: member.id)?.name ?? member.id.short,
+                id: member.id.description, name: book.name(for: member.id),
                 address: member.address.description, httpAddress: member.metadata.httpAddress, status: member.status.description,
                 incarnation: member.incarnation, statusAgeSeconds: max(0, (now - member.statusChangedAt).secondsDouble), isLocal: false)
         }

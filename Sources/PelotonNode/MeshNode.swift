@@ -28,8 +28,12 @@ public actor MeshNode: Service {
     var resolvedAddresses: [NodeAddress: SocketAddress] = [:]
     let outbox: AsyncStream<AddressedEnvelope<ByteBuffer>>
     let outboxInput: AsyncStream<AddressedEnvelope<ByteBuffer>>.Continuation
-    /// Set once both sockets are bound; `readiness` reports it.
+    /// Set once both sockets are bound.
     var isListening = false
+    /// Verified revocations, in the order learned, and those still being passed on.
+    var revocations: [Revocation] = []
+    var revocationGossip: [(revocation: Revocation, remaining: Int)] = []
+    var nextRevocationGossipAt = Instant.zero
 
     /// A node with its credentials; `files` (when given) keeps the incarnation across restarts.
     public init(credentials: NodeCredentials, configuration: NodeConfiguration, files: NodeFiles?, logger: Logger? = nil) throws {
@@ -50,14 +54,21 @@ public actor MeshNode: Service {
         }
         var seed: UInt64 = 0
         for byte in secureRandomBytes(count: 8) { seed = seed << 8 | UInt64(byte) }
+        // One byte of every datagram says what kind of payload follows (`NodePayload`).
+        var settings = configuration.settings
+        settings.maxDatagramSize -= 1
         membership = Membership(
             id: credentials.identity.nodeID, address: configuration.advertise, metadata: metadata, seeds: configuration.seeds,
-            settings: configuration.settings, incarnation: incarnation, random: SeededRandom(seed: seed), now: Self.now())
+            settings: settings, incarnation: incarnation, random: SeededRandom(seed: seed), now: Self.now())
         lossRandom = SeededRandom(seed: seed ^ 0x9E37_79B9_7F4A_7C15)
         sealer = EnvelopeSealer(identity: credentials.identity, incarnation: incarnation, maxDatagramSize: configuration.settings.maxDatagramSize)
         book = CredentialBook(authority: credentials.authority)
         book.learn(credentials.certificate)
         (outbox, outboxInput) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(4096))
+        for revocation in try files?.readRevocations(authority: credentials.authority) ?? [] {
+            revocations.append(revocation)
+            book.revoke(revocation.node)
+        }
     }
 
     public nonisolated var id: NodeID { credentials.identity.nodeID }
@@ -140,6 +151,7 @@ public actor MeshNode: Service {
                 perform(membership.tick(at: now))
                 continue
             }
+            if now >= nextRevocationGossipAt { gossipRevocations(at: now) }
             try await Task.sleep(for: min(deadline - now, .milliseconds(20)))
         }
     }
@@ -169,15 +181,18 @@ public actor MeshNode: Service {
         case let .success(admitted):
             envelope = admitted
         }
-        guard let message = try? MembershipMessage(wireBytes: envelope.payload), !message.isStreamShaped else {
+        switch try? NodePayload(wireBytes: envelope.payload) {
+        case let .membership(message) where !message.isStreamShaped:
+            guard let address = NodeAddress(datagram.remoteAddress) else {
+                metrics.dropped("unusable_source_address")
+                return
+            }
+            perform(deliver(message, from: envelope.sender, address: address))
+        case let .revocations(received):
+            for revocation in received { learn(revocation) }
+        case .membership, nil:
             metrics.dropped("malformed_payload")
-            return
         }
-        guard let address = NodeAddress(datagram.remoteAddress) else {
-            metrics.dropped("unusable_source_address")
-            return
-        }
-        perform(deliver(message, from: envelope.sender, address: address))
     }
 
     /// Hands an authenticated message to the state machine, minus any entries without a
@@ -190,11 +205,11 @@ public actor MeshNode: Service {
         return effects
     }
 
-    func sendDatagram(_ message: MembershipMessage, to address: NodeAddress) {
+    func sendDatagram(_ payload: NodePayload, to address: NodeAddress) {
         guard let destination = resolve(address) else { return }
         let sealed: [UInt8]
         do {
-            sealed = try sealer.seal(message.wireBytes)
+            sealed = try sealer.seal(payload.wireBytes)
         } catch {
             logger.warning("not sending an oversized datagram to \(address): \(error)")
             return
@@ -224,10 +239,10 @@ public actor MeshNode: Service {
                 if message.isStreamShaped {
                     Task { await self.exchange(message, with: address) }
                 } else {
-                    sendDatagram(message, to: address)
+                    sendDatagram(.membership(message), to: address)
                 }
             case let .event(event):
-                let name = book.certificate(for: event.member)?.name ?? event.member.short
+                let name = book.name(for: event.member)
                 logger.info("member \(name) (\(event.member.short)) is \(event.status) at incarnation \(event.incarnation)")
             }
         }

@@ -92,3 +92,29 @@ private func hexValue(_ digit: UInt8) -> UInt8? {
     default: nil
     }
 }
+
+extension NodeFiles {
+    public var revocationsPath: String { dataDirectory + "/revocations" }
+
+    /// Revocations this node has learned, each checked against `authority` again on load.
+    public func readRevocations(authority: PublicKey) throws -> [Revocation] {
+        guard FileManager.default.fileExists(atPath: revocationsPath) else { return [] }
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: revocationsPath)))
+        guard bytes.count.isMultiple(of: Revocation.encodedSize) else {
+            throw NodeSetupError("\(revocationsPath) is damaged: its size is not a whole number of revocations")
+        }
+        return try stride(from: 0, to: bytes.count, by: Revocation.encodedSize).map { start in
+            let revocation = try Revocation(wireBytes: bytes[start..<(start + Revocation.encodedSize)])
+            do {
+                try revocation.verify(authority: authority)
+            } catch {
+                throw NodeSetupError("\(revocationsPath) holds a revocation that does not verify: \(error)")
+            }
+            return revocation
+        }
+    }
+
+    public func writeRevocations(_ revocations: [Revocation]) throws {
+        try Data(revocations.flatMap(\.wireBytes)).write(to: URL(fileURLWithPath: revocationsPath), options: .atomic)
+    }
+}

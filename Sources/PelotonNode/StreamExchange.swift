@@ -4,18 +4,20 @@ import PelotonCrypto
 import PelotonMembership
 import PelotonWire
 
-/// Push-pull over TCP: one authenticated, encrypted request and reply per connection. The
-/// handshake (`StreamHandshake`) proves both identities; every frame after it is sealed with
-/// the session's keys, so a stranger can neither read nor forge the exchange.
+/// Push-pull over TCP: one authenticated, encrypted exchange per connection. The handshake
+/// (`StreamHandshake`) proves both identities; every frame after it is sealed with the
+/// session's keys, so a stranger can neither read nor forge the exchange. Each side sends two
+/// frames: its push-pull, then every revocation it knows (anti-entropy for revocations too).
 extension MeshNode {
     /// Opens a stream to `address`, sends `message` (a push-pull) and feeds the reply back in.
     nonisolated func exchange(_ message: MembershipMessage, with address: NodeAddress) async {
         metrics.streamOpened(inbound: false)
         do {
-            let (peer, reply) = try await withTimeLimit(configuration.streamTimeout) {
-                try await self.request(message, at: address)
+            let revocations = await allRevocations
+            let (peer, reply, peerRevocations) = try await withTimeLimit(configuration.streamTimeout) {
+                try await self.request(message, revocations: revocations, at: address)
             }
-            await receiveStreamReply(reply, from: peer, address: address)
+            await receiveStreamReply(reply, revocations: peerRevocations, from: peer, address: address)
         } catch let error as HandshakeError {
             metrics.dropped(error.reason)
             logger.warning("push-pull with \(address) refused: \(error)")
@@ -25,7 +27,9 @@ extension MeshNode {
         }
     }
 
-    private nonisolated func request(_ message: MembershipMessage, at address: NodeAddress) async throws -> (NodeCertificate, MembershipMessage) {
+    private nonisolated func request(
+        _ message: MembershipMessage, revocations: [Revocation], at address: NodeAddress
+    ) async throws -> (NodeCertificate, MembershipMessage, [Revocation]) {
         let maxFrameBytes = configuration.maxFrameBytes
         let channel = try await ClientBootstrap(group: group)
             .connectTimeout(.seconds(2))
@@ -44,9 +48,12 @@ extension MeshNode {
             try await outbound.write(ByteBuffer(bytes: finish))
             var sealer = StreamSealer(key: session.keys.transmit)
             var opener = StreamOpener(key: session.keys.receive)
-            try await outbound.write(ByteBuffer(bytes: sealer.seal(message.wireBytes)))
-            let reply = try MembershipMessage(wireBytes: try opener.open(try await Self.nextFrame(&frames)))
-            return (session.peer, reply)
+            try await outbound.write(ByteBuffer(bytes: sealer.seal(NodePayload.membership(message).wireBytes)))
+            try await outbound.write(ByteBuffer(bytes: sealer.seal(NodePayload.revocations(revocations).wireBytes)))
+            guard case let .membership(reply) = try NodePayload(wireBytes: try opener.open(try await Self.nextFrame(&frames))),
+                  case let .revocations(peerRevocations) = try NodePayload(wireBytes: try opener.open(try await Self.nextFrame(&frames)))
+            else { throw UnexpectedStreamPayload() }
+            return (session.peer, reply, peerRevocations)
         }
     }
 
@@ -63,9 +70,14 @@ extension MeshNode {
                     let session = try responder.complete(finish: try await Self.nextFrame(&frames))
                     var sealer = StreamSealer(key: session.keys.transmit)
                     var opener = StreamOpener(key: session.keys.receive)
-                    let request = try MembershipMessage(wireBytes: try opener.open(try await Self.nextFrame(&frames)))
-                    guard let reply = await self.answerStreamRequest(request, from: session.peer) else { return }
-                    try await outbound.write(ByteBuffer(bytes: sealer.seal(reply.wireBytes)))
+                    guard case let .membership(request) = try NodePayload(wireBytes: try opener.open(try await Self.nextFrame(&frames))),
+                          case let .revocations(peerRevocations) = try NodePayload(wireBytes: try opener.open(try await Self.nextFrame(&frames)))
+                    else { throw UnexpectedStreamPayload() }
+                    guard let (reply, revocations) = await self.answerStreamRequest(request, revocations: peerRevocations, from: session.peer) else {
+                        return
+                    }
+                    try await outbound.write(ByteBuffer(bytes: sealer.seal(NodePayload.membership(reply).wireBytes)))
+                    try await outbound.write(ByteBuffer(bytes: sealer.seal(NodePayload.revocations(revocations).wireBytes)))
                 }
             }
         } catch let error as HandshakeError {
@@ -84,7 +96,12 @@ extension MeshNode {
 
     // MARK: - Into the state machine
 
-    func receiveStreamReply(_ reply: MembershipMessage, from peer: NodeCertificate, address: NodeAddress) {
+    func receiveStreamReply(_ reply: MembershipMessage, revocations: [Revocation], from peer: NodeCertificate, address: NodeAddress) {
+        for revocation in revocations { learn(revocation) }
+        guard !isRevoked(peer.nodeID) else {
+            metrics.dropped("revoked")
+            return
+        }
         guard case .pushPull(isReply: true, _, _) = reply else {
             metrics.dropped("unexpected_stream_message")
             return
@@ -93,8 +110,15 @@ extension MeshNode {
         perform(deliver(reply, from: peer.nodeID, address: address))
     }
 
-    /// A peer's push-pull: merge it, and return the reply for the same stream.
-    func answerStreamRequest(_ request: MembershipMessage, from peer: NodeCertificate) -> MembershipMessage? {
+    /// A peer's push-pull: merge it, and return the reply and revocations for the same stream.
+    func answerStreamRequest(
+        _ request: MembershipMessage, revocations peerRevocations: [Revocation], from peer: NodeCertificate
+    ) -> (MembershipMessage, [Revocation])? {
+        for revocation in peerRevocations { learn(revocation) }
+        guard !isRevoked(peer.nodeID) else {
+            metrics.dropped("revoked")
+            return nil
+        }
         // The sender lists itself first; that entry says where it gossips from.
         guard case let .pushPull(isReply: false, _, members) = request,
               let address = members.first(where: { $0.id == peer.nodeID })?.address
@@ -114,8 +138,12 @@ extension MeshNode {
             }
         }
         perform(rest)
-        return reply
+        return reply.map { ($0, revocations) }
     }
+}
+
+struct UnexpectedStreamPayload: Error, CustomStringConvertible {
+    var description: String { "the peer sent frames out of the push-pull order" }
 }
 
 struct StreamClosedEarly: Error, CustomStringConvertible {

@@ -58,14 +58,32 @@ private func formatAge(_ seconds: Double) -> String {
 
 /// GETs `path` from a node's HTTP API, turning transport failures into operator-facing errors.
 func fetch(path: String, from node: String, tokenFile: String?) async throws -> Data {
+    try await send(URLRequest(url: try apiURL(node, path), timeoutInterval: 5), tokenFile: tokenFile)
+}
+
+/// POSTs `body` to `path` on a node's HTTP API.
+func post(_ body: [UInt8], path: String, to node: String, tokenFile: String?) async throws -> Data {
+    var request = URLRequest(url: try apiURL(node, path), timeoutInterval: 5)
+    request.httpMethod = "POST"
+    request.httpBody = Data(body)
+    request.setValue("application/octet-stream", forHTTPHeaderField: "Content-Type")
+    return try await send(request, tokenFile: tokenFile)
+}
+
+private func apiURL(_ node: String, _ path: String) throws -> URL {
     guard let url = URL(string: node.hasSuffix("/") ? String(node.dropLast()) + path : node + path), url.scheme?.hasPrefix("http") == true else {
         throw ValidationError("--node must be an http:// URL, got \(node)")
     }
-    var request = URLRequest(url: url, timeoutInterval: 5)
+    return url
+}
+
+private func send(_ request: URLRequest, tokenFile: String?) async throws -> Data {
+    var request = request
     if let tokenFile {
         let token = try String(contentsOfFile: tokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
     }
+    let url = request.url?.absoluteString ?? "?"
     let (data, response): (Data, URLResponse)
     do {
         (data, response) = try await URLSession.shared.data(for: request)

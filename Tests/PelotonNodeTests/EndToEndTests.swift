@@ -73,8 +73,9 @@ import Testing
             id: intruder.nodeID, incarnation: 1, address: try NodeAddress(host: "127.0.0.1", port: 9), metadata: .empty)
         let payload = MembershipMessage.gossip(updates: [fake]).wireBytes
         let unknownSender = try SignedEnvelope.seal(payload: payload, incarnation: 1, sequence: 1, identity: intruder)
-        // The same, claiming to come from b: the signature is not b's.
-        var impostor = unknownSender
+        // The same, claiming to come from b, numbered ahead of b's own datagrams so only the
+        // signature can give it away.
+        var impostor = try SignedEnvelope.seal(payload: payload, incarnation: 1, sequence: 1_000_000, identity: intruder)
         impostor.replaceSubrange(1..<(1 + NodeID.byteCount), with: impersonated.bytes)
         let datagrams: [[UInt8]] = [
             unknownSender, impostor, [], [1], [UInt8](repeating: 0xff, count: 64), [UInt8](repeating: 0x01, count: 1800),
@@ -90,6 +91,36 @@ import Testing
             #expect(metrics.contains("peloton_dropped_total{reason=\"\(reason)\"}"), "no \(reason) drop counted:\n\(metrics)")
         }
         #expect(await mesh.health(of: 0)?.status == "ok")
+    }
+
+    @Test(.timeLimit(.minutes(1))) func aRevokedNodeIsExcludedEverywhereAndStaysOut() async throws {
+        let mesh = try NodeProcesses()
+        try mesh.start("a")
+        try mesh.start("b", seed: 0)
+        try mesh.start("c", seed: 0)
+        let joined = await mesh.waitUntil(seconds: 20) {
+            for index in 0..<3 where await mesh.members(of: index)?.members.filter({ $0.status == "alive" }).count != 3 { return false }
+            return true
+        }
+        #expect(joined, "\(mesh.logs())")
+        guard joined, let cID = await mesh.health(of: 2)?.id else { return }
+
+        let revoke = Process()
+        revoke.executableURL = URL(fileURLWithPath: NodeProcesses.binary)
+        revoke.arguments = ["revoke", "--authority-key", mesh.directory.appendingPathComponent("shared.key").path, "--node-id", cID, "--node", mesh.nodes[0].url]
+        try revoke.run()
+        revoke.waitUntilExit()
+        #expect(revoke.terminationStatus == 0)
+
+        // Only a told b; b hears it by gossip.
+        let excluded = await mesh.waitUntil(seconds: 15) {
+            for index in 0..<2 where await mesh.status(of: "c", seenBy: index) != "dead" { return false }
+            return true
+        }
+        #expect(excluded, "\(mesh.logs())")
+        // c keeps running and keeps trying; it must stay out.
+        try await Task.sleep(for: .seconds(3))
+        for index in 0..<2 { #expect(await mesh.status(of: "c", seenBy: index) == "dead") }
     }
 
     private func send(_ datagrams: [[UInt8]], to port: Int) async throws {

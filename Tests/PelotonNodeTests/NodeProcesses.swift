@@ -2,6 +2,7 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import PelotonCrypto
 import PelotonNode
 
 /// Real `peloton node` processes on 127.0.0.1 for end-to-end tests: free ports, a shared
@@ -26,6 +27,10 @@ final class NodeProcesses {
         }
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("peloton-e2e-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        // Made up front: nodes started together would race to create a missing one.
+        for name in ["shared", "other"] {
+            try Authority.generate().save(to: directory.appendingPathComponent("\(name).key").path)
+        }
     }
 
     deinit {

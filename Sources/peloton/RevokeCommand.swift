@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import PelotonCrypto
+import PelotonNode
+import PelotonWire
+
+/// `peloton revoke --authority-key FILE --node-id ID --node URL`: the authority revokes a node
+/// key; the node at URL checks the signature and gossips the revocation to the whole mesh.
+struct RevokeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "revoke", abstract: "Revoke a node's key with the cluster authority and hand the revocation to a node.",
+        discussion: "The full 32-digit node id is in `peloton members --json` or `peloton identity --data DIR`.")
+
+    @Option(help: "The cluster authority's key file.")
+    var authorityKey: String
+
+    @Option(help: "The id of the node to revoke (32 hex digits).")
+    var nodeID: String
+
+    @Option(help: "A node's HTTP API that receives the revocation and spreads it.")
+    var node = "http://127.0.0.1:7980"
+
+    @Option(help: "Also write the revocation to this file.")
+    var out: String?
+
+    @Option(help: "A file holding the bearer token, for a node that is not on this machine.")
+    var tokenFile: String?
+
+    func run() async throws {
+        guard nodeID.count == 32, let high = UInt64(nodeID.prefix(16), radix: 16), let low = UInt64(nodeID.suffix(16), radix: 16) else {
+            throw ValidationError("--node-id must be the full 32-hex-digit node id")
+        }
+        let authority = try Authority.load(from: authorityKey)
+        let revocation = authority.revoke(NodeID(high: high, low: low), issuedAt: UInt64(Date().timeIntervalSince1970))
+        if let out {
+            try Data(revocation.wireBytes).write(to: URL(fileURLWithPath: out), options: .atomic)
+        }
+        let answer = try await post(revocation.wireBytes, path: "/v1/revocations", to: node, tokenFile: tokenFile)
+        let view = try? JSONDecoder().decode(RevocationView.self, from: answer)
+        print(view?.isNew == false ? "\(node) already knew node \(nodeID) is revoked" : "node \(nodeID) revoked; \(node) is spreading the word")
+    }
+}
