@@ -64,9 +64,11 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Real node processes on loopback, for end-to-end tests and the real-mesh bench.
+        .target(name: "PelotonLocalMesh", dependencies: ["PelotonNode", "PelotonCrypto"]),
         .executableTarget(
             name: "PelotonBench",
-            dependencies: ["PelotonCrypto", "PelotonWire", "PelotonMembership", "PelotonSimulator"]
+            dependencies: ["PelotonCrypto", "PelotonWire", "PelotonMembership", "PelotonSimulator", "PelotonLocalMesh"]
         ),
         .testTarget(name: "PelotonCoreTests", dependencies: ["PelotonCore"]),
         .testTarget(name: "PelotonCryptoTests", dependencies: ["PelotonCrypto"]),
@@ -75,7 +77,7 @@ let package = Package(
         .testTarget(
             name: "PelotonNodeTests",
             dependencies: [
-                "PelotonNode", "PelotonMembership", "PelotonCrypto", "PelotonWire", "PelotonCore",
+                "PelotonNode", "PelotonLocalMesh", "PelotonMembership", "PelotonCrypto", "PelotonWire", "PelotonCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import PelotonCrypto
+import PelotonLocalMesh
 import PelotonMembership
 import PelotonNode
 import PelotonWire
@@ -11,7 +12,7 @@ import Testing
 /// the simulator tests, and these check behaviour, not speed (that is `Tools/bench`).
 @Suite(.serialized) struct EndToEndTests {
     @Test(.timeLimit(.minutes(2))) func fiveNodesJoinThroughOneSeedDetectACrashAndTakeTheNodeBack() async throws {
-        let mesh = try NodeProcesses()
+        let mesh = try LocalMesh()
         try mesh.start("n0")
         for index in 1..<5 { try mesh.start("n\(index)", seed: 0) }
         let joined = await mesh.waitUntil(seconds: 30) {
@@ -48,7 +49,7 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(1))) func aNodeCertifiedByAnotherAuthorityIsRefused() async throws {
-        let mesh = try NodeProcesses()
+        let mesh = try LocalMesh()
         try mesh.start("member")
         try mesh.start("stranger", seed: 0, authority: "other")
         // Give the stranger several join attempts.
@@ -60,7 +61,7 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(1))) func forgedAndMalformedDatagramsChangeNothing() async throws {
-        let mesh = try NodeProcesses()
+        let mesh = try LocalMesh()
         try mesh.start("a")
         try mesh.start("b", seed: 0)
         let joined = await mesh.waitUntil(seconds: 20) { await mesh.members(of: 0)?.members.filter { $0.status == "alive" }.count == 2 }
@@ -94,7 +95,7 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(1))) func aRevokedNodeIsExcludedEverywhereAndStaysOut() async throws {
-        let mesh = try NodeProcesses()
+        let mesh = try LocalMesh()
         try mesh.start("a")
         try mesh.start("b", seed: 0)
         try mesh.start("c", seed: 0)
@@ -106,8 +107,8 @@ import Testing
         guard joined, let cID = await mesh.health(of: 2)?.id else { return }
 
         let revoke = Process()
-        revoke.executableURL = URL(fileURLWithPath: NodeProcesses.binary)
-        revoke.arguments = ["revoke", "--authority-key", mesh.directory.appendingPathComponent("shared.key").path, "--node-id", cID, "--node", mesh.nodes[0].url]
+        revoke.executableURL = URL(fileURLWithPath: mesh.binary)
+        revoke.arguments = ["revoke", "--authority-key", mesh.authorityPath(), "--node-id", cID, "--node", mesh.nodes[0].url]
         try revoke.run()
         revoke.waitUntilExit()
         #expect(revoke.terminationStatus == 0)

@@ -5,25 +5,29 @@ import FoundationNetworking
 import PelotonCrypto
 import PelotonNode
 
-/// Real `peloton node` processes on 127.0.0.1 for end-to-end tests: free ports, a shared
-/// development authority in a temporary directory, logs kept for failure reports, and every
-/// process killed when the mesh is released.
-final class NodeProcesses {
-    struct Node {
-        let name: String
-        let gossipPort: Int
-        let httpPort: Int
+/// Real `peloton node` processes on 127.0.0.1, for end-to-end tests and `Tools/bench
+/// membership-real`: free ports, development authorities in a temporary directory, logs kept
+/// for failure reports, and every process killed when the mesh is released.
+public final class LocalMesh {
+    public struct Node: Sendable {
+        public let name: String
+        public let gossipPort: Int
+        public let httpPort: Int
         var process: Process?
-        var url: String { "http://127.0.0.1:\(httpPort)" }
-        var gossip: String { "127.0.0.1:\(gossipPort)" }
+        public var url: String { "http://127.0.0.1:\(httpPort)" }
+        public var gossip: String { "127.0.0.1:\(gossipPort)" }
+        public var isRunning: Bool { process != nil }
     }
 
-    let directory: URL
-    var nodes: [Node] = []
+    public let directory: URL
+    public let binary: String
+    public private(set) var nodes: [Node] = []
 
-    init() throws {
-        guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
-            throw NodeSetupError("\(Self.binary) is missing: build it first with `swift build --product peloton` (Tools/test does)")
+    /// `binary` defaults to the debug build of `peloton` in this package.
+    public init(binary: String = LocalMesh.defaultBinary) throws {
+        self.binary = binary
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            throw NodeSetupError("\(binary) is missing: build it first with `swift build --product peloton` (Tools/test does)")
         }
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("peloton-e2e-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -38,32 +42,41 @@ final class NodeProcesses {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    /// The `peloton` binary built next to this test bundle (or `PELOTON_BINARY`).
-    static var binary: String {
+    /// This package's debug build of `peloton` (or `PELOTON_BINARY`).
+    public static var defaultBinary: String { binary(configuration: "debug") }
+
+    public static func binary(configuration: String) -> String {
         if let override = ProcessInfo.processInfo.environment["PELOTON_BINARY"] { return override }
         let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return packageRoot.appendingPathComponent(".build/debug/peloton").path
+        return packageRoot.appendingPathComponent(".build/\(configuration)/peloton").path
+    }
+
+    /// The authority key file a node started with `authority:` uses.
+    public func authorityPath(_ name: String = "shared") -> String {
+        directory.appendingPathComponent("\(name).key").path
     }
 
     /// Adds a node and starts it; `authority` names whose dev authority signs it (default: the
     /// mesh's shared one).
     @discardableResult
-    func start(_ name: String, seed: Int? = nil, authority: String = "shared", extra: [String] = []) throws -> Int {
+    public func start(
+        _ name: String, seed: Int? = nil, authority: String = "shared", extra: [String] = [], logLevel: String = "debug"
+    ) throws -> Int {
         let node = Node(name: name, gossipPort: try freePort(), httpPort: try freePort(), process: nil)
         nodes.append(node)
-        try launch(nodes.count - 1, seed: seed, authority: authority, extra: extra)
+        try launch(nodes.count - 1, seed: seed, authority: authority, extra: extra, logLevel: logLevel)
         return nodes.count - 1
     }
 
     /// (Re)starts node `index` with its data directory and ports.
-    func launch(_ index: Int, seed: Int? = nil, authority: String = "shared", extra: [String] = []) throws {
+    public func launch(_ index: Int, seed: Int? = nil, authority: String = "shared", extra: [String] = [], logLevel: String = "debug") throws {
         let node = nodes[index]
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.executableURL = URL(fileURLWithPath: binary)
         var arguments = [
             "node", "--data", directory.appendingPathComponent(node.name).path, "--dev",
             "--dev-authority", directory.appendingPathComponent("\(authority).key").path,
-            "--bind", node.gossip, "--http", "127.0.0.1:\(node.httpPort)", "--log-level", "debug",
+            "--bind", node.gossip, "--http", "127.0.0.1:\(node.httpPort)", "--log-level", logLevel,
         ]
         if let seed { arguments += ["--seed", nodes[seed].gossip] }
         process.arguments = arguments + extra
@@ -77,29 +90,29 @@ final class NodeProcesses {
         nodes[index].process = process
     }
 
-    func kill(_ index: Int, signal: Int32 = SIGKILL) {
+    public func kill(_ index: Int, signal: Int32 = SIGKILL) {
         guard let process = nodes[index].process else { return }
         Foundation.kill(process.processIdentifier, signal)
         process.waitUntilExit()
         nodes[index].process = nil
     }
 
-    func members(of index: Int) async -> MembersView? {
+    public func members(of index: Int) async -> MembersView? {
         guard let data = await get("/v1/members", from: index) else { return nil }
         return try? JSONDecoder().decode(MembersView.self, from: data)
     }
 
-    func health(of index: Int) async -> HealthView? {
+    public func health(of index: Int) async -> HealthView? {
         guard let data = await get("/v1/health", from: index) else { return nil }
         return try? JSONDecoder().decode(HealthView.self, from: data)
     }
 
-    func metrics(of index: Int) async -> String {
+    public func metrics(of index: Int) async -> String {
         guard let data = await get("/metrics", from: index) else { return "" }
         return String(decoding: data, as: UTF8.self)
     }
 
-    func get(_ path: String, from index: Int) async -> Data? {
+    public func get(_ path: String, from index: Int) async -> Data? {
         guard let url = URL(string: nodes[index].url + path) else { return nil }
         guard let (data, response) = try? await URLSession.shared.data(for: URLRequest(url: url, timeoutInterval: 2)),
               (response as? HTTPURLResponse)?.statusCode == 200
@@ -108,7 +121,7 @@ final class NodeProcesses {
     }
 
     /// Polls until `condition` holds, for at most `seconds`; false when it never did.
-    func waitUntil(seconds: Double, _ condition: () async -> Bool) async -> Bool {
+    public func waitUntil(seconds: Double, _ condition: () async -> Bool) async -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if await condition() { return true }
@@ -118,12 +131,12 @@ final class NodeProcesses {
     }
 
     /// Status of the member called `name` as node `index` sees it.
-    func status(of name: String, seenBy index: Int) async -> String? {
+    public func status(of name: String, seenBy index: Int) async -> String? {
         await members(of: index)?.members.first { $0.name == name }?.status
     }
 
     /// The last lines of every node's log, for a failing test's report.
-    func logs() -> String {
+    public func logs() -> String {
         nodes.map { node in
             let text = (try? String(contentsOf: directory.appendingPathComponent("\(node.name).log"), encoding: .utf8)) ?? ""
             return "== \(node.name)\n" + text.split(separator: "\n").suffix(15).joined(separator: "\n")

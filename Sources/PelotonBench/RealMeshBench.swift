@@ -1,0 +1,110 @@
+import Foundation
+import PelotonLocalMesh
+import PelotonSimulator
+
+/// `Tools/bench membership-real`: N real `peloton node` processes (release build) on loopback
+/// with the LAN defaults. Times come from polling every node's HTTP API every 100 ms, so they
+/// carry up to ~0.1 s plus one poll round of resolution.
+func runRealMeshBench() async throws {
+    let binary = LocalMesh.binary(configuration: "release")
+    print("membership over real sockets (release peloton processes on 127.0.0.1, LAN defaults; seconds)")
+    print("    nodes  join  crash→first suspect  crash→dead everywhere  leave→left everywhere  false deaths/refutations (30 s, 10% loss)  bytes/node/s (10% loss)")
+    for count in [8, 16, 32] {
+        let figures = try await measureRealMesh(nodes: count, binary: binary)
+        let line = [pad(count, 5), pad(format(figures.join), 4), pad(format(figures.firstSuspicion), 19), pad(format(figures.allDead), 21),
+                    pad(format(figures.leave), 21), pad("\(figures.falseDeaths)/\(figures.refutations)", 42), pad(format(figures.bytesPerNodePerSecond), 23)]
+        print("    " + line.joined(separator: "  "))
+    }
+}
+
+private struct RealMeshFigures {
+    var join = Double.nan
+    var firstSuspicion = Double.nan
+    var allDead = Double.nan
+    var leave = Double.nan
+    var falseDeaths = 0
+    var refutations = 0
+    var bytesPerNodePerSecond = Double.nan
+}
+
+private func measureRealMesh(nodes count: Int, binary: String) async throws -> RealMeshFigures {
+    var figures = RealMeshFigures()
+    // Crash and leave on a clean network.
+    do {
+        let mesh = try LocalMesh(binary: binary)
+        let started = Date()
+        try mesh.start("n0", logLevel: "warning")
+        for index in 1..<count { try mesh.start("n\(index)", seed: 0, logLevel: "warning") }
+        guard await mesh.waitUntil(seconds: 60, { await allSee(mesh, alive: count, among: Array(0..<count)) }) else {
+            print("    \(count) nodes did not converge within 60 s")
+            return figures
+        }
+        figures.join = Date().timeIntervalSince(started)
+        try await Task.sleep(for: .seconds(3))
+
+        let victim = count - 1
+        let observers = Array(0..<(count - 2))
+        let crashed = Date()
+        mesh.kill(victim)
+        var sawSuspicion = false
+        let dead = await mesh.waitUntil(seconds: 60) {
+            var allDead = true
+            for index in observers {
+                let status = await mesh.status(of: "n\(victim)", seenBy: index)
+                if status == "suspect" || status == "dead", !sawSuspicion {
+                    sawSuspicion = true
+                    figures.firstSuspicion = Date().timeIntervalSince(crashed)
+                }
+                if status != "dead" { allDead = false }
+            }
+            return allDead
+        }
+        if dead { figures.allDead = Date().timeIntervalSince(crashed) }
+
+        let leaver = count - 2
+        let leaving = Date()
+        mesh.kill(leaver, signal: SIGTERM)
+        let left = await mesh.waitUntil(seconds: 30) {
+            for index in observers where await mesh.status(of: "n\(leaver)", seenBy: index) != "left" { return false }
+            return true
+        }
+        if left { figures.leave = Date().timeIntervalSince(leaving) }
+    }
+    // False positives and traffic at 10% injected loss on every node's inbound datagrams.
+    do {
+        let mesh = try LocalMesh(binary: binary)
+        try mesh.start("n0", extra: ["--inject-loss", "0.1"], logLevel: "warning")
+        for index in 1..<count { try mesh.start("n\(index)", seed: 0, extra: ["--inject-loss", "0.1"], logLevel: "warning") }
+        guard await mesh.waitUntil(seconds: 60, { await allSee(mesh, alive: count, among: Array(0..<count)) }) else { return figures }
+        let bytesBefore = await totalCounter(mesh, "peloton_datagram_bytes_total{direction=\"out\"}", count)
+        let refutationsBefore = await totalCounter(mesh, "peloton_false_suspicions_refuted_total", count)
+        let windowStart = Date()
+        try await Task.sleep(for: .seconds(30))
+        let seconds = Date().timeIntervalSince(windowStart)
+        let bytesAfter = await totalCounter(mesh, "peloton_datagram_bytes_total{direction=\"out\"}", count)
+        figures.refutations = Int(await totalCounter(mesh, "peloton_false_suspicions_refuted_total", count) - refutationsBefore)
+        figures.bytesPerNodePerSecond = (bytesAfter - bytesBefore) / Double(count) / seconds
+        for index in 0..<count {
+            figures.falseDeaths += await mesh.members(of: index)?.members.filter { $0.status == "dead" }.count ?? 0
+        }
+    }
+    return figures
+}
+
+private func allSee(_ mesh: LocalMesh, alive count: Int, among nodes: [Int]) async -> Bool {
+    for index in nodes {
+        guard let view = await mesh.members(of: index), view.members.filter({ $0.status == "alive" }).count == count else { return false }
+    }
+    return true
+}
+
+/// The sum over nodes of one Prometheus sample, by its exact name and labels.
+private func totalCounter(_ mesh: LocalMesh, _ sample: String, _ count: Int) async -> Double {
+    var total = 0.0
+    for index in 0..<count {
+        for line in await mesh.metrics(of: index).split(separator: "\n") where line.hasPrefix(sample + " ") {
+            total += Double(line.dropFirst(sample.count + 1)) ?? 0
+        }
+    }
+    return total
+}
