@@ -90,15 +90,21 @@ public final class LocalMesh {
         nodes[index].process = process
     }
 
-    public func kill(_ index: Int, signal: Int32 = SIGKILL) {
+    /// Sends `signal` to node `index` and, unless `wait` is false, waits for it to exit.
+    public func kill(_ index: Int, signal: Int32 = SIGKILL, wait: Bool = true) {
         guard let process = nodes[index].process else { return }
         Foundation.kill(process.processIdentifier, signal)
+        guard wait else { return }
         process.waitUntilExit()
         nodes[index].process = nil
     }
 
     public func members(of index: Int) async -> MembersView? {
-        guard let data = await get("/v1/members", from: index) else { return nil }
+        await Self.members(at: nodes[index].url)
+    }
+
+    static func members(at baseURL: String) async -> MembersView? {
+        guard let data = await get("/v1/members", from: baseURL) else { return nil }
         return try? JSONDecoder().decode(MembersView.self, from: data)
     }
 
@@ -113,7 +119,11 @@ public final class LocalMesh {
     }
 
     public func get(_ path: String, from index: Int) async -> Data? {
-        guard let url = URL(string: nodes[index].url + path) else { return nil }
+        await Self.get(path, from: nodes[index].url)
+    }
+
+    static func get(_ path: String, from baseURL: String) async -> Data? {
+        guard let url = URL(string: baseURL + path) else { return nil }
         guard let (data, response) = try? await URLSession.shared.data(for: URLRequest(url: url, timeoutInterval: 2)),
               (response as? HTTPURLResponse)?.statusCode == 200
         else { return nil }
@@ -133,6 +143,29 @@ public final class LocalMesh {
     /// Status of the member called `name` as node `index` sees it.
     public func status(of name: String, seenBy index: Int) async -> String? {
         await members(of: index)?.members.first { $0.name == name }?.status
+    }
+
+    /// What each of `observers` says of `name`'s status, asked concurrently.
+    public func statuses(of name: String, seenBy observers: [Int]) async -> [String?] {
+        await concurrently(observers) { url in await Self.members(at: url)?.members.first { $0.name == name }?.status }
+    }
+
+    /// How many alive members each of `observers` sees, asked concurrently (-1: no answer).
+    public func aliveCounts(seenBy observers: [Int]) async -> [Int] {
+        await concurrently(observers) { url in
+            await Self.members(at: url)?.members.filter { $0.status == "alive" }.count ?? -1
+        }
+    }
+
+    /// Runs `body` on each node's API URL at once; results in the order of `indices`.
+    private func concurrently<Value: Sendable>(_ indices: [Int], _ body: @escaping @Sendable (String) async -> Value) async -> [Value] {
+        let urls = indices.map { nodes[$0].url }
+        return await withTaskGroup(of: (Int, Value).self) { group in
+            for (position, url) in urls.enumerated() { group.addTask { (position, await body(url)) } }
+            var results = [(Int, Value)]()
+            for await result in group { results.append(result) }
+            return results.sorted { $0.0 < $1.0 }.map(\.1)
+        }
     }
 
     /// The last lines of every node's log, for a failing test's report.

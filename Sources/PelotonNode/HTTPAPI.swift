@@ -42,7 +42,9 @@ public enum HTTPAPI {
         let router = Router(context: PelotonRequestContext.self)
         router.add(middleware: RemoteClientsNeedToken(token: configuration.bearerToken))
         router.get("/v1/health") { _, _ in
-            try jsonResponse(await node.health())
+            // 503 until the gossip sockets are bound, so "healthy" means "can be joined".
+            let health = await node.health()
+            return try jsonResponse(health, status: health.status == "starting" ? .serviceUnavailable : .ok)
         }
         router.get("/v1/members") { _, _ in
             try jsonResponse(await node.membersView())
@@ -88,9 +90,9 @@ private let jsonEncoder: JSONEncoder = {
     return encoder
 }()
 
-private func jsonResponse(_ value: some Encodable) throws -> Response {
+private func jsonResponse(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
     Response(
-        status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+        status: status, headers: [.contentType: "application/json; charset=utf-8"],
         body: .init(byteBuffer: ByteBuffer(bytes: try jsonEncoder.encode(value))))
 }
 

@@ -46,7 +46,7 @@ extension MeshNode {
 
     public func health() -> HealthView {
         HealthView(
-            status: membership.isLeaving ? "leaving" : "ok", id: id.description, name: credentials.certificate.name,
+            status: membership.isLeaving ? "leaving" : isListening ? "ok" : "starting", id: id.description, name: credentials.certificate.name,
             aliveMembers: membership.memberIDs(withStatus: .alive).count)
     }
 

@@ -90,7 +90,9 @@ struct NodeCommand: AsyncParsableCommand {
         let node = try MeshNode(credentials: credentials, configuration: configuration, files: files, logger: logger)
         let api = HTTPAPI.application(for: node, configuration: httpConfiguration, logger: logger)
         let services = ServiceGroup(
-            configuration: .init(services: [.init(service: node), .init(service: api)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            // Shutdown runs in reverse order: the node leaves (and gossips it) while the API
+            // still answers, then the API stops.
+            configuration: .init(services: [.init(service: api), .init(service: node)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await services.run()
     }
 }
