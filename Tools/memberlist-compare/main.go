@@ -4,6 +4,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"strings"
 	"math/rand"
@@ -79,6 +80,10 @@ type node struct {
 
 var nextPort = 31000
 
+// encrypt turns on memberlist's keyring (AES-GCM on every packet): the closest memberlist
+// setting to Peloton's signed datagrams.
+var encrypt = flag.Bool("encrypt", false, "encrypt gossip with a shared 32-byte key")
+
 func start(name string, loss float64) *node {
 	config := memberlist.DefaultLANConfig()
 	config.Name = name
@@ -86,6 +91,9 @@ func start(name string, loss float64) *node {
 	config.BindPort = nextPort
 	config.AdvertisePort = nextPort
 	config.LogOutput = suspicions
+	if *encrypt {
+		config.SecretKey = []byte("0123456789abcdef0123456789abcdef")
+	}
 	nextPort++
 	n := &node{events: &events{observer: name, gone: map[string]time.Time{}}}
 	inner, err := memberlist.NewNetTransport(&memberlist.NetTransportConfig{BindAddrs: []string{"127.0.0.1"}, BindPort: config.BindPort})
@@ -158,7 +166,8 @@ func startMesh(count int, loss float64) ([]*node, time.Duration) {
 }
 
 func main() {
-	fmt.Println("memberlist (DefaultLANConfig, loopback, one process, goroutines per node; seconds)")
+	flag.Parse()
+	fmt.Printf("memberlist (DefaultLANConfig, encryption %v, loopback, one process, goroutines per node; seconds)\n", *encrypt)
 	fmt.Println("    nodes  join  crash→first suspect  crash→dead everywhere  leave→left everywhere  false deaths (30 s, 10% loss)  bytes/node/s (10% loss)")
 	for _, count := range []int{8, 16, 32} {
 		nodes, join := startMesh(count, 0)
