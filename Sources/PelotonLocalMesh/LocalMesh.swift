@@ -172,7 +172,7 @@ public final class LocalMesh {
     public func logs() -> String {
         nodes.map { node in
             let text = (try? String(contentsOf: directory.appendingPathComponent("\(node.name).log"), encoding: .utf8)) ?? ""
-            return "== \(node.name)\n" + text.split(separator: "\n").suffix(15).joined(separator: "\n")
+            return "== \(node.name)\n" + text.split(separator: "\n").suffix(40).joined(separator: "\n")
         }.joined(separator: "\n")
     }
 

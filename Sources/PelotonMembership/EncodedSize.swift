@@ -24,7 +24,7 @@ extension MembershipUpdate {
     public var encodedSize: Int {
         let header = 1 + NodeID.byteCount + WireWriter.varUIntSize(incarnation)
         switch self {
-        case let .alive(_, _, address, metadata): return header + address.encodedSize + metadata.encodedSize
+        case let .alive(_, _, address, metadata): return header + address.encodedSize + 1 + (metadata?.encodedSize ?? 0)
         case .suspect, .dead: return header + NodeID.byteCount
         case .left: return header
         }

@@ -34,17 +34,23 @@ extension Membership {
 
     mutating func refute(seen: UInt64) {
         incarnation = max(incarnation, seen) + 1
-        queue.enqueue(selfAlive)
+        // Only the incarnation changes: peers keep the metadata they have.
+        queue.enqueue(.alive(id: localID, incarnation: incarnation, address: localAddress, metadata: nil))
         counters.refutations += 1
         // Lifeguard: being suspected hints that this node is the slow one; probe less eagerly.
         adjustHealth(by: 1)
     }
 
     private mutating func applyAlive(
-        _ id: NodeID, _ incarnation: UInt64, _ address: NodeAddress, _ metadata: MemberMetadata,
+        _ id: NodeID, _ incarnation: UInt64, _ address: NodeAddress, _ newMetadata: MemberMetadata?,
         at now: Instant, into effects: inout [MembershipEffect]
     ) {
         guard var member = members[id] else {
+            // "Same metadata as before" about a stranger: nothing to go on yet.
+            guard let metadata = newMetadata else {
+                counters.messagesIgnored += 1
+                return
+            }
             add(Member(id: id, address: address, incarnation: incarnation, status: .alive, metadata: metadata, statusChangedAt: now))
             queue.enqueue(.alive(id: id, incarnation: incarnation, address: address, metadata: metadata))
             effects.append(.event(MembershipEvent(member: id, status: .alive, incarnation: incarnation, isNew: true)))
@@ -54,12 +60,12 @@ extension Membership {
         let previous = member.status
         member.incarnation = incarnation
         member.address = address
-        member.metadata = metadata
+        if let newMetadata { member.metadata = newMetadata }
         member.status = .alive
         if previous != .alive { member.statusChangedAt = now }
         store(member, previousStatus: previous)
         suspicions[id] = nil
-        queue.enqueue(.alive(id: id, incarnation: incarnation, address: address, metadata: metadata))
+        queue.enqueue(.alive(id: id, incarnation: incarnation, address: address, metadata: newMetadata))
         effects.append(.event(MembershipEvent(member: id, status: .alive, incarnation: incarnation, isNew: false)))
     }
 
@@ -159,6 +165,14 @@ extension Membership {
 }
 
 extension Membership {
+    /// A full-state exchange with whoever is at `address`, now: the runtime asks for one when a
+    /// datagram arrives from a sender it cannot authenticate yet, since the exchange's
+    /// handshake and full state bring that sender's certificate (and everyone else's).
+    public mutating func exchangeState(with address: NodeAddress) -> [MembershipEffect] {
+        counters.pushPullsSent += 1
+        return [.send(.pushPull(isReply: false, isJoin: false, members: fullState), to: address)]
+    }
+
     /// Declares a member dead on an outside authority's word (a revoked key): it is no longer
     /// probed and its death is gossiped. Unknown and already dead members are left alone.
     public mutating func exclude(_ id: NodeID, at now: Instant) -> [MembershipEffect] {

@@ -3,8 +3,14 @@ import PelotonWire
 
 /// A change in one member's state, as it is gossiped. `from` names who suspects or declares,
 /// so Lifeguard can count independent confirmations of a suspicion.
+///
+/// An alive update whose `metadata` is nil says "same metadata as before": a refutation only
+/// raises the incarnation, and sending the member's metadata (with its certificate, ~150 bytes)
+/// again on every refutation would dominate gossip traffic under loss. A node that does not
+/// know the member yet ignores such an update; it learns the member whole from a full alive
+/// update or a push-pull.
 public enum MembershipUpdate: Hashable, Sendable {
-    case alive(id: NodeID, incarnation: UInt64, address: NodeAddress, metadata: MemberMetadata)
+    case alive(id: NodeID, incarnation: UInt64, address: NodeAddress, metadata: MemberMetadata?)
     case suspect(id: NodeID, incarnation: UInt64, from: NodeID)
     case dead(id: NodeID, incarnation: UInt64, from: NodeID)
     case left(id: NodeID, incarnation: UInt64)
@@ -34,7 +40,9 @@ extension MembershipUpdate: WireCodable {
         let incarnation = try reader.readVarUInt("update.incarnation")
         switch tag {
         case .alive:
-            self = .alive(id: id, incarnation: incarnation, address: try NodeAddress(from: &reader), metadata: try MemberMetadata(from: &reader))
+            let address = try NodeAddress(from: &reader)
+            let metadata = try reader.readBool("update.hasMetadata") ? try MemberMetadata(from: &reader) : nil
+            self = .alive(id: id, incarnation: incarnation, address: address, metadata: metadata)
         case .suspect:
             self = .suspect(id: id, incarnation: incarnation, from: try reader.readNodeID("update.from"))
         case .dead:
@@ -49,7 +57,8 @@ extension MembershipUpdate: WireCodable {
         case let .alive(id, incarnation, address, metadata):
             writeHeader(.alive, id, incarnation, to: &writer)
             address.encode(to: &writer)
-            metadata.encode(to: &writer)
+            writer.writeBool(metadata != nil)
+            metadata?.encode(to: &writer)
         case let .suspect(id, incarnation, from):
             writeHeader(.suspect, id, incarnation, to: &writer)
             writer.writeNodeID(from)

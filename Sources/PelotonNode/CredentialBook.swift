@@ -64,7 +64,9 @@ public struct CredentialBook: Sendable {
             updates.filter { update in
                 let accepted: Bool
                 switch update {
-                case let .alive(id, _, _, metadata): accepted = admit(metadata, for: id, unixTime: unixTime)
+                case let .alive(id, _, _, metadata?): accepted = admit(metadata, for: id, unixTime: unixTime)
+                // "Same metadata as before" is only believed about a member already certified.
+                case let .alive(id, _, _, nil): accepted = key(for: id) != nil
                 default: accepted = !revoked.contains(update.subject)
                 }
                 if !accepted { dropped += 1 }

@@ -34,6 +34,8 @@ public actor MeshNode: Service {
     var revocations: [Revocation] = []
     var revocationGossip: [(revocation: Revocation, remaining: Int)] = []
     var nextRevocationGossipAt = Instant.zero
+    /// When this node last asked each unauthenticated source for a state exchange.
+    var introductions: [NodeAddress: Instant] = [:]
 
     /// A node with its credentials; `files` (when given) keeps the incarnation across restarts.
     public init(credentials: NodeCredentials, configuration: NodeConfiguration, files: NodeFiles?, logger: Logger? = nil) throws {
@@ -177,6 +179,7 @@ public actor MeshNode: Service {
         switch gate.admit(bytes, senderKey: { book.key(for: $0) }) {
         case let .failure(rejection):
             metrics.dropped(rejection.reason)
+            if case .unknownSender = rejection, let address = NodeAddress(datagram.remoteAddress) { introduce(to: address) }
             return
         case let .success(admitted):
             envelope = admitted
@@ -203,6 +206,20 @@ public actor MeshNode: Service {
         for _ in 0..<dropped { metrics.dropped("no_credential") }
         let effects = membership.receive(filtered, from: sender, address: address, at: Self.now())
         return effects
+    }
+
+    /// A member this node has not heard of yet is gossiping to it (it joined through another
+    /// seed, or its alive update has not arrived): exchange state over an authenticated stream
+    /// to learn its certificate. At most once per source every few seconds, so a stranger
+    /// cannot make this node open streams at will.
+    private func introduce(to address: NodeAddress) {
+        let now = Self.now()
+        if let last = introductions[address], now - last < .seconds(5) { return }
+        introductions = introductions.filter { now - $0.value < .seconds(5) }
+        // Sources are easy to spoof: bound the streams strangers can make this node open.
+        guard introductions.count < 64 else { return }
+        introductions[address] = now
+        perform(membership.exchangeState(with: address))
     }
 
     func sendDatagram(_ payload: NodePayload, to address: NodeAddress) {

@@ -11,6 +11,7 @@ import Testing
     static let b = NodeID(high: 3, low: 4)
     static let updates: [MembershipUpdate] = [
         .alive(id: a, incarnation: 300, address: address, metadata: metadata),
+        .alive(id: a, incarnation: 301, address: address, metadata: nil),
         .suspect(id: a, incarnation: 1, from: b), .dead(id: b, incarnation: 0, from: a), .left(id: b, incarnation: .max),
     ]
     static let messages: [MembershipMessage] = [

@@ -57,13 +57,26 @@ import Testing
         #expect(membership.incarnation == 1)
         #expect(membership.counters.refutations == 1)
         #expect(membership.localHealth == 1)
-        #expect(membership.queue.pending(about: me) == .alive(id: me, incarnation: 1, address: Cluster.address(0), metadata: .empty))
+        // A refutation only raises the incarnation: peers keep the metadata they have.
+        #expect(membership.queue.pending(about: me) == .alive(id: me, incarnation: 1, address: Cluster.address(0), metadata: nil))
         // A stale accusation about an incarnation already refuted changes nothing.
         _ = apply(.dead(id: me, incarnation: 0, from: other), to: &membership)
         #expect(membership.incarnation == 1)
         // A claim that we are alive at a later incarnation (a previous life of ours) is outbid.
         _ = apply(.alive(id: me, incarnation: 7, address: Cluster.address(0), metadata: .empty), to: &membership)
         #expect(membership.incarnation == 8)
+    }
+
+    @Test func aliveWithoutMetadataKeepsAKnownMembersMetadataAndIsIgnoredForStrangers() throws {
+        var membership = node()
+        let metadata = try MemberMetadata(httpAddress: "127.0.0.1:8080")
+        _ = apply(.alive(id: other, incarnation: 1, address: Cluster.address(1), metadata: metadata), to: &membership)
+        #expect(apply(.alive(id: other, incarnation: 2, address: Cluster.address(1), metadata: nil), to: &membership).map(\.status) == [.alive])
+        #expect(membership.members[other]?.incarnation == 2)
+        #expect(membership.members[other]?.metadata == metadata)
+        let stranger = Cluster.id(40)
+        #expect(apply(.alive(id: stranger, incarnation: 3, address: Cluster.address(40), metadata: nil), to: &membership).isEmpty)
+        #expect(membership.members[stranger] == nil)
     }
 
     @Test func leavingNodeDoesNotRefute() {

@@ -35,6 +35,15 @@ import Testing
         #expect(book.key(for: good) != nil)
         #expect(book.key(for: foreign) == nil)
         #expect(book.certificate(for: good)?.name == "good")
+
+        // "Same metadata as before" passes for a certified member only.
+        let refutations = MembershipMessage.gossip(updates: [
+            .alive(id: good, incarnation: 2, address: address, metadata: nil),
+            .alive(id: foreign, incarnation: 2, address: address, metadata: nil),
+        ])
+        let (kept, refused) = book.filter(refutations, unixTime: now)
+        #expect(refused == 1)
+        #expect(kept.updates.map(\.subject) == [good])
     }
 
     @Test func anExpiredCertificateIsRefused() throws {

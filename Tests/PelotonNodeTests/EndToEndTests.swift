@@ -48,6 +48,22 @@ import Testing
         #expect(left, "SIGTERM did not make the node leave\n\(mesh.logs())")
     }
 
+    /// Each node joins through the one before it, so most first hear of each other from a third
+    /// node's gossip, or from a datagram whose sender they cannot authenticate yet; the
+    /// authenticated state exchange that such a datagram triggers must bring them together.
+    @Test(.timeLimit(.minutes(1))) func nodesJoiningThroughDifferentSeedsConverge() async throws {
+        let mesh = try LocalMesh()
+        try mesh.start("c0")
+        for index in 1..<4 {
+            _ = await mesh.waitUntil(seconds: 10) { await mesh.health(of: index - 1) != nil }
+            try mesh.start("c\(index)", seed: index - 1)
+        }
+        let converged = await mesh.waitUntil(seconds: 20) {
+            await mesh.aliveCounts(seenBy: Array(0..<4)).allSatisfy { $0 == 4 }
+        }
+        #expect(converged, "\(mesh.logs())")
+    }
+
     @Test(.timeLimit(.minutes(1))) func aNodeCertifiedByAnotherAuthorityIsRefused() async throws {
         let mesh = try LocalMesh()
         try mesh.start("member")
