@@ -80,6 +80,7 @@ let package = Package(
                 "PelotonNode", "PelotonLocalMesh", "PelotonMembership", "PelotonCrypto", "PelotonWire", "PelotonCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
         .testTarget(name: "PelotonWireTests", dependencies: ["PelotonWire", "PelotonCrypto", "PelotonCore"]),

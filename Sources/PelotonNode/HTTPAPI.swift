@@ -102,16 +102,17 @@ struct RemoteClientsNeedToken: RouterMiddleware {
     let token: String?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let token, !isLoopback(context.remoteAddress) else { return try await next(request, context) }
-        let presented = request.headers[.authorization] ?? ""
-        guard constantTimeEqual(Array(presented.utf8), Array("Bearer \(token)".utf8)) else {
+        guard Self.admits(clientIP: context.remoteAddress?.ipAddress, authorization: request.headers[.authorization], token: token) else {
             throw HTTPError(.unauthorized, message: "this node needs \"Authorization: Bearer TOKEN\" from remote clients")
         }
         return try await next(request, context)
     }
 
-    private func isLoopback(_ address: SocketAddress?) -> Bool {
-        guard let ip = address?.ipAddress else { return false }
-        return ip.hasPrefix("127.") || ip == "::1"
+    /// The policy on its own: no token configured means the API is on loopback only (the
+    /// configuration refuses anything else); with one, loopback passes and others must match.
+    static func admits(clientIP: String?, authorization: String?, token: String?) -> Bool {
+        guard let token else { return true }
+        if let clientIP, clientIP.hasPrefix("127.") || clientIP == "::1" { return true }
+        return constantTimeEqual(Array((authorization ?? "").utf8), Array("Bearer \(token)".utf8))
     }
 }
