@@ -20,16 +20,19 @@ type lossyTransport struct {
 	*memberlist.NetTransport
 	loss     float64
 	bytesOut *int64
+	sent     *int64
 	packets  chan *memberlist.Packet
 }
 
 func (t *lossyTransport) WriteTo(b []byte, addr string) (time.Time, error) {
 	atomic.AddInt64(t.bytesOut, int64(len(b)))
+	atomic.AddInt64(t.sent, 1)
 	return t.NetTransport.WriteTo(b, addr)
 }
 
 func (t *lossyTransport) WriteToAddress(b []byte, addr memberlist.Address) (time.Time, error) {
 	atomic.AddInt64(t.bytesOut, int64(len(b)))
+	atomic.AddInt64(t.sent, 1)
 	return t.NetTransport.WriteToAddress(b, addr)
 }
 
@@ -76,6 +79,7 @@ type node struct {
 	list   *memberlist.Memberlist
 	events *events
 	bytes  int64
+	sent   int64
 }
 
 var nextPort = 31000
@@ -100,7 +104,7 @@ func start(name string, loss float64) *node {
 	if err != nil {
 		panic(err)
 	}
-	transport := &lossyTransport{NetTransport: inner, loss: loss, bytesOut: &n.bytes, packets: make(chan *memberlist.Packet, 1024)}
+	transport := &lossyTransport{NetTransport: inner, loss: loss, bytesOut: &n.bytes, sent: &n.sent, packets: make(chan *memberlist.Packet, 1024)}
 	go func() {
 		for packet := range inner.PacketCh() {
 			if loss > 0 && rand.Float64() < loss {
@@ -168,7 +172,7 @@ func startMesh(count int, loss float64) ([]*node, time.Duration) {
 func main() {
 	flag.Parse()
 	fmt.Printf("memberlist (DefaultLANConfig, encryption %v, loopback, one process, goroutines per node; seconds)\n", *encrypt)
-	fmt.Println("    nodes  join  crash→first suspect  crash→dead everywhere  leave→left everywhere  false deaths (30 s, 10% loss)  bytes/node/s (10% loss)")
+	fmt.Println("    nodes  join  crash→first suspect  crash→dead everywhere  leave→left everywhere  false deaths (30 s, 10% loss)  bytes/node/s (10% loss)  datagrams/node/s")
 	for _, count := range []int{8, 16, 32} {
 		nodes, join := startMesh(count, 0)
 		time.Sleep(3 * time.Second)
@@ -225,16 +229,19 @@ func main() {
 		}
 
 		lossy, _ := startMesh(count, 0.1)
-		before := int64(0)
+		time.Sleep(5 * time.Second) // as in Peloton's bench: measure a settled mesh
+		before, sentBefore := int64(0), int64(0)
 		for _, n := range lossy {
 			before += atomic.LoadInt64(&n.bytes)
+			sentBefore += atomic.LoadInt64(&n.sent)
 		}
 		window := time.Now()
 		time.Sleep(30 * time.Second)
-		after := int64(0)
+		after, sentAfter := int64(0), int64(0)
 		falseDeaths := 0
 		for _, n := range lossy {
 			after += atomic.LoadInt64(&n.bytes)
+			sentAfter += atomic.LoadInt64(&n.sent)
 			n.events.mu.Lock()
 			falseDeaths += len(n.events.gone)
 			n.events.mu.Unlock()
@@ -243,7 +250,7 @@ func main() {
 		for _, n := range lossy {
 			n.list.Shutdown()
 		}
-		fmt.Printf("    %5d  %4.2f  %19.2f  %21.2f  %21.2f  %29d  %23.0f\n", count, join.Seconds(), firstSuspect.Seconds(), allDead.Seconds(),
-			leftAt.Seconds(), falseDeaths, float64(after-before)/float64(count)/seconds)
+		fmt.Printf("    %5d  %4.2f  %19.2f  %21.2f  %21.2f  %29d  %23.0f  %16.2f\n", count, join.Seconds(), firstSuspect.Seconds(), allDead.Seconds(),
+			leftAt.Seconds(), falseDeaths, float64(after-before)/float64(count)/seconds, float64(sentAfter-sentBefore)/float64(count)/seconds)
 	}
 }
