@@ -32,7 +32,7 @@ enum KeyFile {
 
         // Write a private temporary file, flush it, then rename over the target: a crash never
         // leaves a half-written key, and the key is never readable by others, whatever the umask.
-        let temporary = path + ".tmp-\(getpid())"
+        let temporary = path + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw CryptoError.io(path: temporary, operation: "create", errno: errno) }
         var failure: CryptoError?
@@ -44,11 +44,15 @@ enum KeyFile {
             failure = .io(path: temporary, operation: "fsync", errno: errno)
         }
         close(descriptor)
-        if failure == nil, !overwrite, access(path, F_OK) == 0 {
-            failure = .keyFileExists(path: path)
-        }
-        if failure == nil, rename(temporary, path) != 0 {
-            failure = .io(path: path, operation: "rename", errno: errno)
+        if failure == nil, overwrite {
+            if rename(temporary, path) != 0 { failure = .io(path: path, operation: "rename", errno: errno) }
+        } else if failure == nil {
+            // link(2) never replaces an existing file, so two processes creating the same key
+            // at once cannot both succeed (the loser sees keyFileExists and can load the winner's).
+            if link(temporary, path) != 0 {
+                failure = errno == EEXIST ? .keyFileExists(path: path) : .io(path: path, operation: "link", errno: errno)
+            }
+            unlink(temporary)
         }
         if let failure {
             unlink(temporary)

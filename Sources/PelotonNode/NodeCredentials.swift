@@ -43,12 +43,12 @@ public struct NodeCredentials: Sendable {
     /// file form one cluster.
     public static func development(files: NodeFiles, authorityPath: String, name: String) throws -> NodeCredentials {
         try files.createDirectory()
-        let authority: Authority
-        if FileManager.default.fileExists(atPath: authorityPath) {
-            authority = try Authority.load(from: authorityPath)
-        } else {
-            authority = Authority.generate()
+        var authority = Authority.generate()
+        do {
             try authority.save(to: authorityPath)
+        } catch CryptoError.keyFileExists {
+            // Created before, or just now by a node starting alongside: use that one.
+            authority = try Authority.load(from: authorityPath)
         }
         let identity = try NodeIdentity.loadOrCreate(at: files.identityPath)
         if let existing = try? files.readCertificate(), existing.nodeKey == identity.publicKey,

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import PelotonCrypto
 import Testing
 
@@ -99,6 +100,28 @@ import Testing
         #expect(try Authority.load(from: path).publicKey.bytes.count == 32)
     }
 
+    @Test func concurrentCreatorsOfOneKeyFileLeaveExactlyOneWinner() throws {
+        let path = directory + "/authority.key"
+        let authorities = (0..<8).map { _ in Authority.generate() }
+        let outcomes = Outcomes()
+        DispatchQueue.concurrentPerform(iterations: authorities.count) { index in
+            do {
+                try authorities[index].save(to: path)
+                outcomes.record(winner: index)
+            } catch CryptoError.keyFileExists {
+                outcomes.record(winner: nil)
+            } catch {
+                outcomes.record(winner: -1)
+            }
+        }
+        let winners = outcomes.winners
+        #expect(winners.count == 1)
+        #expect(outcomes.losses == authorities.count - 1)
+        if let winner = winners.first {
+            #expect(try Authority.load(from: path).publicKey == authorities[winner].publicKey)
+        }
+    }
+
     @Test func existingKeyIsNotOverwritten() throws {
         let path = directory + "/node.key"
         let original = NodeIdentity.generate()
@@ -113,4 +136,18 @@ import Testing
         let path = directory + "/absent.key"
         #expect(throws: CryptoError.keyFileMissing(path: path)) { try NodeIdentity.load(from: path) }
     }
+}
+
+/// Collects what concurrent savers saw, behind a lock.
+private final class Outcomes: Sendable {
+    private let state = Mutex<(winners: [Int], losses: Int)>(([], 0))
+
+    func record(winner: Int?) {
+        state.withLock { state in
+            if let winner { state.winners.append(winner) } else { state.losses += 1 }
+        }
+    }
+
+    var winners: [Int] { state.withLock { $0.winners } }
+    var losses: Int { state.withLock { $0.losses } }
 }
