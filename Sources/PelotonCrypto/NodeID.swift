@@ -25,6 +25,12 @@ public struct NodeID: Hashable, Comparable, Sendable, CustomStringConvertible {
         self.init(exactly: bytes)
     }
 
+    /// Parses the full 32-hex-digit form `description` prints; nil for anything else.
+    public init?(hex: String) {
+        guard let decoded = PelotonCrypto.bytes(fromHex: hex) else { return nil }
+        self.init(bytes: decoded)
+    }
+
     private init(exactly bytes: some Collection<UInt8>) {
         var high: UInt64 = 0
         var low: UInt64 = 0

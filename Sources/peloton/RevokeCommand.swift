@@ -30,11 +30,11 @@ struct RevokeCommand: AsyncParsableCommand {
     var tokenFile: String?
 
     func run() async throws {
-        guard nodeID.count == 32, let high = UInt64(nodeID.prefix(16), radix: 16), let low = UInt64(nodeID.suffix(16), radix: 16) else {
+        guard let id = NodeID(hex: nodeID) else {
             throw ValidationError("--node-id must be the full 32-hex-digit node id")
         }
         let authority = try Authority.load(from: authorityKey)
-        let revocation = authority.revoke(NodeID(high: high, low: low), issuedAt: UInt64(Date().timeIntervalSince1970))
+        let revocation = authority.revoke(id, issuedAt: UInt64(Date().timeIntervalSince1970))
         if let out {
             try Data(revocation.wireBytes).write(to: URL(fileURLWithPath: out), options: .atomic)
         }

@@ -53,6 +53,11 @@ import Testing
         #expect(NodeIdentity.generate().nodeID != identity.nodeID)
         #expect(identity.nodeID.description.count == 32)
         #expect(identity.nodeID.short.count == 8)
+        #expect(NodeID(hex: identity.nodeID.description) == identity.nodeID)
+        #expect(NodeID(hex: identity.nodeID.description.uppercased()) == identity.nodeID)
+        for malformed in ["", "abc", String(identity.nodeID.description.dropLast(2)), "+" + identity.nodeID.description.dropFirst(), identity.nodeID.description + "00"] {
+            #expect(NodeID(hex: malformed) == nil)
+        }
     }
 
     @Test func wrongLengthsAreRefused() {

@@ -82,7 +82,7 @@ import Testing
         try mesh.start("b", seed: 0)
         let joined = await mesh.waitUntil(seconds: 20) { await mesh.members(of: 0)?.members.filter { $0.status == "alive" }.count == 2 }
         #expect(joined, "\(mesh.logs())")
-        guard joined, let bID = await mesh.health(of: 1)?.id, let impersonated = nodeID(hex: bID) else { return }
+        guard joined, let bID = await mesh.health(of: 1)?.id, let impersonated = NodeID(hex: bID) else { return }
 
         // A gossip message announcing a member that does not exist.
         let intruder = NodeIdentity.generate()
@@ -147,10 +147,5 @@ import Testing
             try await channel.writeAndFlush(AddressedEnvelope(remoteAddress: destination, data: ByteBuffer(bytes: datagram))).get()
         }
         try await channel.close().get()
-    }
-
-    private func nodeID(hex: String) -> NodeID? {
-        guard hex.count == 32, let high = UInt64(hex.prefix(16), radix: 16), let low = UInt64(hex.suffix(16), radix: 16) else { return nil }
-        return NodeID(high: high, low: low)
     }
 }
