@@ -100,8 +100,9 @@ public struct Membership: Sendable {
     /// The mesh size estimate used for timeouts and retransmit limits (this node included).
     public var estimatedNodeCount: Int { activeCount + 1 }
 
-    /// How many times each update is gossiped: multiplier × ceil(log10(N + 1)).
-    var retransmitLimit: Int {
+    /// How many times each update is gossiped: multiplier × ceil(log10(N + 1)). The runtime
+    /// passes revocations on the same number of times.
+    public var retransmitLimit: Int {
         settings.retransmitMultiplier * Int((log10(Double(estimatedNodeCount + 1))).rounded(.up))
     }
 

@@ -54,6 +54,4 @@ extension MeshNode {
     public func refreshMetrics() {
         metrics.observe(membership)
     }
-
-    public var listening: Bool { isListening }
 }

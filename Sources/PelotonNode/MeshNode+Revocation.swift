@@ -25,20 +25,13 @@ extension MeshNode {
         if revocation.node != id {
             perform(membership.exclude(revocation.node, at: Self.now()))
         }
-        revocationGossip.append((revocation, revocationRetransmits))
+        revocationGossip.append((revocation, membership.retransmitLimit))
         do {
             try files?.writeRevocations(revocations)
         } catch {
             logger.error("cannot save revocations: \(error)")
         }
         return true
-    }
-
-    private var revocationRetransmits: Int {
-        var digits = 1
-        var count = membership.estimatedNodeCount + 1
-        while count >= 10 { count /= 10; digits += 1 }
-        return configuration.settings.retransmitMultiplier * digits
     }
 
     /// Passes pending revocations to a few random alive members, on the gossip interval.
@@ -51,8 +44,6 @@ extension MeshNode {
         for index in batch.indices { revocationGossip[index].remaining -= 1 }
         revocationGossip.removeAll { $0.remaining <= 0 }
     }
-
-    var allRevocations: [Revocation] { revocations }
 
     /// Whether a peer met on a stream may still talk to this node.
     func isRevoked(_ id: NodeID) -> Bool { book.revoked.contains(id) }

@@ -13,7 +13,7 @@ extension MeshNode {
     nonisolated func exchange(_ message: MembershipMessage, with address: NodeAddress) async {
         metrics.streamOpened(inbound: false)
         do {
-            let revocations = await allRevocations
+            let revocations = await self.revocations
             let (peer, reply, peerRevocations) = try await withTimeLimit(configuration.streamTimeout) {
                 try await self.request(message, revocations: revocations, at: address)
             }
