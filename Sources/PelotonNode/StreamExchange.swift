@@ -48,11 +48,8 @@ extension MeshNode {
             try await outbound.write(ByteBuffer(bytes: finish))
             var sealer = StreamSealer(key: session.keys.transmit)
             var opener = StreamOpener(key: session.keys.receive)
-            try await outbound.write(ByteBuffer(bytes: sealer.seal(NodePayload.membership(message).wireBytes)))
-            try await outbound.write(ByteBuffer(bytes: sealer.seal(NodePayload.revocations(revocations).wireBytes)))
-            guard case let .membership(reply) = try NodePayload(wireBytes: try opener.open(try await Self.nextFrame(&frames))),
-                  case let .revocations(peerRevocations) = try NodePayload(wireBytes: try opener.open(try await Self.nextFrame(&frames)))
-            else { throw UnexpectedStreamPayload() }
+            try await Self.send(message, revocations, sealer: &sealer, to: outbound)
+            let (reply, peerRevocations) = try await Self.receive(&frames, opener: &opener)
             return (session.peer, reply, peerRevocations)
         }
     }
@@ -70,14 +67,11 @@ extension MeshNode {
                     let session = try responder.complete(finish: try await Self.nextFrame(&frames))
                     var sealer = StreamSealer(key: session.keys.transmit)
                     var opener = StreamOpener(key: session.keys.receive)
-                    guard case let .membership(request) = try NodePayload(wireBytes: try opener.open(try await Self.nextFrame(&frames))),
-                          case let .revocations(peerRevocations) = try NodePayload(wireBytes: try opener.open(try await Self.nextFrame(&frames)))
-                    else { throw UnexpectedStreamPayload() }
+                    let (request, peerRevocations) = try await Self.receive(&frames, opener: &opener)
                     guard let (reply, revocations) = await self.answerStreamRequest(request, revocations: peerRevocations, from: session.peer) else {
                         return
                     }
-                    try await outbound.write(ByteBuffer(bytes: sealer.seal(NodePayload.membership(reply).wireBytes)))
-                    try await outbound.write(ByteBuffer(bytes: sealer.seal(NodePayload.revocations(revocations).wireBytes)))
+                    try await Self.send(reply, revocations, sealer: &sealer, to: outbound)
                 }
             }
         } catch let error as HandshakeError {
@@ -87,6 +81,25 @@ extension MeshNode {
             metrics.dropped("stream_failed")
             logger.debug("inbound stream failed: \(error)")
         }
+    }
+
+    /// One side's half of the exchange: its push-pull, then its revocations, each sealed.
+    private static func send(
+        _ message: MembershipMessage, _ revocations: [Revocation], sealer: inout StreamSealer,
+        to outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    ) async throws {
+        try await outbound.write(ByteBuffer(bytes: sealer.seal(NodePayload.membership(message).wireBytes)))
+        try await outbound.write(ByteBuffer(bytes: sealer.seal(NodePayload.revocations(revocations).wireBytes)))
+    }
+
+    /// The peer's half, in the same order; anything else ends the stream.
+    private static func receive(
+        _ frames: inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator, opener: inout StreamOpener
+    ) async throws -> (MembershipMessage, [Revocation]) {
+        guard case let .membership(message) = try NodePayload(wireBytes: try opener.open(try await nextFrame(&frames))),
+              case let .revocations(revocations) = try NodePayload(wireBytes: try opener.open(try await nextFrame(&frames)))
+        else { throw UnexpectedStreamPayload() }
+        return (message, revocations)
     }
 
     private static func nextFrame(_ frames: inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator) async throws -> [UInt8] {
