@@ -68,7 +68,7 @@ let package = Package(
         .target(name: "PelotonLocalMesh", dependencies: ["PelotonNode", "PelotonCrypto"]),
         .executableTarget(
             name: "PelotonBench",
-            dependencies: ["PelotonCrypto", "PelotonWire", "PelotonMembership", "PelotonSimulator", "PelotonLocalMesh"]
+            dependencies: ["PelotonCore", "PelotonCrypto", "PelotonWire", "PelotonMembership", "PelotonSimulator", "PelotonLocalMesh"]
         ),
         .testTarget(name: "PelotonCoreTests", dependencies: ["PelotonCore"]),
         .testTarget(name: "PelotonCryptoTests", dependencies: ["PelotonCrypto"]),

@@ -1,4 +1,5 @@
 import Foundation
+import PelotonCore
 import PelotonSimulator
 
 /// A small timing harness: runs a body in rounds and reports the median rate, with the
@@ -20,7 +21,7 @@ func measure(_ name: String, iterations: Int, rounds: Int = 5, _ body: () throws
         let elapsed = try clock.measure {
             for _ in 0..<iterations { try body() }
         }
-        rates.append(Double(iterations) / max(elapsed.seconds, 1e-9))
+        rates.append(Double(iterations) / max(elapsed.secondsDouble, 1e-9))
     }
     return Measurement(name: name, ratesPerSecond: rates)
 }
@@ -39,10 +40,6 @@ func measureInterleaved(
         secondRates += try measure(second.name, iterations: second.iterations, rounds: 1, second.body).ratesPerSecond
     }
     return (Measurement(name: first.name, ratesPerSecond: firstRates), Measurement(name: second.name, ratesPerSecond: secondRates))
-}
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
 }
 
 /// Prints aligned rows: name, median, range, unit.

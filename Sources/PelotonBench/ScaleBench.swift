@@ -1,4 +1,5 @@
 import Foundation
+import PelotonCore
 import PelotonSimulator
 
 /// `Tools/bench scale`: how far the simulator goes on this machine: speed and memory per
@@ -31,7 +32,7 @@ private func wallSeconds(_ body: () -> Void) -> Double {
     let started = ContinuousClock.now
     body()
     let elapsed = ContinuousClock.now - started
-    return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+    return elapsed.secondsDouble
 }
 
 /// Resident memory from /proc/self/status: the current size, or the peak so far.

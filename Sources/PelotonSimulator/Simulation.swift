@@ -60,7 +60,7 @@ public final class Simulation {
         let started = ContinuousClock.now
         run(until: scenario.durationSeconds)
         let elapsed = ContinuousClock.now - started
-        return report(wallSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+        return report(wallSeconds: elapsed.secondsDouble)
     }
 
     func schedule(_ kind: Event.Kind, at time: Int64) {
