@@ -64,4 +64,4 @@ public struct NodeCredentials: Sendable {
 }
 
 /// Wall-clock Unix seconds, for certificate expiry only (protocol timers use the monotonic clock).
-func unixSeconds() -> UInt64 { UInt64(max(0, Date().timeIntervalSince1970)) }
+public func unixSeconds() -> UInt64 { UInt64(max(0, Date().timeIntervalSince1970)) }

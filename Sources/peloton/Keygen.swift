@@ -52,7 +52,7 @@ struct Keygen: ParsableCommand {
         let files = NodeFiles(dataDirectory: out)
         try files.createDirectory()
         let identity = try NodeIdentity.loadOrCreate(at: files.identityPath)
-        let notAfter = UInt64(Date().timeIntervalSince1970) + UInt64(validDays) * 86_400
+        let notAfter = unixSeconds() + UInt64(validDays) * 86_400
         let certificate = try signer.issueCertificate(for: identity.publicKey, name: node, notAfter: notAfter)
         try files.writeCertificate(certificate)
         try files.writeAuthorityPublicKey(signer.publicKey)

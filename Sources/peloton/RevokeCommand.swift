@@ -34,7 +34,7 @@ struct RevokeCommand: AsyncParsableCommand {
             throw ValidationError("--node-id must be the full 32-hex-digit node id")
         }
         let authority = try Authority.load(from: authorityKey)
-        let revocation = authority.revoke(id, issuedAt: UInt64(Date().timeIntervalSince1970))
+        let revocation = authority.revoke(id, issuedAt: unixSeconds())
         if let out {
             try Data(revocation.wireBytes).write(to: URL(fileURLWithPath: out), options: .atomic)
         }
