@@ -1,6 +1,7 @@
 import CoreMetrics
 import PelotonMembership
 import Prometheus
+import Synchronization
 
 /// What a node counts, written against swift-metrics and kept in the node's own Prometheus
 /// registry (so several nodes in one test process never share counters). `/metrics` renders it.
@@ -22,6 +23,9 @@ public final class NodeMetrics: Sendable {
     private let protocolCounters: [(any KeyPath<MembershipCounters, Int> & Sendable, CoreMetrics.Counter)]
     /// Last exported protocol counters: the state machine keeps totals, Prometheus wants deltas.
     private let exported = ExportedCounters()
+    /// Drop counters by reason, made on first use: drops come in floods under attack, and
+    /// each should cost an increment, not a registry lookup and a new counter object.
+    private let dropCounters = Mutex<[String: CoreMetrics.Counter]>([:])
 
     public init() {
         let registry = PrometheusCollectorRegistry()
@@ -73,7 +77,13 @@ public final class NodeMetrics: Sendable {
     /// Counts a datagram, stream or update refused at the door, by reason (`bad_signature`,
     /// `replayed`, `unknown_sender`, `malformed`, `no_credential`, `handshake_certificate`, …).
     func dropped(_ reason: String) {
-        CoreMetrics.Counter(label: "peloton_dropped_total", dimensions: [("reason", reason)], factory: factory).increment()
+        let counter = dropCounters.withLock { counters in
+            if let known = counters[reason] { return known }
+            let made = CoreMetrics.Counter(label: "peloton_dropped_total", dimensions: [("reason", reason)], factory: factory)
+            counters[reason] = made
+            return made
+        }
+        counter.increment()
     }
 
     /// Brings gauges and protocol counters up to date with the state machine.
@@ -94,7 +104,6 @@ public final class NodeMetrics: Sendable {
     public func render() -> String { registry.emitToString() }
 }
 
-import Synchronization
 
 /// The counters last exported, behind a lock: `observe` may run on any task.
 private final class ExportedCounters: Sendable {
