@@ -34,6 +34,8 @@ let package = Package(
             dependencies: ["PelotonCrypto", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .target(name: "PelotonMembership", dependencies: ["PelotonCore", "PelotonCrypto", "PelotonWire"]),
+        // Consistent-hash placement: pure, the same on every node for the same members.
+        .target(name: "PelotonPlacement", dependencies: ["PelotonCrypto"]),
         .target(
             name: "PelotonSimulator",
             dependencies: [
@@ -83,6 +85,7 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
+        .testTarget(name: "PelotonPlacementTests", dependencies: ["PelotonPlacement", "PelotonCrypto", "PelotonCore"]),
         .testTarget(name: "PelotonWireTests", dependencies: ["PelotonWire", "PelotonCrypto", "PelotonCore"]),
     ],
     swiftLanguageModes: [.v6]
