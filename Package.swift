@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // libsodium, found through pkg-config; Tools/bootstrap installs it on Debian.
@@ -36,6 +37,15 @@ let package = Package(
         .target(name: "PelotonMembership", dependencies: ["PelotonCore", "PelotonCrypto", "PelotonWire"]),
         // Consistent-hash placement: pure, the same on every node for the same members.
         .target(name: "PelotonPlacement", dependencies: ["PelotonCrypto"]),
+        // Services: typed handlers, routing decisions, de-duplication, reply rendering. No I/O.
+        .target(
+            name: "PelotonServices",
+            dependencies: [
+                "PelotonCore", "PelotonCrypto", "PelotonWire",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ]
+        ),
         .target(
             name: "PelotonSimulator",
             dependencies: [
@@ -86,6 +96,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "PelotonPlacementTests", dependencies: ["PelotonPlacement", "PelotonCrypto", "PelotonCore"]),
+        .testTarget(name: "PelotonServicesTests", dependencies: ["PelotonServices", "PelotonCrypto", "PelotonCore", "PelotonWire"]),
         .testTarget(name: "PelotonWireTests", dependencies: ["PelotonWire", "PelotonCrypto", "PelotonCore"]),
     ],
     swiftLanguageModes: [.v6]

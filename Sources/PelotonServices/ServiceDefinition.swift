@@ -1,0 +1,151 @@
+import Foundation
+import Mustache
+
+/// A service as its author writes it: a name, a version, how many owners it has, and typed
+/// async methods (Codable request in, Codable reply out).
+///
+/// ```swift
+/// let greeter = try ServiceDefinition(name: "greeter", version: "1.0.0", replicas: 2) { service in
+///     service.method("hello", html: "<h1>{{greeting}}</h1>") { (request: HelloRequest, call) in
+///         HelloReply(greeting: "Hello, \(request.name)!")
+///     }
+/// }
+/// ```
+public struct ServiceDefinition: Sendable {
+    public static let maxReplicas = 16
+
+    public let name: String
+    public let version: String
+    public let replicas: Int
+    let methods: [String: ServiceMethod]
+
+    public init(name: String, version: String, replicas: Int, _ build: (inout ServiceBuilder) throws -> Void) throws {
+        guard !name.isEmpty, name.utf8.count <= CallRequest.maxNameBytes, name.allSatisfy(\.isServiceNameCharacter) else {
+            throw ServiceDefinitionError("service name \"\(name)\" must be 1 to \(CallRequest.maxNameBytes) letters, digits, '-', '_' or '.'")
+        }
+        guard !version.isEmpty, version.utf8.count <= CallRequest.maxNameBytes else {
+            throw ServiceDefinitionError("service \(name): version must be 1 to \(CallRequest.maxNameBytes) bytes")
+        }
+        guard (1...Self.maxReplicas).contains(replicas) else {
+            throw ServiceDefinitionError("service \(name): replicas must be 1 to \(Self.maxReplicas)")
+        }
+        var builder = ServiceBuilder(service: name)
+        try build(&builder)
+        guard !builder.methods.isEmpty else { throw ServiceDefinitionError("service \(name) has no methods") }
+        self.name = name
+        self.version = version
+        self.replicas = replicas
+        methods = builder.methods
+    }
+
+    public var methodNames: [String] { methods.keys.sorted() }
+}
+
+/// Collects a service's methods; `ServiceDefinition.init` hands one to the author.
+public struct ServiceBuilder {
+    let service: String
+    var methods: [String: ServiceMethod] = [:]
+
+    /// Adds a method. `html` is a Mustache template rendered with the reply's fields;
+    /// `text` renders the reply as plain text; `transforms` add other media types. Without
+    /// them, text and HTML still work: the reply's fields as lines, or as a table.
+    public mutating func method<Request: Decodable & Sendable, Reply: Encodable & Sendable>(
+        _ name: String,
+        html: String? = nil,
+        text: (@Sendable (Reply) -> String)? = nil,
+        transforms: [String: @Sendable (Reply) -> String] = [:],
+        _ handler: @escaping @Sendable (Request, CallContext) async throws -> Reply
+    ) throws {
+        guard !name.isEmpty, name.utf8.count <= CallRequest.maxNameBytes, name.allSatisfy(\.isServiceNameCharacter) else {
+            throw ServiceDefinitionError("service \(service): method name \"\(name)\" must be 1 to \(CallRequest.maxNameBytes) letters, digits, '-', '_' or '.'")
+        }
+        guard methods[name] == nil else { throw ServiceDefinitionError("service \(service): method \(name) is defined twice") }
+        let template: MustacheTemplate?
+        do {
+            template = try html.map { try MustacheTemplate(string: $0) }
+        } catch {
+            throw ServiceDefinitionError("service \(service), method \(name): the HTML template does not parse: \(error)")
+        }
+        let renderers = ReplyRenderers<Reply>(html: template, text: text, custom: transforms)
+        let service = self.service
+        methods[name] = ServiceMethod { body, formats, context in
+            let request: Request
+            do {
+                request = try JSONDecoder().decode(Request.self, from: Data(body.isEmpty ? Array("{}".utf8) : body))
+            } catch {
+                return .failure(CallFailure(.badRequest, "the request body is not a valid \(Request.self): \(describe(decodingError: error))"))
+            }
+            let reply: Reply
+            do {
+                reply = try await handler(request, context)
+            } catch let error as ServiceError {
+                return .failure(CallFailure(.handler, status: error.status, error.message))
+            } catch {
+                return .failure(CallFailure(.handler, "\(service).\(name) failed: \(error)"))
+            }
+            return renderers.render(reply, acceptable: formats)
+        }
+    }
+}
+
+/// What a handler knows about its call besides the request.
+public struct CallContext: Sendable {
+    public let requestID: RequestID
+    /// The routing key of a keyed call.
+    public let key: String?
+    /// When the caller stops waiting, as a duration from when the handler started.
+    public let budget: Duration
+
+    public init(requestID: RequestID, key: String?, budget: Duration) {
+        self.requestID = requestID
+        self.key = key
+        self.budget = budget
+    }
+}
+
+/// An error a handler throws to choose what the caller sees: an HTTP status (4xx or 5xx) and
+/// a message. Any other error becomes a 500 naming the method.
+public struct ServiceError: Error, Sendable {
+    public let status: UInt16
+    public let message: String
+
+    public init(status: UInt16 = 400, _ message: String) {
+        self.status = (400...599).contains(status) ? status : 500
+        self.message = message
+    }
+}
+
+public struct ServiceDefinitionError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// One method with its request type erased: JSON in, a rendered reply or a failure out.
+struct ServiceMethod: Sendable {
+    let run: @Sendable (_ body: [UInt8], _ formats: [String], _ context: CallContext) async -> Result<RenderedReply, CallFailure>
+
+    init(_ run: @escaping @Sendable ([UInt8], [String], CallContext) async -> Result<RenderedReply, CallFailure>) {
+        self.run = run
+    }
+}
+
+extension Character {
+    var isServiceNameCharacter: Bool {
+        isASCII && (isLetter || isNumber || self == "-" || self == "_" || self == ".")
+    }
+}
+
+private func describe(decodingError error: any Error) -> String {
+    guard let error = error as? DecodingError else { return "\(error)" }
+    switch error {
+    case let .keyNotFound(key, _): return "missing field \"\(key.stringValue)\""
+    case let .typeMismatch(type, context): return "field \"\(path(context))\" should be \(type)"
+    case let .valueNotFound(type, context): return "field \"\(path(context))\" should be \(type), not null"
+    case let .dataCorrupted(context): return context.codingPath.isEmpty ? "not JSON" : "field \"\(path(context))\" is invalid"
+    @unknown default: return "\(error)"
+    }
+}
+
+private func path(_ context: DecodingError.Context) -> String {
+    context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+}
