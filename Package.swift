@@ -57,7 +57,7 @@ let package = Package(
         .target(
             name: "PelotonNode",
             dependencies: [
-                "PelotonCore", "PelotonCrypto", "PelotonWire", "PelotonMembership",
+                "PelotonCore", "PelotonCrypto", "PelotonWire", "PelotonMembership", "PelotonPlacement", "PelotonServices",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -67,10 +67,12 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
+        // The demo's services, written as any service author would.
+        .target(name: "PelotonExamples", dependencies: ["PelotonServices"]),
         .executableTarget(
             name: "peloton",
             dependencies: [
-                "PelotonCrypto", "PelotonWire", "PelotonMembership", "PelotonSimulator", "PelotonNode",
+                "PelotonCrypto", "PelotonWire", "PelotonMembership", "PelotonSimulator", "PelotonNode", "PelotonServices", "PelotonExamples",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -12,7 +12,7 @@ extension NodeAddress {
 extension MemberMetadata {
     public var encodedSize: Int {
         var size = WireWriter.stringSize(httpAddress ?? "") + WireWriter.varUIntSize(UInt64(services.count))
-        for service in services { size += WireWriter.stringSize(service.name) + WireWriter.stringSize(service.version) }
+        for service in services { size += WireWriter.stringSize(service.name) + WireWriter.stringSize(service.version) + 1 }
         size += WireWriter.varUIntSize(UInt64(tags.count))
         for (key, value) in tags { size += WireWriter.stringSize(key) + WireWriter.stringSize(value) }
         size += WireWriter.varUIntSize(UInt64(credential.count)) + credential.count

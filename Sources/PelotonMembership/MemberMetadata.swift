@@ -10,12 +10,18 @@ import PelotonWire
 /// all 10,000 nodes share one box per member).
 public struct MemberMetadata: Hashable, Sendable {
     public struct Service: Hashable, Sendable {
+        public static let maxReplicas = 16
+
         public let name: String
         public let version: String
+        /// How many owners each of its keys has: the length of the preference list a router
+        /// walks, which a node that does not offer the service learns from here.
+        public let replicas: Int
 
-        public init(name: String, version: String) {
+        public init(name: String, version: String, replicas: Int = 1) {
             self.name = name
             self.version = version
+            self.replicas = replicas
         }
     }
 
@@ -88,6 +94,9 @@ public struct MemberMetadata: Hashable, Sendable {
         for service in services where service.name.isEmpty || service.name.utf8.count > Self.maxNameBytes || service.version.utf8.count > Self.maxNameBytes {
             throw .invalidValue(field: "metadata.services", reason: "service \"\(service.name)\" needs a name and version of at most \(Self.maxNameBytes) bytes")
         }
+        for service in services where !(1...Service.maxReplicas).contains(service.replicas) {
+            throw .invalidValue(field: "metadata.services", reason: "service \"\(service.name)\" needs 1 to \(Service.maxReplicas) replicas")
+        }
         for (key, value) in tags where key.isEmpty || key.utf8.count > Self.maxNameBytes || value.utf8.count > Self.maxValueBytes {
             throw .invalidValue(field: "metadata.tags", reason: "tag \"\(key)\" is too long or empty")
         }
@@ -100,7 +109,8 @@ extension MemberMetadata: WireCodable {
         let services = try reader.readArray("metadata.services", limit: Self.maxServices) { reader throws(WireError) in
             Service(
                 name: try reader.readString("metadata.service.name", limit: Self.maxNameBytes),
-                version: try reader.readString("metadata.service.version", limit: Self.maxNameBytes))
+                version: try reader.readString("metadata.service.version", limit: Self.maxNameBytes),
+                replicas: Int(try reader.readUInt8("metadata.service.replicas")))
         }
         let pairs = try reader.readArray("metadata.tags", limit: Self.maxTags) { reader throws(WireError) in
             (try reader.readString("metadata.tag.key", limit: Self.maxNameBytes),
@@ -126,6 +136,7 @@ extension MemberMetadata: WireCodable {
         writer.writeArray(services) { writer, service in
             writer.writeString(service.name)
             writer.writeString(service.version)
+            writer.writeUInt8(UInt8(clamping: service.replicas))
         }
         let sortedTags = tags.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
         writer.writeArray(sortedTags) { writer, pair in

@@ -17,8 +17,9 @@ public struct PelotonRequestContext: RequestContext, RemoteAddressRequestContext
     }
 }
 
-/// Every node's HTTP API: `GET /v1/members`, `GET /v1/health`, `GET /metrics`, and
-/// `POST /v1/revocations` (a revocation signed by the authority, as `peloton revoke` makes).
+/// Every node's HTTP API: `GET /v1/members`, `GET /v1/health`, `GET /v1/ring`, `GET /metrics`,
+/// `POST /v1/call/{service}/{method}` (`CallEndpoint`), and `POST /v1/revocations` (a
+/// revocation signed by the authority, as `peloton revoke` makes).
 public enum HTTPAPI {
     /// Where the API listens and who may use it.
     public struct Configuration: Sendable {
@@ -49,6 +50,9 @@ public enum HTTPAPI {
         router.get("/v1/members") { _, _ in
             try jsonResponse(await node.membersView())
         }
+        router.get("/v1/ring") { _, _ in
+            try jsonResponse(await node.ringView())
+        }
         router.post("/v1/revocations") { request, _ in
             let body = try await request.body.collect(upTo: 4096)
             let revocation: Revocation
@@ -65,6 +69,7 @@ public enum HTTPAPI {
             let isNew = await node.learn(revocation)
             return try jsonResponse(RevocationView(node: revocation.node.description, isNew: isNew))
         }
+        CallEndpoint.register(on: router, node: node)
         router.get("/metrics") { _, _ in
             await node.refreshMetrics()
             return Response(

@@ -5,6 +5,8 @@ import NIOPosix
 import PelotonCore
 import PelotonCrypto
 import PelotonMembership
+import PelotonPlacement
+import PelotonServices
 import PelotonWire
 import ServiceLifecycle
 
@@ -36,10 +38,19 @@ public actor MeshNode: Service {
     var nextRevocationGossipAt = Instant.zero
     /// When this node last asked each unauthenticated source for a state exchange.
     var introductions: [NodeAddress: Instant] = [:]
+    /// The services this node offers, if any.
+    public nonisolated let services: ServiceHost?
+    nonisolated let callChannels = CallChannels()
+    /// Rings of the members offering each service, rebuilt when the membership changes.
+    var serviceRings: [String: (HashRing, Int)] = [:]
+    var ringsValidUntil = Instant.zero
 
     /// A node with its credentials; `files` (when given) keeps the incarnation across restarts.
-    public init(credentials: NodeCredentials, configuration: NodeConfiguration, files: NodeFiles?, logger: Logger? = nil) throws {
+    public init(
+        credentials: NodeCredentials, configuration: NodeConfiguration, files: NodeFiles?, services: ServiceHost? = nil, logger: Logger? = nil
+    ) throws {
         self.credentials = credentials
+        self.services = services
         self.configuration = configuration
         self.files = files
         self.logger = logger ?? Logger(label: "peloton.node")
@@ -50,7 +61,10 @@ public actor MeshNode: Service {
         savedIncarnation = incarnation
         let metadata: MemberMetadata
         do {
-            metadata = try MemberMetadata(httpAddress: configuration.httpAddress, credential: credentials.certificate.wireBytes)
+            let offered = (services?.services.values ?? [:].values).sorted { $0.name < $1.name }.map {
+                MemberMetadata.Service(name: $0.name, version: $0.version, replicas: $0.replicas)
+            }
+            metadata = try MemberMetadata(httpAddress: configuration.httpAddress, services: offered, credential: credentials.certificate.wireBytes)
         } catch {
             throw NodeSetupError("node metadata refused: \(error)")
         }
@@ -77,6 +91,8 @@ public actor MeshNode: Service {
 
     /// The runtime's clock: monotonic nanoseconds.
     static func now() -> Instant { Instant(nanoseconds: Int64(NIODeadline.now().uptimeNanoseconds)) }
+    /// The same clock, for a `ServiceHost`.
+    public static let clock: @Sendable () -> Instant = { now() }
 
     // MARK: - Running
 
@@ -134,6 +150,7 @@ public actor MeshNode: Service {
             _ = try await tasks.next()
             tasks.cancelAll()
         }
+        await callChannels.closeAll()
         outboxInput.finish()
         isListening = false
     }
@@ -193,7 +210,7 @@ public actor MeshNode: Service {
             perform(deliver(message, from: envelope.sender, address: address))
         case let .revocations(received):
             for revocation in received { learn(revocation) }
-        case .membership, nil:
+        case .membership, .call, .callReply, nil:
             metrics.dropped("malformed_payload")
         }
     }
@@ -259,6 +276,7 @@ public actor MeshNode: Service {
                     sendDatagram(.membership(message), to: address)
                 }
             case let .event(event):
+                invalidateRings()
                 let name = book.name(for: event.member)
                 logger.info("member \(name) (\(event.member.short)) is \(event.status) at incarnation \(event.incarnation)")
             }

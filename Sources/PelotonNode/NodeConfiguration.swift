@@ -16,6 +16,10 @@ public struct NodeConfiguration: Sendable {
     public var leaveGossipTime: Duration = .seconds(1)
     /// How long one stream exchange (connect, handshake, push-pull) may take.
     public var streamTimeout: Duration = .seconds(5)
+    /// How long one owner may take to answer a routed call before the next owner is asked.
+    public var callAttemptTimeout: Duration = .seconds(2)
+    /// Points per member on the placement ring; every node of a mesh must use the same.
+    public var virtualNodes = 128
     /// The largest stream frame accepted: a full state of 100,000 members fits.
     public var maxFrameBytes = 16 << 20
 

@@ -23,9 +23,11 @@ public final class NodeMetrics: Sendable {
     private let protocolCounters: [(any KeyPath<MembershipCounters, Int> & Sendable, CoreMetrics.Counter)]
     /// Last exported protocol counters: the state machine keeps totals, Prometheus wants deltas.
     private let exported = ExportedCounters()
-    /// Drop counters by reason, made on first use: drops come in floods under attack, and
-    /// each should cost an increment, not a registry lookup and a new counter object.
-    private let dropCounters = Mutex<[String: CoreMetrics.Counter]>([:])
+    /// Counters by label, made on first use and kept: drops come in floods under attack and
+    /// calls by the thousand a second, and each should cost an increment, not a registry
+    /// lookup and a new counter object.
+    private let labelledCounters = Mutex<[LabelledCounter: CoreMetrics.Counter]>([:])
+    private let callTimers = Mutex<[String: CoreMetrics.Timer]>([:])
 
     public init() {
         let registry = PrometheusCollectorRegistry()
@@ -77,13 +79,36 @@ public final class NodeMetrics: Sendable {
     /// Counts a datagram, stream or update refused at the door, by reason (`bad_signature`,
     /// `replayed`, `unknown_sender`, `malformed`, `no_credential`, `handshake_certificate`, …).
     func dropped(_ reason: String) {
-        let counter = dropCounters.withLock { counters in
-            if let known = counters[reason] { return known }
-            let made = CoreMetrics.Counter(label: "peloton_dropped_total", dimensions: [("reason", reason)], factory: factory)
-            counters[reason] = made
+        counter(LabelledCounter(name: "peloton_dropped_total", dimensions: [("reason", reason)])).increment()
+    }
+
+    /// A call this node routed ended: `outcome` is `ok` or the failure's code.
+    func callRouted(service: String, outcome: String, attempts: Int, seconds: Double) {
+        counter(LabelledCounter(name: "peloton_calls_total", dimensions: [("service", service), ("outcome", outcome)])).increment()
+        if attempts > 1 {
+            counter(LabelledCounter(name: "peloton_call_reissues_total", dimensions: [("service", service)])).increment(by: attempts - 1)
+        }
+        let timer = callTimers.withLock { timers in
+            if let known = timers[service] { return known }
+            let made = CoreMetrics.Timer(label: "peloton_call_duration", dimensions: [("service", service)], preferredDisplayUnit: .seconds, factory: factory)
+            timers[service] = made
             return made
         }
-        counter.increment()
+        timer.recordNanoseconds(Int64(seconds * 1e9))
+    }
+
+    /// This node ran (or replayed) a call as one of the service's owners.
+    func callServed(service: String) {
+        counter(LabelledCounter(name: "peloton_calls_served_total", dimensions: [("service", service)])).increment()
+    }
+
+    private func counter(_ key: LabelledCounter) -> CoreMetrics.Counter {
+        labelledCounters.withLock { counters in
+            if let known = counters[key] { return known }
+            let made = CoreMetrics.Counter(label: key.name, dimensions: key.dimensions.map { ($0.name, $0.value) }, factory: factory)
+            counters[key] = made
+            return made
+        }
     }
 
     /// Brings gauges and protocol counters up to date with the state machine.
@@ -104,6 +129,21 @@ public final class NodeMetrics: Sendable {
     public func render() -> String { registry.emitToString() }
 }
 
+/// A counter's name and labels, as the key of the counters made so far.
+private struct LabelledCounter: Hashable {
+    let name: String
+    let dimensions: [Pair]
+
+    struct Pair: Hashable {
+        let name: String
+        let value: String
+    }
+
+    init(name: String, dimensions: [(String, String)]) {
+        self.name = name
+        self.dimensions = dimensions.map { Pair(name: $0.0, value: $0.1) }
+    }
+}
 
 /// The counters last exported, behind a lock: `observe` may run on any task.
 private final class ExportedCounters: Sendable {

@@ -1,18 +1,21 @@
 import PelotonMembership
+import PelotonServices
 import PelotonWire
 
-/// What a signed datagram or a sealed stream frame carries: membership traffic, or the
-/// authority's revocations being passed along.
+/// What a signed datagram or a sealed stream frame carries: membership traffic, the
+/// authority's revocations being passed along, or (on streams only) calls and their replies.
 enum NodePayload: Equatable, Sendable, WireCodable {
     case membership(MembershipMessage)
     case revocations([Revocation])
+    case call(CallRequest)
+    case callReply(CallReply)
 
     static let maxRevocations = 4096
     /// Revocations per datagram: each is 121 bytes, and a datagram carries about 1,290.
     static let revocationsPerDatagram = 8
 
     private enum Kind: UInt8 {
-        case membership = 1, revocations
+        case membership = 1, revocations, call, callReply
     }
 
     init(from reader: inout WireReader) throws(WireError) {
@@ -23,6 +26,8 @@ enum NodePayload: Equatable, Sendable, WireCodable {
             self = .revocations(try reader.readArray("payload.revocations", limit: Self.maxRevocations) { reader throws(WireError) in
                 try Revocation(from: &reader)
             })
+        case .call: self = .call(try CallRequest(from: &reader))
+        case .callReply: self = .callReply(try CallReply(from: &reader))
         case nil: throw .unknownTag(field: "payload.kind", tag: raw)
         }
     }
@@ -35,6 +40,12 @@ enum NodePayload: Equatable, Sendable, WireCodable {
         case let .revocations(revocations):
             writer.writeUInt8(Kind.revocations.rawValue)
             writer.writeArray(revocations) { writer, revocation in revocation.encode(to: &writer) }
+        case let .call(request):
+            writer.writeUInt8(Kind.call.rawValue)
+            request.encode(to: &writer)
+        case let .callReply(reply):
+            writer.writeUInt8(Kind.callReply.rawValue)
+            reply.encode(to: &writer)
         }
     }
 }

@@ -30,48 +30,87 @@ extension MeshNode {
     private nonisolated func request(
         _ message: MembershipMessage, revocations: [Revocation], at address: NodeAddress
     ) async throws -> (NodeCertificate, MembershipMessage, [Revocation]) {
+        let channel = try await connect(to: address)
+        let credentials = self.credentials
+        return try await channel.executeThenClose { inbound, outbound in
+            var frames = inbound.makeAsyncIterator()
+            var session = try await Self.openSession(&frames, outbound, credentials: credentials)
+            try await Self.send(message, revocations, sealer: &session.sealer, to: outbound)
+            let (reply, peerRevocations) = try await Self.receive(&frames, opener: &session.opener)
+            return (session.peer, reply, peerRevocations)
+        }
+    }
+
+    /// A framed TCP connection to a peer's stream port.
+    nonisolated func connect(to address: NodeAddress) async throws -> NIOAsyncChannel<ByteBuffer, ByteBuffer> {
         let maxFrameBytes = configuration.maxFrameBytes
-        let channel = try await ClientBootstrap(group: group)
+        return try await ClientBootstrap(group: group)
             .connectTimeout(.seconds(2))
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connect(host: address.host, port: Int(address.port)) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try Self.addFraming(to: channel, maxFrameBytes: maxFrameBytes)
                     return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }
-        let credentials = self.credentials
-        return try await channel.executeThenClose { inbound, outbound in
-            var frames = inbound.makeAsyncIterator()
-            let initiator = HandshakeInitiator(identity: credentials.identity, certificate: credentials.certificate, authority: credentials.authority)
-            try await outbound.write(ByteBuffer(bytes: initiator.hello))
-            let (finish, session) = try initiator.finish(reply: try await Self.nextFrame(&frames), now: unixSeconds())
-            try await outbound.write(ByteBuffer(bytes: finish))
-            var sealer = StreamSealer(key: session.keys.transmit)
-            var opener = StreamOpener(key: session.keys.receive)
-            try await Self.send(message, revocations, sealer: &sealer, to: outbound)
-            let (reply, peerRevocations) = try await Self.receive(&frames, opener: &opener)
-            return (session.peer, reply, peerRevocations)
-        }
     }
 
-    /// Answers one inbound stream: handshake, one push-pull in, its reply out.
+    /// The initiator's side of the handshake: after it, both directions are sealed.
+    static func openSession(
+        _ frames: inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator, _ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>,
+        credentials: NodeCredentials
+    ) async throws -> SealedSession {
+        let initiator = HandshakeInitiator(identity: credentials.identity, certificate: credentials.certificate, authority: credentials.authority)
+        try await outbound.write(ByteBuffer(bytes: initiator.hello))
+        let (finish, session) = try initiator.finish(reply: try await nextFrame(&frames), now: unixSeconds())
+        try await outbound.write(ByteBuffer(bytes: finish))
+        return SealedSession(peer: session.peer, sealer: StreamSealer(key: session.keys.transmit), opener: StreamOpener(key: session.keys.receive))
+    }
+
+    /// The responder's side of the handshake.
+    static func acceptSession(
+        _ frames: inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator, _ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>,
+        credentials: NodeCredentials
+    ) async throws -> SealedSession {
+        var responder = HandshakeResponder(identity: credentials.identity, certificate: credentials.certificate, authority: credentials.authority)
+        try await outbound.write(ByteBuffer(bytes: try responder.reply(to: try await nextFrame(&frames), now: unixSeconds())))
+        let session = try responder.complete(finish: try await nextFrame(&frames))
+        return SealedSession(peer: session.peer, sealer: StreamSealer(key: session.keys.transmit), opener: StreamOpener(key: session.keys.receive))
+    }
+
+    /// Answers one inbound stream. After the handshake, the first frame says what the stream
+    /// is for: a push-pull (one exchange, then the stream closes) or calls (the stream stays
+    /// open and carries many at once).
     nonisolated func serveStream(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
         metrics.streamOpened(inbound: true)
         let credentials = self.credentials
+        // Bounds the handshake and a push-pull; a call stream cancels it once it is open.
+        let timeLimit = connection.channel.eventLoop.scheduleTask(in: .nanoseconds(configuration.streamTimeout.nanosecondsClamped)) {
+            connection.channel.close(promise: nil)
+        }
+        defer { timeLimit.cancel() }
         do {
-            try await withTimeLimit(configuration.streamTimeout) {
-                try await connection.executeThenClose { inbound, outbound in
-                    var frames = inbound.makeAsyncIterator()
-                    var responder = HandshakeResponder(identity: credentials.identity, certificate: credentials.certificate, authority: credentials.authority)
-                    try await outbound.write(ByteBuffer(bytes: try responder.reply(to: try await Self.nextFrame(&frames), now: unixSeconds())))
-                    let session = try responder.complete(finish: try await Self.nextFrame(&frames))
-                    var sealer = StreamSealer(key: session.keys.transmit)
-                    var opener = StreamOpener(key: session.keys.receive)
-                    let (request, peerRevocations) = try await Self.receive(&frames, opener: &opener)
+            try await connection.executeThenClose { inbound, outbound in
+                var frames = inbound.makeAsyncIterator()
+                var session = try await Self.acceptSession(&frames, outbound, credentials: credentials)
+                guard !(await self.isRevoked(session.peer.nodeID)) else {
+                    metrics.dropped("revoked")
+                    return
+                }
+                switch try NodePayload(wireBytes: try session.opener.open(try await Self.nextFrame(&frames))) {
+                case let .membership(request):
+                    guard case let .revocations(peerRevocations) = try NodePayload(wireBytes: try session.opener.open(try await Self.nextFrame(&frames))) else {
+                        throw UnexpectedStreamPayload()
+                    }
                     guard let (reply, revocations) = await self.answerStreamRequest(request, revocations: peerRevocations, from: session.peer) else {
                         return
                     }
-                    try await Self.send(reply, revocations, sealer: &sealer, to: outbound)
+                    try await Self.send(reply, revocations, sealer: &session.sealer, to: outbound)
+                case let .call(first):
+                    timeLimit.cancel()
+                    try await self.serveCalls(first: first, frames: &frames, session: session, outbound: outbound)
+                case .revocations, .callReply:
+                    throw UnexpectedStreamPayload()
                 }
             }
         } catch let error as HandshakeError {
@@ -102,7 +141,7 @@ extension MeshNode {
         return (message, revocations)
     }
 
-    private static func nextFrame(_ frames: inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator) async throws -> [UInt8] {
+    static func nextFrame(_ frames: inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator) async throws -> [UInt8] {
         guard let frame = try await frames.next() else { throw StreamClosedEarly() }
         return Array(frame.readableBytesView)
     }
@@ -153,6 +192,13 @@ extension MeshNode {
         perform(rest)
         return reply.map { ($0, revocations) }
     }
+}
+
+/// A stream after its handshake: who is on the other end, and the keys of both directions.
+struct SealedSession {
+    let peer: NodeCertificate
+    var sealer: StreamSealer
+    var opener: StreamOpener
 }
 
 struct UnexpectedStreamPayload: Error, CustomStringConvertible {

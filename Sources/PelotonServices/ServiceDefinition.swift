@@ -118,6 +118,10 @@ public struct ServiceError: Error, Sendable {
 public struct ServiceDefinitionError: Error, CustomStringConvertible, Sendable {
     public let description: String
     init(_ description: String) { self.description = description }
+
+    public static func unknown(_ name: String, known: [String]) -> Self {
+        Self("no service named \(name); this binary offers \(known.joined(separator: ", "))")
+    }
 }
 
 /// One method with its request type erased: JSON in, a rendered reply or a failure out.

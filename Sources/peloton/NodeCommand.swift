@@ -2,7 +2,9 @@ import ArgumentParser
 import Foundation
 import Logging
 import PelotonMembership
+import PelotonExamples
 import PelotonNode
+import PelotonServices
 import ServiceLifecycle
 
 /// `peloton node`: runs one node of the mesh until SIGTERM or Ctrl-C, when it leaves gracefully.
@@ -40,6 +42,9 @@ struct NodeCommand: AsyncParsableCommand {
 
     @Option(help: "With --dev: the node's name. Default: the data directory's name.")
     var name: String?
+
+    @Option(help: "Services this node offers, NAME[,NAME...], from: \(ExampleServices.names.joined(separator: ", ")).")
+    var services: [String] = []
 
     @Option(help: "A file holding the bearer token remote HTTP clients must present.")
     var httpTokenFile: String?
@@ -87,13 +92,15 @@ struct NodeCommand: AsyncParsableCommand {
             try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         }
         let httpConfiguration = try HTTPAPI.Configuration(host: httpAddress.host, port: Int(httpAddress.port), bearerToken: token)
-        let node = try MeshNode(credentials: credentials, configuration: configuration, files: files, logger: logger)
+        let names = services.flatMap { $0.split(separator: ",").map(String.init) }
+        let host = names.isEmpty ? nil : try ServiceHost(services: try ExampleServices.definitions(named: names), clock: MeshNode.clock)
+        let node = try MeshNode(credentials: credentials, configuration: configuration, files: files, services: host, logger: logger)
         let api = HTTPAPI.application(for: node, configuration: httpConfiguration, logger: logger)
-        let services = ServiceGroup(
+        let group = ServiceGroup(
             // Shutdown runs in reverse order: the node leaves (and gossips it) while the API
             // still answers, then the API stops.
             configuration: .init(services: [.init(service: api), .init(service: node)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await services.run()
+        try await group.run()
     }
 }
 

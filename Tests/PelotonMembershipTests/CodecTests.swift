@@ -5,7 +5,7 @@ import PelotonWire
 import Testing
 
 @Suite struct MembershipCodecTests {
-    static let metadata = try! MemberMetadata(httpAddress: "127.0.0.1:8080", services: [.init(name: "kv", version: "2.1")], tags: ["zone": "b", "rack": "7"])
+    static let metadata = try! MemberMetadata(httpAddress: "127.0.0.1:8080", services: [.init(name: "kv", version: "2.1", replicas: 3)], tags: ["zone": "b", "rack": "7"])
     static let address = try! NodeAddress(host: "10.0.0.1", port: 7946)
     static let a = NodeID(high: 1, low: 2)
     static let b = NodeID(high: 3, low: 4)

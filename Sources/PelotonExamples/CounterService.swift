@@ -1,0 +1,68 @@
+import PelotonServices
+
+/// The demo's keyed service: each key (`?key=` on the call) lives on its own two owners, so
+/// the counters spread over the mesh. The count is kept in the owner's memory: replicated,
+/// durable state is the shared-state module's job, not a demo's.
+public enum CounterService {
+    public struct Increment: Codable, Sendable {
+        public var by: Int?
+        public init(by: Int? = nil) { self.by = by }
+    }
+
+    public struct Empty: Codable, Sendable {}
+
+    public struct Count: Codable, Sendable {
+        public var key: String
+        public var value: Int
+    }
+
+    public static func definition() throws -> ServiceDefinition {
+        let counts = Counts()
+        return try ServiceDefinition(name: "counter", version: "1.0.0", replicas: 2) { service in
+            try service.method("increment", text: { "\($0.key) = \($0.value)" }) { (request: Increment, call) -> Count in
+                guard let key = call.key else { throw ServiceError(status: 400, "counter calls need ?key=NAME") }
+                let by = request.by ?? 1
+                guard (-1_000_000...1_000_000).contains(by) else { throw ServiceError(status: 422, "by must be within ±1,000,000") }
+                return Count(key: key, value: try await counts.add(by, to: key))
+            }
+            try service.method("get", text: { "\($0.key) = \($0.value)" }) { (_: Empty, call) -> Count in
+                guard let key = call.key else { throw ServiceError(status: 400, "counter calls need ?key=NAME") }
+                return Count(key: key, value: await counts.value(of: key))
+            }
+        }
+    }
+
+    /// At most this many keys per owner: a demo must not grow without bound.
+    static let maxKeys = 100_000
+
+    private actor Counts {
+        var values: [String: Int] = [:]
+
+        func add(_ amount: Int, to key: String) throws -> Int {
+            guard values[key] != nil || values.count < CounterService.maxKeys else {
+                throw ServiceError(status: 507, "this owner already holds \(CounterService.maxKeys) counters")
+            }
+            let (sum, overflow) = (values[key] ?? 0).addingReportingOverflow(amount)
+            guard !overflow else { throw ServiceError(status: 422, "the counter would overflow") }
+            values[key] = sum
+            return sum
+        }
+
+        func value(of key: String) -> Int { values[key] ?? 0 }
+    }
+}
+
+/// Every service the `peloton` binary can offer, by name.
+public enum ExampleServices {
+    public static let names = ["echo", "counter"]
+
+    public static func definitions(named names: [String]) throws -> [ServiceDefinition] {
+        try names.map { name in
+            switch name {
+            case "echo": try EchoService.definition()
+            case "counter": try CounterService.definition()
+            default: throw ServiceDefinitionError.unknown(name, known: Self.names)
+            }
+        }
+    }
+}

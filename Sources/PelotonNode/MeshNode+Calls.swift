@@ -1,0 +1,230 @@
+import NIOCore
+import PelotonCore
+import PelotonCrypto
+import PelotonMembership
+import PelotonPlacement
+import PelotonServices
+import PelotonWire
+
+/// A routed call's reply, with who answered it and after how many attempts.
+public struct RoutedReply: Sendable {
+    public let reply: CallReply
+    /// The owner that produced the reply; nil when no owner did.
+    public let servedBy: NodeID?
+    public let attempts: Int
+}
+
+/// Request routing: any node takes a call, finds the service's owners on the ring, and asks
+/// them in preference order (`CallPlan`) until one answers or the deadline passes. Calls to
+/// other owners travel over one long-lived authenticated stream per peer (`CallChannel`).
+extension MeshNode {
+    /// Routes `request` to its owners and returns the first reply that is not a reason to try
+    /// the next owner; always returns by the request's deadline.
+    public nonisolated func route(_ request: CallRequest) async -> RoutedReply {
+        let start = Self.now()
+        let deadline = start + .milliseconds(Int64(request.budgetMilliseconds))
+        let placement = await placement(of: request.service, key: request.key)
+        var plan = CallPlan(owners: placement.owners, deadline: deadline, attemptTimeout: configuration.callAttemptTimeout)
+        func finish(_ reply: CallReply, servedBy owner: NodeID?) -> RoutedReply {
+            let outcome: String
+            switch reply.outcome {
+            case .success: outcome = "ok"
+            case let .failure(failure): outcome = "\(failure.code)"
+            }
+            // Only services someone offers get their own series: a client must not be able to
+            // grow the metrics without bound by calling made-up names.
+            let service = placement.owners.isEmpty ? "(none)" : request.service
+            metrics.callRouted(service: service, outcome: outcome, attempts: plan.attempted.count, seconds: (Self.now() - start).secondsDouble)
+            return RoutedReply(reply: reply, servedBy: owner, attempts: plan.attempted.count)
+        }
+        while true {
+            let now = Self.now()
+            switch plan.next(at: now) {
+            case let .finish(failure):
+                return finish(CallReply(id: request.id, outcome: .failure(failure)), servedBy: nil)
+            case let .attempt(owner, until):
+                var attempt = request
+                attempt.budgetMilliseconds = UInt32(clamping: max(0, (deadline - now).nanosecondsClamped / 1_000_000))
+                do {
+                    let reply: CallReply
+                    if owner == id {
+                        reply = await serveLocally(attempt)
+                    } else {
+                        guard let address = placement.addresses[owner] else { throw CallTransportError("no address for \(owner.short)") }
+                        attempt.hops = request.hops &+ 1
+                        let forwarded = attempt
+                        reply = try await withTimeLimit(until - now) { try await self.forward(forwarded, to: owner, at: address) }
+                    }
+                    if case let .failure(failure) = reply.outcome, failure.isRetriable {
+                        plan.attemptFailed("\(owner.short): \(failure.message)")
+                        continue
+                    }
+                    return finish(reply, servedBy: owner)
+                } catch {
+                    plan.attemptFailed("\(owner.short): \(error)")
+                }
+            }
+        }
+    }
+
+    /// Runs a call this node owns.
+    nonisolated func serveLocally(_ request: CallRequest) async -> CallReply {
+        guard let services else {
+            return CallReply(id: request.id, outcome: .failure(CallFailure(.notOffered, "this node offers no services")))
+        }
+        metrics.callServed(service: request.service)
+        return await services.handle(request)
+    }
+
+    private nonisolated func forward(_ request: CallRequest, to owner: NodeID, at address: NodeAddress) async throws -> CallReply {
+        let channel = try await callChannels.channel(to: owner) { try await self.openCallChannel(to: owner, at: address) }
+        return try await channel.call(request)
+    }
+
+    // MARK: - Placement
+
+    /// The owners of (`service`, `key`) in this node's view, with their addresses.
+    func placement(of service: String, key: String?) -> (owners: [NodeID], addresses: [NodeID: NodeAddress]) {
+        let (ring, replicas) = serviceRing(service)
+        let owners = ring.owners(of: PlacementKey(service: service, key: key), count: replicas)
+        var addresses: [NodeID: NodeAddress] = [:]
+        for owner in owners where owner != id {
+            addresses[owner] = membership.members[owner]?.address
+        }
+        return (owners, addresses)
+    }
+
+    /// The ring of the members offering `service` (alive or suspect; a suspect may well be
+    /// up, and the router moves on if it is not) and the service's replica count. Cached
+    /// until the membership changes, and for at most a second.
+    func serviceRing(_ service: String) -> (HashRing, Int) {
+        let now = Self.now()
+        if now >= ringsValidUntil {
+            serviceRings = [:]
+            ringsValidUntil = now + .seconds(1)
+        }
+        if let cached = serviceRings[service] { return cached }
+        var offering: [NodeID] = []
+        var replicas = 0
+        if let local = services?.services[service], !membership.isLeaving {
+            offering.append(id)
+            replicas = local.replicas
+        }
+        for member in membership.members where member.status == .alive || member.status == .suspect {
+            guard let offered = member.metadata.services.first(where: { $0.name == service }) else { continue }
+            offering.append(member.id)
+            replicas = max(replicas, offered.replicas)
+        }
+        let built = (HashRing(members: offering, virtualNodes: configuration.virtualNodes), replicas)
+        serviceRings[service] = built
+        return built
+    }
+
+    /// The ring of every alive or suspect member, whose checksum shows whether two nodes see
+    /// the same mesh.
+    func meshRing() -> HashRing {
+        let others = membership.members.lazy.filter { $0.status == .alive || $0.status == .suspect }.map(\.id)
+        return HashRing(members: (membership.isLeaving ? [] : [id]) + others, virtualNodes: configuration.virtualNodes)
+    }
+
+    /// Forgets cached rings; the membership changed.
+    func invalidateRings() {
+        ringsValidUntil = .zero
+    }
+
+    // MARK: - Call streams
+
+    /// Connects to `owner`, proves both identities, and keeps the stream for calls. Fails if
+    /// the node at `address` is not `owner`.
+    nonisolated func openCallChannel(to owner: NodeID, at address: NodeAddress) async throws -> CallChannel {
+        metrics.streamOpened(inbound: false)
+        let connection = try await withTimeLimit(configuration.streamTimeout) { try await self.connect(to: address) }
+        let credentials = self.credentials
+        let (outgoing, outgoingInput) = AsyncStream.makeStream(of: [UInt8].self)
+        let channel = CallChannel(peer: owner, outgoing: outgoingInput)
+        let callChannels = self.callChannels
+        let logger = self.logger
+        let streamTimeout = configuration.streamTimeout
+        let handshakeLimit = connection.channel.eventLoop.scheduleTask(in: .nanoseconds(streamTimeout.nanosecondsClamped)) {
+            connection.channel.close(promise: nil)
+        }
+        return try await withCheckedThrowingContinuation { (ready: CheckedContinuation<CallChannel, any Error>) in
+            Task {
+                var announced = false
+                do {
+                    try await connection.executeThenClose { inbound, outbound in
+                        var frames = inbound.makeAsyncIterator()
+                        var session = try await Self.openSession(&frames, outbound, credentials: credentials)
+                        handshakeLimit.cancel()
+                        guard session.peer.nodeID == owner else {
+                            throw CallTransportError("the node at \(address) is \(session.peer.nodeID.short), not \(owner.short)")
+                        }
+                        announced = true
+                        ready.resume(returning: channel)
+                        try await withThrowingTaskGroup(of: Void.self) { writer in
+                            let sealer = session.sealer
+                            writer.addTask {
+                                var sealer = sealer
+                                for await payload in outgoing { try await outbound.write(ByteBuffer(bytes: sealer.seal(payload))) }
+                            }
+                            while let frame = try await frames.next() {
+                                guard case let .callReply(reply) = try NodePayload(wireBytes: try session.opener.open(Array(frame.readableBytesView))) else {
+                                    throw UnexpectedStreamPayload()
+                                }
+                                await channel.deliver(reply)
+                            }
+                            writer.cancelAll()
+                        }
+                    }
+                    await channel.close(because: "\(owner.short) closed the call stream")
+                } catch {
+                    logger.debug("call stream to \(address) ended: \(error)")
+                    await channel.close(because: "call stream to \(owner.short) failed: \(error)")
+                    if !announced { ready.resume(throwing: error) }
+                }
+                await callChannels.forget(channel)
+            }
+        }
+    }
+
+    /// Serves a stream of calls from a peer (or a client): each runs as it arrives, and its
+    /// reply goes back as soon as it is ready, in whatever order they finish.
+    nonisolated func serveCalls(
+        first: CallRequest, frames: inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator, session: SealedSession,
+        outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    ) async throws {
+        let (replies, repliesInput) = AsyncStream.makeStream(of: [UInt8].self)
+        var opener = session.opener
+        let sealer = session.sealer
+        try await withThrowingTaskGroup(of: Void.self) { writer in
+            writer.addTask {
+                var sealer = sealer
+                for await payload in replies { try await outbound.write(ByteBuffer(bytes: sealer.seal(payload))) }
+            }
+            await withDiscardingTaskGroup { handlers in
+                var next: CallRequest? = first
+                while let request = next {
+                    handlers.addTask {
+                        // A forwarded call is answered here, never forwarded again; a client's
+                        // call (no hops yet) is routed like one that came in over HTTP.
+                        let reply = request.hops == 0 ? await self.route(request).reply : await self.serveLocally(request)
+                        repliesInput.yield(NodePayload.callReply(reply).wireBytes)
+                    }
+                    next = nil
+                    do {
+                        guard let frame = try await frames.next() else { break }
+                        guard case let .call(request) = try NodePayload(wireBytes: try opener.open(Array(frame.readableBytesView))) else {
+                            metrics.dropped("unexpected_stream_message")
+                            break
+                        }
+                        next = request
+                    } catch {
+                        metrics.dropped("call_stream_failed")
+                    }
+                }
+            }
+            repliesInput.finish()
+            try await writer.waitForAll()
+        }
+    }
+}

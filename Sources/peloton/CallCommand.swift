@@ -1,0 +1,79 @@
+import ArgumentParser
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// `peloton call SERVICE METHOD --json '{...}'`: calls a service through any node, which routes
+/// the call to the service's owners.
+struct CallCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "call",
+        abstract: "Call a service method through any node.",
+        discussion: """
+            peloton call echo upper --json '{"text":"hello"}'
+            peloton call counter increment --key apples --json '{"by":3}' --format text
+            """
+    )
+
+    @Argument(help: "The service's name.")
+    var service: String
+
+    @Argument(help: "The method's name.")
+    var method: String
+
+    @Option(help: "The request as JSON.")
+    var json = "{}"
+
+    @Option(help: "The key of a keyed call: it decides which owners answer.")
+    var key: String?
+
+    @Option(help: "The reply's format: json, text or html, or a media type the method offers.")
+    var format = "json"
+
+    @Option(help: "How long the call may take, in milliseconds.")
+    var timeoutMs = 5_000
+
+    @Option(help: "The node's HTTP API, e.g. http://127.0.0.1:7980.")
+    var node = "http://127.0.0.1:7980"
+
+    @Option(help: "A file holding the bearer token, for a node that is not on this machine.")
+    var tokenFile: String?
+
+    @Flag(help: "Also print which owner answered and after how many attempts (to standard error).")
+    var verbose = false
+
+    func validate() throws {
+        guard (try? JSONSerialization.jsonObject(with: Data(json.utf8), options: [.fragmentsAllowed])) != nil else {
+            throw ValidationError("--json is not valid JSON: \(json)")
+        }
+        guard (1...600_000).contains(timeoutMs) else { throw ValidationError("--timeout-ms must be 1 to 600000") }
+    }
+
+    func run() async throws {
+        var components = URLComponents()
+        components.queryItems = [URLQueryItem(name: "timeout_ms", value: String(timeoutMs))] + (key.map { [URLQueryItem(name: "key", value: $0)] } ?? [])
+        let path = "/v1/call/\(escapePathSegment(service))/\(escapePathSegment(method))?\(components.percentEncodedQuery ?? "")"
+        var request = URLRequest(url: try apiURL(node, path), timeoutInterval: Double(timeoutMs) / 1000 + 5)
+        request.httpMethod = "POST"
+        request.httpBody = Data(json.utf8)
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        let mediaType = ["json": "application/json", "text": "text/plain", "txt": "text/plain", "html": "text/html"][format] ?? format
+        request.setValue(mediaType, forHTTPHeaderField: "Accept")
+        let (body, response) = try await exchange(request, tokenFile: tokenFile)
+        if verbose {
+            let owner = response.value(forHTTPHeaderField: "X-Peloton-Served-By").map { String($0.prefix(8)) } ?? "none"
+            let attempts = response.value(forHTTPHeaderField: "X-Peloton-Attempts") ?? "?"
+            FileHandle.standardError.write(Data("served by \(owner) after \(attempts) attempt(s), status \(response.statusCode)\n".utf8))
+        }
+        let text = String(decoding: body, as: UTF8.self)
+        guard response.statusCode == 200 else {
+            throw ValidationError("the call failed (\(response.statusCode)): \(text)")
+        }
+        print(text.hasSuffix("\n") ? String(text.dropLast()) : text)
+    }
+}
+
+private func escapePathSegment(_ segment: String) -> String {
+    segment.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-_."))) ?? segment
+}
