@@ -113,6 +113,38 @@ public final class LocalMesh {
         return try? JSONDecoder().decode(HealthView.self, from: data)
     }
 
+    public func ring(of index: Int) async -> RingView? {
+        guard let data = await get("/v1/ring", from: index) else { return nil }
+        return try? JSONDecoder().decode(RingView.self, from: data)
+    }
+
+    /// What `POST /v1/call/...` answered.
+    public struct CallResult: Sendable {
+        public let status: Int
+        public let body: String
+        public let servedBy: String?
+        public let attempts: Int?
+    }
+
+    /// Calls `service.method` through node `index`; nil when the node did not answer at all.
+    public func call(
+        _ service: String, _ method: String, json: String = "{}", key: String? = nil, via index: Int, requestID: String? = nil,
+        accept: String? = nil, timeoutMilliseconds: Int = 5_000
+    ) async -> CallResult? {
+        var components = URLComponents(string: nodes[index].url + "/v1/call/\(service)/\(method)")
+        components?.queryItems = [URLQueryItem(name: "timeout_ms", value: String(timeoutMilliseconds))] + (key.map { [URLQueryItem(name: "key", value: $0)] } ?? [])
+        guard let url = components?.url else { return nil }
+        var request = URLRequest(url: url, timeoutInterval: Double(timeoutMilliseconds) / 1000 + 5)
+        request.httpMethod = "POST"
+        request.httpBody = Data(json.utf8)
+        if let requestID { request.setValue(requestID, forHTTPHeaderField: "X-Request-Id") }
+        if let accept { request.setValue(accept, forHTTPHeaderField: "Accept") }
+        guard let (data, response) = try? await URLSession.shared.data(for: request), let http = response as? HTTPURLResponse else { return nil }
+        return CallResult(
+            status: http.statusCode, body: String(decoding: data, as: UTF8.self), servedBy: http.value(forHTTPHeaderField: "X-Peloton-Served-By"),
+            attempts: http.value(forHTTPHeaderField: "X-Peloton-Attempts").flatMap { Int($0) })
+    }
+
     public func metrics(of index: Int) async -> String {
         guard let data = await get("/metrics", from: index) else { return "" }
         return String(decoding: data, as: UTF8.self)

@@ -1,0 +1,84 @@
+import Foundation
+import PelotonLocalMesh
+import PelotonNode
+import Testing
+
+/// Calls through real `peloton node` processes: routed from any node, answered once per
+/// request id, and reissued to the next owner when the first one dies.
+@Suite(.serialized) struct RoutingEndToEndTests {
+    static let services = ["--services", "echo,counter"]
+
+    /// Starts `count` nodes offering the example services and waits until every node sees the
+    /// same ring.
+    static func mesh(_ count: Int) async throws -> LocalMesh? {
+        let mesh = try LocalMesh()
+        try mesh.start("r0", extra: services)
+        for index in 1..<count { try mesh.start("r\(index)", seed: 0, extra: services) }
+        let agreed = await mesh.waitUntil(seconds: 30) {
+            var checksums: Set<String> = []
+            for index in 0..<count {
+                guard let ring = await mesh.ring(of: index), ring.members.count == count else { return false }
+                checksums.insert(ring.checksum)
+            }
+            return checksums.count == 1
+        }
+        #expect(agreed, "the nodes did not agree on one ring\n\(mesh.logs())")
+        return agreed ? mesh : nil
+    }
+
+    @Test(.timeLimit(.minutes(2))) func anyNodeRoutesAndAnOwnerCrashIsInvisibleToClients() async throws {
+        guard let mesh = try await Self.mesh(4), let ring = await mesh.ring(of: 0),
+              let echo = ring.services.first(where: { $0.name == "echo" }) else { return }
+        #expect(echo.replicas == 2 && echo.owners.count == 2)
+        let index = { (name: String) in mesh.nodes.firstIndex { $0.name == name } ?? -1 }
+        let id = { (name: String) in ring.members.first { $0.name == name }?.id }
+        guard let outsider = mesh.nodes.indices.first(where: { !echo.owners.contains(mesh.nodes[$0].name) }) else { return }
+
+        // A node that does not own the service passes the call to the first owner.
+        let routed = await mesh.call("echo", "upper", json: #"{"text":"peloton"}"#, via: outsider)
+        #expect(routed?.status == 200)
+        #expect(routed?.body == #"{"length":7,"text":"PELOTON"}"#)
+        #expect(routed?.servedBy == id(echo.owners[0]) && routed?.attempts == 1)
+        let html = await mesh.call("echo", "upper.html", json: #"{"text":"<b>"}"#, via: outsider)
+        #expect(html?.body == #"<p class="echo">&lt;B&gt;</p>"#)
+
+        // The first owner dies: calls go on, answered by the second, with no error.
+        mesh.kill(index(echo.owners[0]))
+        for attempt in 0..<10 {
+            let reply = await mesh.call("echo", "upper", json: #"{"text":"still here \#(attempt)"}"#, via: outsider)
+            #expect(reply?.status == 200, "call \(attempt) failed after the owner died: \(reply?.body ?? "no answer")")
+            #expect(reply?.servedBy == id(echo.owners[1]))
+        }
+        // Once the death is known, the dead owner is no longer asked first.
+        let settled = await mesh.waitUntil(seconds: 30) {
+            await mesh.call("echo", "echo", json: #"{"text":"x"}"#, via: outsider)?.attempts == 1
+        }
+        #expect(settled, "calls still try the dead owner first\n\(mesh.logs())")
+    }
+
+    @Test(.timeLimit(.minutes(2))) func aRetriedRequestIDRunsOnceAndErrorsAreClear() async throws {
+        guard let mesh = try await Self.mesh(3) else { return }
+        let id = "00112233445566778899aabbccddeeff"
+        let first = await mesh.call("counter", "increment", json: #"{"by":5}"#, key: "apples", via: 0, requestID: id)
+        let retried = await mesh.call("counter", "increment", json: #"{"by":5}"#, key: "apples", via: 1, requestID: id)
+        #expect(first?.status == 200 && first?.body == #"{"key":"apples","value":5}"#)
+        // The same id through another node reaches the same owner, which replays its reply.
+        #expect(retried?.body == first?.body)
+        let next = await mesh.call("counter", "increment", json: #"{"by":5}"#, key: "apples", via: 2, accept: "text/plain")
+        #expect(next?.body == "apples = 10")
+
+        let handlerError = await mesh.call("counter", "increment", json: "{}", via: 0)
+        #expect(handlerError?.status == 400 && handlerError?.attempts == 1, "a handler's own error must not be retried")
+        #expect(handlerError?.body.contains("counter calls need ?key=NAME") == true)
+        let badBody = await mesh.call("echo", "upper", json: #"{"txt":1}"#, via: 0)
+        #expect(badBody?.status == 400 && badBody?.body.contains("missing field") == true)
+        let noMethod = await mesh.call("echo", "shout", via: 0)
+        #expect(noMethod?.status == 404)
+        let noService = await mesh.call("nothing", "here", via: 0)
+        #expect(noService?.status == 503 && noService?.body.contains("noOwners") == true)
+        let notAcceptable = await mesh.call("echo", "upper", json: #"{"text":"a"}"#, via: 0, accept: "image/png")
+        #expect(notAcceptable?.status == 406)
+        let badID = await mesh.call("echo", "upper", json: #"{"text":"a"}"#, via: 0, requestID: "nope")
+        #expect(badID?.status == 400)
+    }
+}
