@@ -41,7 +41,7 @@ let package = Package(
         .target(
             name: "PelotonServices",
             dependencies: [
-                "PelotonCore", "PelotonCrypto", "PelotonWire",
+                "PelotonCore", "PelotonCrypto", "PelotonWire", "PelotonMembership", "PelotonPlacement",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ]
@@ -49,7 +49,7 @@ let package = Package(
         .target(
             name: "PelotonSimulator",
             dependencies: [
-                "PelotonCore", "PelotonCrypto", "PelotonWire", "PelotonMembership",
+                "PelotonCore", "PelotonCrypto", "PelotonWire", "PelotonMembership", "PelotonPlacement", "PelotonServices",
                 .product(name: "HeapModule", package: "swift-collections"),
             ]
         ),

@@ -94,28 +94,19 @@ extension MeshNode {
         return (owners, addresses)
     }
 
-    /// The ring of the members offering `service` (alive or suspect; a suspect may well be
-    /// up, and the router moves on if it is not) and the service's replica count. Cached
-    /// until the membership changes, and for at most a second.
-    func serviceRing(_ service: String) -> (HashRing, Int) {
+    /// The ring of the members offering `service` and its replica count (`ServicePlacement`),
+    /// cached until the membership changes, and for at most a second.
+    func serviceRing(_ service: String) -> (ring: HashRing, replicas: Int) {
         let now = Self.now()
         if now >= ringsValidUntil {
             serviceRings = [:]
             ringsValidUntil = now + .seconds(1)
         }
         if let cached = serviceRings[service] { return cached }
-        var offering: [NodeID] = []
-        var replicas = 0
-        if let local = services?.services[service], !membership.isLeaving {
-            offering.append(id)
-            replicas = local.replicas
-        }
-        for member in membership.members where member.status == .alive || member.status == .suspect {
-            guard let offered = member.metadata.services.first(where: { $0.name == service }) else { continue }
-            offering.append(member.id)
-            replicas = max(replicas, offered.replicas)
-        }
-        let built = (HashRing(members: offering, virtualNodes: configuration.virtualNodes), replicas)
+        let local = membership.isLeaving ? nil : services?.services[service]?.replicas
+        let built = ServicePlacement.ring(
+            localID: id, localReplicas: local, members: membership.members, virtualNodes: configuration.virtualNodes,
+            replicasOffered: { member in member.metadata.services.first { $0.name == service }?.replicas })
         serviceRings[service] = built
         return built
     }

@@ -42,7 +42,7 @@ public actor MeshNode: Service {
     public nonisolated let services: ServiceHost?
     nonisolated let callChannels = CallChannels()
     /// Rings of the members offering each service, rebuilt when the membership changes.
-    var serviceRings: [String: (HashRing, Int)] = [:]
+    var serviceRings: [String: (ring: HashRing, replicas: Int)] = [:]
     var ringsValidUntil = Instant.zero
 
     /// A node with its credentials; `files` (when given) keeps the incarnation across restarts.

@@ -16,6 +16,24 @@ public struct Scenario: Codable, Sendable {
     public var clockDrift: Double = 0
     public var faults: [Fault] = []
     public var invariants: Invariants = Invariants()
+    /// Client calls routed through the mesh while the faults happen (`CallTraffic`).
+    public var calls: CallLoad?
+
+    /// A steady stream of calls to one keyed service that every node offers. Calls enter at
+    /// nodes that no fault names (a client whose node dies would simply try another one).
+    public struct CallLoad: Codable, Sendable {
+        public var perSecond: Double = 100
+        public var fromSeconds: Double = 0
+        public var untilSeconds: Double?
+        public var replicas: Int = 3
+        public var budgetMilliseconds: Double = 2_000
+        public var attemptTimeoutMilliseconds: Double = 300
+        /// A handler takes between these many milliseconds (uniformly).
+        public var handlerMilliseconds: [Double] = [1, 20]
+        /// How many calls may end in a (definite, timely) failure.
+        public var maxFailedCalls: Int = 0
+        public init() {}
+    }
 
     public struct NetworkSettings: Codable, Sendable {
         public var latencyMilliseconds: Double = 1
@@ -80,6 +98,7 @@ public struct Scenario: Codable, Sendable {
             throw ScenarioError("network loss and duplicate must be between 0 and 1")
         }
         guard (0..<0.5).contains(clockDrift) else { throw ScenarioError("clockDrift must be in [0, 0.5)") }
+        if let calls { try calls.validate(scenario: self) }
         for fault in faults {
             guard fault.atSeconds >= 0, fault.atSeconds <= durationSeconds else {
                 throw ScenarioError("fault \(fault.action) at \(fault.atSeconds)s is outside the run")
@@ -108,6 +127,26 @@ public struct Scenario: Codable, Sendable {
             case .partitionHalves, .heal:
                 break
             }
+        }
+    }
+}
+
+extension Scenario.CallLoad {
+    func validate(scenario: Scenario) throws {
+        guard perSecond > 0, perSecond <= 100_000 else { throw ScenarioError("calls.perSecond must be in (0, 100000]") }
+        guard fromSeconds >= 0, (untilSeconds ?? scenario.durationSeconds) <= scenario.durationSeconds, fromSeconds < (untilSeconds ?? scenario.durationSeconds) else {
+            throw ScenarioError("calls must start before they stop, within the run")
+        }
+        guard (1...16).contains(replicas) else { throw ScenarioError("calls.replicas must be 1 to 16") }
+        guard budgetMilliseconds > 0, attemptTimeoutMilliseconds > 0 else { throw ScenarioError("calls budget and attempt timeout must be positive") }
+        guard handlerMilliseconds.count == 2, handlerMilliseconds[0] >= 0, handlerMilliseconds[0] <= handlerMilliseconds[1] else {
+            throw ScenarioError("calls.handlerMilliseconds must be [min, max] with 0 <= min <= max")
+        }
+        guard maxFailedCalls >= 0 else { throw ScenarioError("calls.maxFailedCalls must not be negative") }
+        let named = Set(scenario.faults.flatMap { ($0.nodes ?? []) + ($0.groups ?? []).flatMap { $0 } })
+        let hasFractionFaults = scenario.faults.contains { [.crashFraction, .partitionHalves, .rollingRestart].contains($0.action) }
+        guard !hasFractionFaults, named.count < scenario.nodes else {
+            throw ScenarioError("calls need at least one node that no fault touches, to enter through")
         }
     }
 }

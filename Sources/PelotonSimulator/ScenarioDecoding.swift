@@ -18,7 +18,7 @@ func rejectUnknownKeys<Keys: CodingKey & CaseIterable>(_ decoder: Decoder, allow
 
 extension Scenario {
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case description, nodes, seed, durationSeconds, network, joinStaggerMilliseconds, startJoined, clockDrift, faults, invariants
+        case description, nodes, seed, durationSeconds, network, joinStaggerMilliseconds, startJoined, clockDrift, faults, invariants, calls
     }
 
     public init(from decoder: Decoder) throws {
@@ -34,6 +34,27 @@ extension Scenario {
         clockDrift = try container.decodeIfPresent(Double.self, forKey: .clockDrift) ?? 0
         faults = try container.decodeIfPresent([Fault].self, forKey: .faults) ?? []
         invariants = try container.decodeIfPresent(Invariants.self, forKey: .invariants) ?? Invariants()
+        calls = try container.decodeIfPresent(CallLoad.self, forKey: .calls)
+    }
+}
+
+extension Scenario.CallLoad {
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case perSecond, fromSeconds, untilSeconds, replicas, budgetMilliseconds, attemptTimeoutMilliseconds, handlerMilliseconds, maxFailedCalls
+    }
+
+    public init(from decoder: Decoder) throws {
+        try rejectUnknownKeys(decoder, allowed: CodingKeys.self)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init()
+        perSecond = try container.decodeIfPresent(Double.self, forKey: .perSecond) ?? perSecond
+        fromSeconds = try container.decodeIfPresent(Double.self, forKey: .fromSeconds) ?? fromSeconds
+        untilSeconds = try container.decodeIfPresent(Double.self, forKey: .untilSeconds)
+        replicas = try container.decodeIfPresent(Int.self, forKey: .replicas) ?? replicas
+        budgetMilliseconds = try container.decodeIfPresent(Double.self, forKey: .budgetMilliseconds) ?? budgetMilliseconds
+        attemptTimeoutMilliseconds = try container.decodeIfPresent(Double.self, forKey: .attemptTimeoutMilliseconds) ?? attemptTimeoutMilliseconds
+        handlerMilliseconds = try container.decodeIfPresent([Double].self, forKey: .handlerMilliseconds) ?? handlerMilliseconds
+        maxFailedCalls = try container.decodeIfPresent(Int.self, forKey: .maxFailedCalls) ?? maxFailedCalls
     }
 }
 

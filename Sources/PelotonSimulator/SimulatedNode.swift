@@ -16,6 +16,8 @@ struct SimulatedNode {
     var scheduledWake: Int64?
     var lastWake: Int64 = -1
     var repeatedWakes = 0
+    /// Counts starts: what a node held in memory belongs to one life.
+    var life = 0
     var isolated = false
     var group = 0
 

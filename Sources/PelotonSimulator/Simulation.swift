@@ -27,6 +27,8 @@ public final class Simulation {
     /// Keep every message's encoded bytes and decode them on delivery: proves the codec on
     /// real traffic at some cost in speed.
     public var roundTripEveryMessage = false
+    /// Client calls, when the scenario asks for them.
+    var calls: CallTraffic?
     /// Every node alive at incarnation 0: the view a `startJoined` node begins with. Built
     /// once, so a 10,000-node start does not build 10,000 copies of it.
     private lazy var formedMeshView = nodes.map {
@@ -85,6 +87,8 @@ public final class Simulation {
         case .sample:
             sample()
             schedule(.sample, at: now + 1_000_000_000)
+        case let .call(event):
+            handle(event)
         }
     }
 
@@ -113,6 +117,7 @@ public final class Simulation {
             membership.assumeMembers(formedMeshView, at: local)
         }
         nodes[index].membership = membership
+        nodes[index].life += 1
         metrics.nodeStarted(index, at: now)
         trace.mix(0x5354_4152_5400_0000 | UInt64(index))
         rescheduleWake(index)
@@ -146,6 +151,7 @@ public final class Simulation {
             let stagger = Int64(scenario.joinStaggerMilliseconds * 1e6)
             for index in nodes.indices { schedule(.start(index), at: Int64(index) * stagger) }
             scheduleFaults()
+            scheduleCalls()
             schedule(.sample, at: 1_000_000_000)
         }
         while let next = events.min, next.time <= end, let event = events.popMin() {
@@ -254,6 +260,7 @@ public final class Simulation {
     // MARK: - Observation
 
     private func observe(_ event: MembershipEvent, by observer: Int) {
+        calls?.rings[observer] = nil
         guard let subject = indexByID[event.member] else { return }
         trace.mix(UInt64(now) &* 31 &+ UInt64(observer) << 32 &+ UInt64(subject) << 8 &+ UInt64(event.status.rawValue))
         let reachable = !blocked(from: observer, to: subject) && !blocked(from: subject, to: observer)
@@ -288,6 +295,7 @@ struct Event: Comparable {
         case deliver(Delivery)
         case action(FaultAction)
         case sample
+        case call(CallTraffic.Event)
     }
 
     let time: Int64

@@ -42,6 +42,7 @@ public struct SimulationReport: Sendable {
     /// Seconds from the last fault until every running node had the right view for good.
     public let convergenceSeconds: Double?
     public let timeline: [TimelineRow]
+    public let calls: CallReport?
     public let violations: [String]
 
     public var speedup: Double { simulatedSeconds / max(wallSeconds, 1e-9) }
@@ -68,6 +69,7 @@ public struct SimulationReport: Sendable {
                 lines.append("  mean first suspicion \(format(suspicions.reduce(0, +) / Double(suspicions.count))) s; mean all-dead \(allDead.isEmpty ? "-" : format(allDead.reduce(0, +) / Double(allDead.count))) s")
             }
         }
+        if let calls { lines.append(calls.summary) }
         for violation in violations.prefix(10) { lines.append("VIOLATION: \(violation)") }
         return lines.joined(separator: "\n")
     }
@@ -131,6 +133,8 @@ extension Simulation {
                 }
             }
         }
+        let callOutcome = callReport()
+        violations += callOutcome?.1 ?? []
         let nodeSeconds = max(metrics.nodeSeconds, 1e-9)
         return SimulationReport(
             description: scenario.description, nodes: nodes.count, seed: seed, simulatedSeconds: Double(end) / 1e9,
@@ -139,6 +143,6 @@ extension Simulation {
             datagramBytes: metrics.datagramBytes, streamMessages: metrics.streamMessages, streamBytes: metrics.streamBytes,
             droppedMessages: metrics.dropped, bytesPerNodePerSecond: Double(metrics.datagramBytes) / nodeSeconds,
             datagramsPerNodePerSecond: Double(metrics.datagrams) / nodeSeconds, convergedAtEnd: convergedAtEnd,
-            convergenceSeconds: convergence, timeline: timeline, violations: violations)
+            convergenceSeconds: convergence, timeline: timeline, calls: callOutcome?.0, violations: violations)
     }
 }

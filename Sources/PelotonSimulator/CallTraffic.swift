@@ -1,0 +1,224 @@
+import PelotonCore
+import PelotonCrypto
+import PelotonMembership
+import PelotonPlacement
+import PelotonServices
+
+/// Client calls through the simulated mesh, routed exactly as the runtime routes them: owners
+/// from `ServicePlacement` over the entry node's own view, attempts from `CallPlan`, and each
+/// owner's `RequestLedger` against running a request twice. Calls travel like stream traffic:
+/// no loss, but cut by crashes (the caller hears a reset after one trip) and partitions (the
+/// caller hears nothing and its attempt times out).
+struct CallTraffic {
+    static let service = "simulated"
+
+    struct Call {
+        let id: RequestID
+        let entry: Int
+        let key: String
+        let issuedAt: Int64
+        var plan: CallPlan
+        var attempt = 0
+        var finishedAt: Int64?
+        var failure: CallFailure?
+    }
+
+    enum Event {
+        case issue
+        case arrive(call: Int, attempt: Int, owner: Int)
+        case handlerDone(owner: Int, life: Int, request: RequestID)
+        case reply(call: Int, attempt: Int)
+        case attemptFailed(call: Int, attempt: Int, reason: String)
+    }
+
+    let load: Scenario.CallLoad
+    let entries: [Int]
+    var calls: [Call] = []
+    /// Each node's ledger and the life it belongs to: a restarted node remembers nothing.
+    var ledgers: [(life: Int, ledger: RequestLedger<Bool>, waiting: [RequestID: [(call: Int, attempt: Int)]])]
+    /// (request, owner) pairs that ran a handler, to prove none ran twice on one owner.
+    var executions: Set<Execution> = []
+    var doubleRuns: [String] = []
+    /// Each entry node's ring, kept as the runtime keeps it: until its view changes, and for
+    /// at most a second.
+    var rings: [Int: (ring: HashRing, replicas: Int, validUntil: Int64)] = [:]
+
+    struct Execution: Hashable {
+        let request: RequestID
+        let owner: Int
+    }
+
+    init(load: Scenario.CallLoad, scenario: Scenario) {
+        self.load = load
+        let touched = Set(scenario.faults.flatMap { ($0.nodes ?? []) + ($0.groups ?? []).flatMap { $0 } })
+        entries = (0..<scenario.nodes).filter { !touched.contains($0) }
+        ledgers = Array(repeating: (0, RequestLedger(), [:]), count: scenario.nodes)
+    }
+}
+
+extension Simulation {
+    func scheduleCalls() {
+        guard let load = scenario.calls else { return }
+        calls = CallTraffic(load: load, scenario: scenario)
+        schedule(.call(.issue), at: Int64(load.fromSeconds * 1e9))
+    }
+
+    func handle(_ event: CallTraffic.Event) {
+        guard var traffic = calls.take() else { return }
+        defer { calls = traffic }
+        switch event {
+        case .issue:
+            issueCall(&traffic)
+        case let .arrive(call, attempt, owner):
+            arrive(&traffic, call: call, attempt: attempt, owner: owner)
+        case let .handlerDone(owner, life, request):
+            guard nodes[owner].isRunning, nodes[owner].life == life, traffic.ledgers[owner].life == life else { return }
+            traffic.ledgers[owner].ledger.finish(request, reply: true, deadline: Instant(nanoseconds: now), at: Instant(nanoseconds: now))
+            for waiter in traffic.ledgers[owner].waiting.removeValue(forKey: request) ?? [] {
+                let entry = traffic.calls[waiter.call].entry
+                guard !blocked(from: owner, to: entry) else { continue }
+                schedule(.call(.reply(call: waiter.call, attempt: waiter.attempt)), at: now + callLatency(from: owner, to: entry))
+            }
+        case let .reply(call, attempt):
+            guard traffic.calls[call].finishedAt == nil, traffic.calls[call].attempt == attempt else { return }
+            traffic.calls[call].finishedAt = now
+            trace.mix(0xCA11_0000_0000_0000 | UInt64(call))
+        case let .attemptFailed(call, attempt, reason):
+            guard traffic.calls[call].finishedAt == nil, traffic.calls[call].attempt == attempt else { return }
+            traffic.calls[call].plan.attemptFailed(reason)
+            nextAttempt(&traffic, call: call)
+        }
+    }
+
+    private func issueCall(_ traffic: inout CallTraffic) {
+        let load = traffic.load
+        let lastIssue = load.untilSeconds ?? (scenario.durationSeconds - load.budgetMilliseconds / 1000)
+        let running = traffic.entries.filter { nodes[$0].isRunning }
+        if let entry = running.isEmpty ? nil : running[Int(random.next() % UInt64(running.count))],
+           let view = nodes[entry].membership {
+            let key = "key-\(random.next() % 1_000_000)"
+            let (ring, replicas) = ring(of: entry, view: view, traffic: &traffic)
+            let owners = ring.owners(of: .init(service: CallTraffic.service, key: key), count: replicas)
+            let deadline = Instant(nanoseconds: now) + .nanoseconds(Int64(load.budgetMilliseconds * 1e6))
+            let plan = CallPlan(owners: owners, deadline: deadline, attemptTimeout: .nanoseconds(Int64(load.attemptTimeoutMilliseconds * 1e6)))
+            traffic.calls.append(CallTraffic.Call(id: RequestID(high: seed, low: UInt64(traffic.calls.count)), entry: entry, key: key, issuedAt: now, plan: plan))
+            nextAttempt(&traffic, call: traffic.calls.count - 1)
+        }
+        let next = now + Int64(1e9 / load.perSecond)
+        if Double(next) / 1e9 <= lastIssue { schedule(.call(.issue), at: next) }
+    }
+
+    private func ring(of entry: Int, view: Membership, traffic: inout CallTraffic) -> (HashRing, Int) {
+        if let cached = traffic.rings[entry], cached.validUntil > now { return (cached.ring, cached.replicas) }
+        let replicas = traffic.load.replicas
+        let (ring, count) = ServicePlacement.ring(
+            localID: nodes[entry].id, localReplicas: replicas, members: view.members, virtualNodes: HashRing.defaultVirtualNodes,
+            replicasOffered: { _ in replicas })
+        traffic.rings[entry] = (ring, count, now + 1_000_000_000)
+        return (ring, count)
+    }
+
+    private func nextAttempt(_ traffic: inout CallTraffic, call: Int) {
+        traffic.calls[call].attempt += 1
+        let attempt = traffic.calls[call].attempt
+        switch traffic.calls[call].plan.next(at: Instant(nanoseconds: now)) {
+        case let .finish(failure):
+            traffic.calls[call].finishedAt = now
+            traffic.calls[call].failure = failure
+            trace.mix(0xFA11_0000_0000_0000 | UInt64(call))
+        case let .attempt(owner, until):
+            guard let index = indexByID[owner] else { return }
+            let entry = traffic.calls[call].entry
+            schedule(.call(.attemptFailed(call: call, attempt: attempt, reason: "timed out")), at: until.nanoseconds)
+            guard !blocked(from: entry, to: index) else { return }
+            schedule(.call(.arrive(call: call, attempt: attempt, owner: index)), at: now + callLatency(from: entry, to: index))
+        }
+    }
+
+    private func arrive(_ traffic: inout CallTraffic, call: Int, attempt: Int, owner: Int) {
+        let entry = traffic.calls[call].entry
+        guard nodes[owner].isRunning else {
+            // Nothing listens: the connection is reset, and the caller hears it one trip later.
+            schedule(.call(.attemptFailed(call: call, attempt: attempt, reason: "connection refused")), at: now + callLatency(from: owner, to: entry))
+            return
+        }
+        if traffic.ledgers[owner].life != nodes[owner].life {
+            traffic.ledgers[owner] = (nodes[owner].life, RequestLedger(), [:])
+        }
+        let id = traffic.calls[call].id
+        switch traffic.ledgers[owner].ledger.admit(id, at: Instant(nanoseconds: now)) {
+        case .run:
+            if !traffic.executions.insert(CallTraffic.Execution(request: id, owner: owner)).inserted {
+                traffic.doubleRuns.append("call \(call) ran twice on node \(owner)")
+            }
+            traffic.ledgers[owner].waiting[id, default: []].append((call, attempt))
+            let range = traffic.load.handlerMilliseconds
+            let took = range[0] + (range[1] - range[0]) * random.unit()
+            schedule(.call(.handlerDone(owner: owner, life: nodes[owner].life, request: id)), at: now + Int64(took * 1e6))
+        case .join:
+            traffic.ledgers[owner].waiting[id, default: []].append((call, attempt))
+        case .replay:
+            guard !blocked(from: owner, to: entry) else { return }
+            schedule(.call(.reply(call: call, attempt: attempt)), at: now + callLatency(from: owner, to: entry))
+        }
+    }
+
+    /// A call to the node itself costs no trip.
+    private func callLatency(from sender: Int, to receiver: Int) -> Int64 {
+        guard sender != receiver else { return 0 }
+        return Int64((scenario.network.latencyMilliseconds + scenario.network.jitterMilliseconds * random.unit()) * 1e6)
+    }
+
+    /// The calls' outcome, and what broke the rules: a call that never ended, ended after its
+    /// deadline, ran twice on one owner, or failed beyond what the scenario allows.
+    func callReport() -> (CallReport, [String])? {
+        guard let traffic = calls else { return nil }
+        var violations = traffic.doubleRuns
+        var latencies: [Double] = []
+        var failures: [String: Int] = [:]
+        var reissued = 0
+        for (number, call) in traffic.calls.enumerated() {
+            guard let finished = call.finishedAt else {
+                violations.append("call \(number), issued at \(format(Double(call.issuedAt) / 1e9)) s, never ended")
+                continue
+            }
+            if finished > call.plan.deadline.nanoseconds {
+                violations.append("call \(number) ended \(format(Double(finished - call.plan.deadline.nanoseconds) / 1e6)) ms after its deadline")
+            }
+            if let failure = call.failure { failures["\(failure.code)", default: 0] += 1 }
+            if call.plan.attempted.count > 1 { reissued += 1 }
+            latencies.append(Double(finished - call.issuedAt) / 1e6)
+        }
+        let failed = failures.values.reduce(0, +)
+        if failed > traffic.load.maxFailedCalls {
+            violations.append("\(failed) calls failed (allowed \(traffic.load.maxFailedCalls)): \(failures.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))")
+        }
+        latencies.sort()
+        func percentile(_ fraction: Double) -> Double {
+            latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * fraction))]
+        }
+        let report = CallReport(
+            issued: traffic.calls.count, failed: failed, failuresByCode: failures, reissued: reissued,
+            doubleRuns: traffic.doubleRuns.count, p50Milliseconds: percentile(0.5), p99Milliseconds: percentile(0.99),
+            maxMilliseconds: latencies.last ?? 0)
+        return (report, violations)
+    }
+}
+
+/// How the calls of a run went.
+public struct CallReport: Sendable {
+    public let issued: Int
+    public let failed: Int
+    public let failuresByCode: [String: Int]
+    /// Calls that needed more than one owner.
+    public let reissued: Int
+    public let doubleRuns: Int
+    public let p50Milliseconds: Double
+    public let p99Milliseconds: Double
+    public let maxMilliseconds: Double
+
+    var summary: String {
+        "calls: \(issued) issued, \(issued - failed) answered, \(failed) failed, \(reissued) reissued to another owner, \(doubleRuns) run twice on one owner; "
+            + "latency p50 \(format(p50Milliseconds)) ms, p99 \(format(p99Milliseconds)) ms, max \(format(maxMilliseconds)) ms"
+    }
+}
