@@ -82,7 +82,10 @@ let package = Package(
         .target(name: "PelotonLocalMesh", dependencies: ["PelotonNode", "PelotonCrypto"]),
         .executableTarget(
             name: "PelotonBench",
-            dependencies: ["PelotonCore", "PelotonCrypto", "PelotonWire", "PelotonMembership", "PelotonSimulator", "PelotonLocalMesh"]
+            dependencies: [
+                "PelotonCore", "PelotonCrypto", "PelotonWire", "PelotonMembership", "PelotonSimulator", "PelotonLocalMesh", "PelotonPlacement",
+                "PelotonNode", .product(name: "Hummingbird", package: "hummingbird"),
+            ]
         ),
         .testTarget(name: "PelotonCoreTests", dependencies: ["PelotonCore"]),
         .testTarget(name: "PelotonCryptoTests", dependencies: ["PelotonCrypto"]),

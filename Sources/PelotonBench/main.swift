@@ -8,11 +8,18 @@ let suites: [String: () async throws -> Void] = [
     "membership": runMembershipBench,
     "membership-real": runRealMeshBench,
     "scale": runScaleBench,
+    "placement": runPlacementBench,
+    "routing": runRoutingBench,
 ]
 /// The heavy suites (real processes, 11 GiB of simulated mesh) run only when named.
-let quickSuites = ["crypto", "membership"]
+let quickSuites = ["crypto", "membership", "placement"]
 
 let arguments = Array(CommandLine.arguments.dropFirst())
+// The routing bench starts this binary again as its baseline server.
+if arguments.first == "hello-server", arguments.count == 2, let port = Int(arguments[1]) {
+    try await runHelloServer(port: port)
+    exit(0)
+}
 let requested = arguments.isEmpty ? quickSuites : arguments
 for name in requested {
     guard let suite = suites[name] else {

@@ -99,6 +99,9 @@ public final class LocalMesh {
         nodes[index].process = nil
     }
 
+    /// The process id of node `index`, while it runs.
+    public func processID(of index: Int) -> Int32? { nodes[index].process?.processIdentifier }
+
     public func members(of index: Int) async -> MembersView? {
         await Self.members(at: nodes[index].url)
     }
@@ -209,7 +212,7 @@ public final class LocalMesh {
     }
 
     /// A port no one listens on now (TCP and UDP both free), from the kernel's ephemeral range.
-    private func freePort() throws -> Int {
+    public func freePort() throws -> Int {
         for _ in 0..<20 {
             let tcp = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             defer { close(tcp) }

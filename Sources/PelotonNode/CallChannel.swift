@@ -2,57 +2,84 @@ import NIOCore
 import PelotonCrypto
 import PelotonServices
 import PelotonWire
+import Synchronization
 
 /// One long-lived, authenticated stream to a peer that carries many calls at once: requests
 /// go out as they come, replies come back in any order and find their caller by request id.
 /// When the stream breaks, every caller still waiting gets the transport error at once, so the
 /// router can reissue without waiting for a timeout.
-actor CallChannel {
-    nonisolated let peer: NodeID
+///
+/// A lock rather than an actor: a call registers and a reply resumes its caller without a hop
+/// to another executor.
+final class CallChannel: Sendable {
+    let peer: NodeID
     private let outgoing: AsyncStream<[UInt8]>.Continuation
-    private var waiting: [RequestID: [(ticket: UInt64, continuation: CheckedContinuation<CallReply, any Error>)]] = [:]
-    private var nextTicket: UInt64 = 0
-    private var closedBecause: String?
+    private let state = Mutex(State())
+
+    private struct State {
+        var waiting: [RequestID: [(ticket: UInt64, continuation: CheckedContinuation<CallReply, any Error>)]] = [:]
+        var nextTicket: UInt64 = 0
+        var closedBecause: String?
+    }
 
     init(peer: NodeID, outgoing: AsyncStream<[UInt8]>.Continuation) {
         self.peer = peer
         self.outgoing = outgoing
     }
 
-    var isOpen: Bool { closedBecause == nil }
+    var isOpen: Bool { state.withLock { $0.closedBecause == nil } }
 
     /// Sends `request` and waits for its reply. Cancelling the caller stops the wait.
     func call(_ request: CallRequest) async throws -> CallReply {
-        if let closedBecause { throw CallTransportError(closedBecause) }
-        nextTicket += 1
-        let ticket = nextTicket
+        let ticket = state.withLock { state in
+            state.nextTicket += 1
+            return state.nextTicket
+        }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                waiting[request.id, default: []].append((ticket, continuation))
-                outgoing.yield(NodePayload.call(request).wireBytes)
+                // Registration and cancellation both take the lock: a caller cancelled before
+                // it registered sees it here and never waits.
+                let refusal: (any Error)? = state.withLock { state in
+                    if let reason = state.closedBecause { return CallTransportError(reason) }
+                    if Task.isCancelled { return CancellationError() }
+                    state.waiting[request.id, default: []].append((ticket, continuation))
+                    return nil
+                }
+                if let refusal {
+                    continuation.resume(throwing: refusal)
+                } else {
+                    outgoing.yield(NodePayload.call(request).wireBytes)
+                }
             }
         } onCancel: {
-            Task { await self.abandon(request.id, ticket: ticket) }
+            abandon(request.id, ticket: ticket)
         }
     }
 
     func deliver(_ reply: CallReply) {
-        for waiter in waiting.removeValue(forKey: reply.id) ?? [] { waiter.continuation.resume(returning: reply) }
+        let waiters = state.withLock { $0.waiting.removeValue(forKey: reply.id) ?? [] }
+        for waiter in waiters { waiter.continuation.resume(returning: reply) }
     }
 
     func close(because reason: String) {
-        guard closedBecause == nil else { return }
-        closedBecause = reason
+        let abandoned = state.withLock { state -> [RequestID: [(ticket: UInt64, continuation: CheckedContinuation<CallReply, any Error>)]] in
+            guard state.closedBecause == nil else { return [:] }
+            state.closedBecause = reason
+            defer { state.waiting = [:] }
+            return state.waiting
+        }
         outgoing.finish()
-        let abandoned = waiting
-        waiting = [:]
         for waiter in abandoned.values.joined() { waiter.continuation.resume(throwing: CallTransportError(reason)) }
     }
 
     private func abandon(_ id: RequestID, ticket: UInt64) {
-        guard var waiters = waiting[id], let index = waiters.firstIndex(where: { $0.ticket == ticket }) else { return }
-        waiters.remove(at: index).continuation.resume(throwing: CancellationError())
-        waiting[id] = waiters.isEmpty ? nil : waiters
+        let abandoned = state.withLock { state -> CheckedContinuation<CallReply, any Error>? in
+            guard var waiters = state.waiting[id], let index = waiters.firstIndex(where: { $0.ticket == ticket }) else { return nil }
+            let waiter = waiters.remove(at: index)
+            state.waiting[id] = waiters.isEmpty ? nil : waiters
+            return waiter.continuation
+        }
+        abandoned?.resume(throwing: CancellationError())
     }
 }
 
@@ -61,30 +88,59 @@ struct CallTransportError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// The open call channels of a node, one per peer, opened on first use.
-actor CallChannels {
-    private var open: [NodeID: CallChannel] = [:]
-    private var opening: [NodeID: Task<CallChannel, any Error>] = [:]
+/// The open call channels of a node, one per peer, opened on first use; concurrent callers
+/// share one opening attempt.
+final class CallChannels: Sendable {
+    private enum Entry {
+        case open(CallChannel)
+        case opening(Task<CallChannel, any Error>)
+    }
 
-    /// The peer's channel, opening one with `connect` if there is none (concurrent callers
-    /// share the same attempt).
+    private let entries = Mutex<[NodeID: Entry]>([:])
+
     func channel(to peer: NodeID, connect: @escaping @Sendable () async throws -> CallChannel) async throws -> CallChannel {
-        if let channel = open[peer], await channel.isOpen { return channel }
-        if let pending = opening[peer] { return try await pending.value }
-        let attempt = Task { try await connect() }
-        opening[peer] = attempt
-        defer { opening[peer] = nil }
-        let channel = try await attempt.value
-        open[peer] = channel
-        return channel
+        let entry = entries.withLock { entries -> Entry in
+            if let existing = entries[peer] {
+                switch existing {
+                case let .open(channel) where channel.isOpen: return existing
+                case .opening: return existing
+                case .open: break
+                }
+            }
+            let attempt = Entry.opening(Task { try await connect() })
+            entries[peer] = attempt
+            return attempt
+        }
+        switch entry {
+        case let .open(channel):
+            return channel
+        case let .opening(attempt):
+            do {
+                let channel = try await attempt.value
+                entries.withLock { entries in
+                    if case .opening = entries[peer] { entries[peer] = .open(channel) }
+                }
+                return channel
+            } catch {
+                entries.withLock { entries in
+                    if case .opening = entries[peer] { entries[peer] = nil }
+                }
+                throw error
+            }
+        }
     }
 
     func forget(_ channel: CallChannel) {
-        if open[channel.peer] === channel { open[channel.peer] = nil }
+        entries.withLock { entries in
+            if case let .open(known) = entries[channel.peer], known === channel { entries[channel.peer] = nil }
+        }
     }
 
-    func closeAll() async {
-        for channel in open.values { await channel.close(because: "the node is stopping") }
-        open = [:]
+    func closeAll() {
+        let all = entries.withLock { entries -> [Entry] in
+            defer { entries = [:] }
+            return Array(entries.values)
+        }
+        for case let .open(channel) in all { channel.close(because: "the node is stopping") }
     }
 }

@@ -6,6 +6,14 @@ import PelotonPlacement
 import PelotonServices
 import PelotonWire
 
+/// One service's placement as the router reads it without entering the node's actor.
+struct ServiceRingSnapshot: Sendable {
+    let ring: HashRing
+    let replicas: Int
+    let addresses: [NodeID: NodeAddress]
+    let validUntil: Instant
+}
+
 /// A routed call's reply, with who answered it and after how many attempts.
 public struct RoutedReply: Sendable {
     public let reply: CallReply
@@ -23,7 +31,7 @@ extension MeshNode {
     public nonisolated func route(_ request: CallRequest) async -> RoutedReply {
         let start = Self.now()
         let deadline = start + .milliseconds(Int64(request.budgetMilliseconds))
-        let placement = await placement(of: request.service, key: request.key)
+        let placement = await placement(of: request.service, key: request.key, at: start)
         var plan = CallPlan(owners: placement.owners, deadline: deadline, attemptTimeout: configuration.callAttemptTimeout)
         func finish(_ reply: CallReply, servedBy owner: NodeID?) -> RoutedReply {
             let outcome: String
@@ -83,32 +91,36 @@ extension MeshNode {
 
     // MARK: - Placement
 
-    /// The owners of (`service`, `key`) in this node's view, with their addresses.
-    func placement(of service: String, key: String?) -> (owners: [NodeID], addresses: [NodeID: NodeAddress]) {
-        let (ring, replicas) = serviceRing(service)
-        let owners = ring.owners(of: PlacementKey(service: service, key: key), count: replicas)
-        var addresses: [NodeID: NodeAddress] = [:]
-        for owner in owners where owner != id {
-            addresses[owner] = membership.members[owner]?.address
+    /// The owners of (`service`, `key`) in this node's view, with their addresses. Served from
+    /// the placement cache without entering the actor, unless the cache is stale.
+    nonisolated func placement(of service: String, key: String?, at now: Instant) async -> (owners: [NodeID], addresses: [NodeID: NodeAddress]) {
+        let cached = placements.withLock { $0[service] }.flatMap { $0.validUntil > now ? $0 : nil }
+        let snapshot: ServiceRingSnapshot
+        if let cached {
+            snapshot = cached
+        } else {
+            snapshot = await serviceRing(service)
         }
-        return (owners, addresses)
+        return (snapshot.ring.owners(of: PlacementKey(service: service, key: key), count: snapshot.replicas), snapshot.addresses)
     }
 
-    /// The ring of the members offering `service` and its replica count (`ServicePlacement`),
-    /// cached until the membership changes, and for at most a second.
-    func serviceRing(_ service: String) -> (ring: HashRing, replicas: Int) {
+    /// The ring of the members offering `service`, its replica count and the members'
+    /// addresses (`ServicePlacement`); cached until the membership changes, and for at most a
+    /// second.
+    func serviceRing(_ service: String) -> ServiceRingSnapshot {
         let now = Self.now()
-        if now >= ringsValidUntil {
-            serviceRings = [:]
-            ringsValidUntil = now + .seconds(1)
-        }
-        if let cached = serviceRings[service] { return cached }
+        if let cached = placements.withLock({ $0[service] }), cached.validUntil > now { return cached }
         let local = membership.isLeaving ? nil : services?.services[service]?.replicas
-        let built = ServicePlacement.ring(
+        let (ring, replicas) = ServicePlacement.ring(
             localID: id, localReplicas: local, members: membership.members, virtualNodes: configuration.virtualNodes,
             replicasOffered: { member in member.metadata.services.first { $0.name == service }?.replicas })
-        serviceRings[service] = built
-        return built
+        var addresses: [NodeID: NodeAddress] = [:]
+        for member in ring.members where member != id {
+            addresses[member] = membership.members[member]?.address
+        }
+        let snapshot = ServiceRingSnapshot(ring: ring, replicas: replicas, addresses: addresses, validUntil: now + .seconds(1))
+        placements.withLock { $0[service] = snapshot }
+        return snapshot
     }
 
     /// The ring of every alive or suspect member, whose checksum shows whether two nodes see
@@ -120,7 +132,7 @@ extension MeshNode {
 
     /// Forgets cached rings; the membership changed.
     func invalidateRings() {
-        ringsValidUntil = .zero
+        placements.withLock { $0.removeAll() }
     }
 
     // MARK: - Call streams
@@ -162,18 +174,18 @@ extension MeshNode {
                                 guard case let .callReply(reply) = try NodePayload(wireBytes: try session.opener.open(Array(frame.readableBytesView))) else {
                                     throw UnexpectedStreamPayload()
                                 }
-                                await channel.deliver(reply)
+                                channel.deliver(reply)
                             }
                             writer.cancelAll()
                         }
                     }
-                    await channel.close(because: "\(owner.short) closed the call stream")
+                    channel.close(because: "\(owner.short) closed the call stream")
                 } catch {
                     logger.debug("call stream to \(address) ended: \(error)")
-                    await channel.close(because: "call stream to \(owner.short) failed: \(error)")
+                    channel.close(because: "call stream to \(owner.short) failed: \(error)")
                     if !announced { ready.resume(throwing: error) }
                 }
-                await callChannels.forget(channel)
+                callChannels.forget(channel)
             }
         }
     }

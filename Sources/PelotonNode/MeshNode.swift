@@ -9,6 +9,7 @@ import PelotonPlacement
 import PelotonServices
 import PelotonWire
 import ServiceLifecycle
+import Synchronization
 
 /// The runtime shell around `Membership`: it moves bytes and time, nothing else. Datagrams are
 /// checked by the envelope gate and the credential book before the state machine sees them;
@@ -41,9 +42,9 @@ public actor MeshNode: Service {
     /// The services this node offers, if any.
     public nonisolated let services: ServiceHost?
     nonisolated let callChannels = CallChannels()
-    /// Rings of the members offering each service, rebuilt when the membership changes.
-    var serviceRings: [String: (ring: HashRing, replicas: Int)] = [:]
-    var ringsValidUntil = Instant.zero
+    /// Rings of the members offering each service, rebuilt when the membership changes; behind
+    /// a lock so routing reads them without entering the actor.
+    nonisolated let placements = Mutex<[String: ServiceRingSnapshot]>([:])
 
     /// A node with its credentials; `files` (when given) keeps the incarnation across restarts.
     public init(
@@ -100,22 +101,36 @@ public actor MeshNode: Service {
     /// leaves the mesh and gossips its departure for `leaveGossipTime` first.
     public func run() async throws {
         let bind = configuration.bind
-        let datagrams = try await DatagramBootstrap(group: group)
-            .channelOption(.socketOption(.so_reuseaddr), value: 1)
-            .bind(host: bind.host, port: Int(bind.port)) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>(wrappingChannelSynchronously: channel)
+        // No SO_REUSEADDR on the UDP socket: it would let a second node bind the same port and
+        // silently take half of the first one's datagrams.
+        let datagrams: NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>
+        do {
+            datagrams = try await DatagramBootstrap(group: group)
+                .bind(host: bind.host, port: Int(bind.port)) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>(wrappingChannelSynchronously: channel)
+                    }
                 }
-            }
+        } catch {
+            throw NodeSetupError("cannot listen for gossip on \(bind) (udp): \(error)")
+        }
         let maxFrameBytes = configuration.maxFrameBytes
-        let streams = try await ServerBootstrap(group: group)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .bind(host: bind.host, port: Int(bind.port)) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try Self.addFraming(to: channel, maxFrameBytes: maxFrameBytes)
-                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+        let streams: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
+        do {
+            streams = try await ServerBootstrap(group: group)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                .bind(host: bind.host, port: Int(bind.port)) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try Self.addFraming(to: channel, maxFrameBytes: maxFrameBytes)
+                        return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    }
                 }
-            }
+        } catch {
+            // An async channel must be closed through `executeThenClose`, or NIO traps.
+            try? await datagrams.executeThenClose { _, _ in }
+            throw NodeSetupError("cannot listen for streams on \(bind) (tcp): \(error)")
+        }
         isListening = true
         logger.info("node \(credentials.certificate.name) (\(id.short)) listening on \(bind) (udp+tcp), incarnation \(membership.incarnation)")
         let outbox = self.outbox
@@ -150,7 +165,7 @@ public actor MeshNode: Service {
             _ = try await tasks.next()
             tasks.cancelAll()
         }
-        await callChannels.closeAll()
+        callChannels.closeAll()
         outboxInput.finish()
         isListening = false
     }

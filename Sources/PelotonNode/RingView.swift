@@ -38,9 +38,9 @@ extension MeshNode {
             for service in member.metadata.services { versions[service.name, default: []].insert(service.version) }
         }
         let serviceViews = versions.keys.sorted().map { service in
-            let (_, replicas) = serviceRing(service)
-            let owners = placement(of: service, key: nil).owners.map { name(of: $0) }
-            return RingView.Service(name: service, versions: versions[service, default: []].sorted(), replicas: replicas, owners: owners)
+            let placement = serviceRing(service)
+            let owners = placement.ring.owners(of: PlacementKey(service: service), count: placement.replicas).map { name(of: $0) }
+            return RingView.Service(name: service, versions: versions[service, default: []].sorted(), replicas: placement.replicas, owners: owners)
         }
         return RingView(
             node: credentials.certificate.name, checksum: String(ring.checksum, radix: 16), virtualNodes: ring.virtualNodes,

@@ -11,7 +11,7 @@ public struct RequestLedger<Reply: Sendable>: Sendable {
         case run, join, replay(Reply)
     }
 
-    private enum Entry: Sendable {
+    public enum Entry: Sendable {
         case running
         case finished(Reply)
     }
@@ -41,6 +41,9 @@ public struct RequestLedger<Reply: Sendable>: Sendable {
             return .run
         }
     }
+
+    /// What the ledger holds for `id` now, without starting anything.
+    public func entry(_ id: RequestID) -> Entry? { entries[id] }
 
     /// Records the reply of a run that `admit` started; kept until `deadline` or `retention`.
     public mutating func finish(_ id: RequestID, reply: Reply, deadline: Instant, at now: Instant) {

@@ -1,14 +1,22 @@
 import PelotonCore
+import Synchronization
 
 /// Runs the services this node offers: finds the method, runs it at most once per request id
 /// (a reissue joins the run in progress or gets the stored reply), and renders the reply.
-public actor ServiceHost {
-    public nonisolated let services: [String: ServiceDefinition]
-    private var ledger: RequestLedger<CallReply>
-    private var running: [RequestID: Task<CallReply, Never>] = [:]
+///
+/// A lock, not an actor: the handler runs on the caller's task, so a call costs no hop to
+/// another executor and back; the lock covers only the ledger's bookkeeping.
+public final class ServiceHost: Sendable {
+    public let services: [String: ServiceDefinition]
+    private let state: Mutex<State>
     private let clock: @Sendable () -> Instant
-    /// How many handler runs a reissue or duplicate did not repeat.
-    public private(set) var duplicatesAbsorbed = 0
+
+    private struct State {
+        var ledger: RequestLedger<CallReply>
+        /// Callers that arrived with an id already running, waiting for its reply.
+        var joined: [RequestID: [CheckedContinuation<CallReply, Never>]] = [:]
+        var duplicatesAbsorbed = 0
+    }
 
     public init(services: [ServiceDefinition], ledgerCapacity: Int = 65_536, clock: @escaping @Sendable () -> Instant) throws {
         var byName: [String: ServiceDefinition] = [:]
@@ -17,11 +25,14 @@ public actor ServiceHost {
             byName[service.name] = service
         }
         self.services = byName
-        ledger = RequestLedger(capacity: ledgerCapacity)
+        state = Mutex(State(ledger: RequestLedger(capacity: ledgerCapacity)))
         self.clock = clock
     }
 
-    public nonisolated func offers(_ service: String) -> Bool { services[service] != nil }
+    public func offers(_ service: String) -> Bool { services[service] != nil }
+
+    /// How many handler runs a reissue or duplicate did not repeat.
+    public var duplicatesAbsorbed: Int { state.withLock { $0.duplicatesAbsorbed } }
 
     /// The reply to `request`, which this node owns.
     public func handle(_ request: CallRequest) async -> CallReply {
@@ -32,23 +43,40 @@ public actor ServiceHost {
             return CallReply(id: request.id, outcome: .failure(CallFailure(
                 .noSuchMethod, "service \(service.name) has no method \(request.method); it has \(service.methodNames.joined(separator: ", "))")))
         }
-        let now = clock()
+        let started = clock()
         let budget = Duration.milliseconds(Int64(request.budgetMilliseconds))
-        switch ledger.admit(request.id, at: now) {
+        let admission = state.withLock { state in
+            let admission = state.ledger.admit(request.id, at: started)
+            if admission != .run { state.duplicatesAbsorbed += 1 }
+            return admission
+        }
+        switch admission {
         case let .replay(reply):
-            duplicatesAbsorbed += 1
             return reply
         case .join:
-            duplicatesAbsorbed += 1
-            if let run = running[request.id] { return await run.value }
-            return CallReply(id: request.id, outcome: .failure(CallFailure(.overloaded, "request \(request.id) is being answered")))
+            return await withCheckedContinuation { waiter in
+                // The run may have ended since `admit`: its reply is then in the ledger.
+                let ready: CallReply? = state.withLock { state in
+                    switch state.ledger.entry(request.id) {
+                    case .running:
+                        state.joined[request.id, default: []].append(waiter)
+                        return nil
+                    case let .finished(reply):
+                        return reply
+                    case nil:
+                        return CallReply(id: request.id, outcome: .failure(CallFailure(.overloaded, "request \(request.id) was forgotten while it ran")))
+                    }
+                }
+                if let ready { waiter.resume(returning: ready) }
+            }
         case .run:
             let context = CallContext(requestID: request.id, key: request.key, budget: budget)
-            let run = Task { CallReply(id: request.id, outcome: await method.run(request.body, request.formats, context)) }
-            running[request.id] = run
-            let reply = await run.value
-            running[request.id] = nil
-            ledger.finish(request.id, reply: reply, deadline: now + budget, at: clock())
+            let reply = CallReply(id: request.id, outcome: await method.run(request.body, request.formats, context))
+            let waiters = state.withLock { state in
+                state.ledger.finish(request.id, reply: reply, deadline: started + budget, at: clock())
+                return state.joined.removeValue(forKey: request.id) ?? []
+            }
+            for waiter in waiters { waiter.resume(returning: reply) }
             return reply
         }
     }

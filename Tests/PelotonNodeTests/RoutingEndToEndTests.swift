@@ -82,3 +82,42 @@ import Testing
         #expect(badID?.status == 400)
     }
 }
+
+/// Found in a bench run: a node whose TCP port was taken trapped in NIO instead of saying why.
+@Suite struct PortInUseTests {
+    /// Runs `peloton node` on `bind` until it exits; its exit and what it printed.
+    static func runNode(_ mesh: LocalMesh, name: String, bind: String) throws -> (Process.TerminationReason, Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: mesh.binary)
+        process.arguments = ["node", "--data", mesh.directory.appendingPathComponent(name).path, "--dev", "--bind", bind, "--http", "127.0.0.1:\(try mesh.freePort())"]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = Pipe()
+        try process.run()
+        let output = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationReason, process.terminationStatus, output)
+    }
+
+    @Test(.timeLimit(.minutes(1))) func aNodeOnATakenPortExitsWithAClearError() async throws {
+        let mesh = try LocalMesh()
+        try mesh.start("holder")
+        _ = await mesh.waitUntil(seconds: 10) { await mesh.health(of: 0) != nil }
+        let taken = try Self.runNode(mesh, name: "second", bind: mesh.nodes[0].gossip)
+        #expect(taken.0 == .exit && taken.1 == 1, "\(taken.2)")
+        #expect(taken.2.contains("cannot listen for gossip on \(mesh.nodes[0].gossip) (udp)"), "\(taken.2)")
+        mesh.kill(0)
+
+        // Only the TCP port taken (by a plain listener): the node says so, and does not trap.
+        let port = try mesh.freePort()
+        let listener = Process()
+        listener.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        listener.arguments = ["python3", "-c", "import socket,time; s=socket.socket(); s.bind(('127.0.0.1', \(port))); s.listen(); time.sleep(30)"]
+        try listener.run()
+        defer { listener.terminate() }
+        try await Task.sleep(for: .milliseconds(500))
+        let tcpTaken = try Self.runNode(mesh, name: "third", bind: "127.0.0.1:\(port)")
+        #expect(tcpTaken.0 == .exit && tcpTaken.1 == 1, "\(tcpTaken.2)")
+        #expect(tcpTaken.2.contains("cannot listen for streams on 127.0.0.1:\(port) (tcp)"), "\(tcpTaken.2)")
+    }
+}

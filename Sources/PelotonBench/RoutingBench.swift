@@ -1,0 +1,127 @@
+import Foundation
+import PelotonLocalMesh
+import PelotonNode
+import PelotonSimulator
+
+/// `Tools/bench routing`: HTTP calls under load from wrk (Debian's package) on loopback, all
+/// on this one 2-core machine, so wrk, the nodes and the baseline share the cores:
+/// (a) a call answered by the node that received it (it owns the service),
+/// (b) a call received by a non-owner and forwarded to the owner,
+/// (c) a Hummingbird hello-world server: this machine's ceiling for HTTP,
+/// (d) failover: the owner is killed mid-run; errors seen by the client and p99 across it.
+func runRoutingBench() async throws {
+    let binary = LocalMesh.binary(configuration: "release")
+    let connections = 32
+    let seconds = 10
+    print("routing over HTTP (wrk, \(connections) connections, \(seconds) s per run, release processes on 127.0.0.1)")
+    print("    case                                requests/s   p50 ms   p99 ms   errors")
+    func row(_ name: String, _ result: WrkResult) {
+        print("    " + [name.padding(toLength: 34, withPad: " ", startingAt: 0), pad(format(result.requestsPerSecond), 11), pad(format(result.p50Milliseconds), 7),
+                       pad(format(result.p99Milliseconds), 7), pad(result.errors, 7)].joined(separator: "  "))
+    }
+
+    let mesh = try LocalMesh(binary: binary)
+    let baselinePort = try mesh.freePort()
+    let baseline = Process()
+    baseline.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+    baseline.arguments = ["hello-server", String(baselinePort)]
+    try baseline.run()
+    defer { baseline.terminate() }
+
+    try mesh.start("b0", extra: ["--services", "echo"], logLevel: "warning")
+    for index in 1..<3 { try mesh.start("b\(index)", seed: 0, extra: ["--services", "echo"], logLevel: "warning") }
+    defer { for index in mesh.nodes.indices { mesh.kill(index) } }
+    let ready = await mesh.waitUntil(seconds: 30) {
+        var checksums: Set<String> = []
+        for index in 0..<3 {
+            guard let ring = await mesh.ring(of: index), ring.members.count == 3 else { return false }
+            checksums.insert(ring.checksum)
+        }
+        return checksums.count == 1
+    }
+    guard ready, let ring = await mesh.ring(of: 0), let echo = ring.services.first(where: { $0.name == "echo" }),
+          let owner = mesh.nodes.firstIndex(where: { $0.name == echo.owners.first }),
+          let outsider = mesh.nodes.indices.first(where: { !echo.owners.contains(mesh.nodes[$0].name) })
+    else {
+        print("    the mesh did not form\n\(mesh.logs())")
+        return
+    }
+    let script = FileManager.default.temporaryDirectory.appendingPathComponent("peloton-wrk-\(getpid()).lua")
+    try """
+        wrk.method = "POST"
+        wrk.body = '{"text":"hello"}'
+        wrk.headers["Content-Type"] = "application/json"
+        """.write(to: script, atomically: true, encoding: .utf8)
+    defer { try? FileManager.default.removeItem(at: script) }
+    let path = "/v1/call/echo/upper"
+    // Warm up the call streams and the JIT-free but cache-cold paths.
+    _ = try wrk(url: mesh.nodes[outsider].url + path, script: script.path, connections: 4, seconds: 2)
+
+    let local = try wrk(url: mesh.nodes[owner].url + path, script: script.path, connections: connections, seconds: seconds)
+    row("(a) answered where received", local)
+    let forwarded = try wrk(url: mesh.nodes[outsider].url + path, script: script.path, connections: connections, seconds: seconds)
+    row("(b) forwarded to the owner", forwarded)
+    let hello = try wrk(url: "http://127.0.0.1:\(baselinePort)/", script: nil, connections: connections, seconds: seconds)
+    row("(c) Hummingbird hello world", hello)
+    print("    forwarded / baseline: \(format(100 * forwarded.requestsPerSecond / max(hello.requestsPerSecond, 1)))%;"
+          + " forwarded / local: \(format(100 * forwarded.requestsPerSecond / max(local.requestsPerSecond, 1)))%")
+
+    // Failover: load through the non-owner, kill the owner a third of the way in.
+    // (A separate process does the kill, so nothing here needs to share the mesh across tasks.)
+    guard let victim = mesh.processID(of: owner) else { return }
+    let killer = Process()
+    killer.executableURL = URL(fileURLWithPath: "/bin/sh")
+    killer.arguments = ["-c", "sleep \(seconds / 3); kill -9 \(victim)"]
+    try killer.run()
+    let failover = try wrk(url: mesh.nodes[outsider].url + path, script: script.path, connections: connections, seconds: seconds)
+    killer.waitUntilExit()
+    mesh.kill(owner)
+    row("(d) owner killed under load", failover)
+    print("    (d) errors are responses that were not 200 plus socket errors, over \(format(failover.requests)) requests")
+}
+
+struct WrkResult {
+    var requests = 0.0
+    var requestsPerSecond = 0.0
+    var p50Milliseconds = Double.nan
+    var p99Milliseconds = Double.nan
+    var errors = 0
+}
+
+/// Runs wrk and reads its summary: requests/s, the latency percentiles of `--latency`,
+/// non-2xx responses and socket errors.
+func wrk(url: String, script: String?, connections: Int, seconds: Int) throws -> WrkResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/wrk")
+    process.arguments = ["-t2", "-c\(connections)", "-d\(seconds)s", "--latency", "--timeout", "5s"] + (script.map { ["-s", $0] } ?? []) + [url]
+    let output = Pipe()
+    process.standardOutput = output
+    try process.run()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    var result = WrkResult()
+    for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+        let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+        guard let first = fields.first else { continue }
+        switch first {
+        case "Requests/sec:": result.requestsPerSecond = Double(fields.last ?? "") ?? 0
+        case "50%": result.p50Milliseconds = milliseconds(fields.last)
+        case "99%": result.p99Milliseconds = milliseconds(fields.last)
+        case "Non-2xx": result.errors += Int(fields.last ?? "") ?? 0
+        case "Socket":
+            // "Socket errors: connect 0, read 1, write 0, timeout 0"
+            result.errors += fields.compactMap { Int($0.trimmingCharacters(in: CharacterSet(charactersIn: ","))) }.reduce(0, +)
+        default:
+            if line.contains("requests in"), let count = Double(first) { result.requests = count }
+        }
+    }
+    return result
+}
+
+private func milliseconds(_ text: Substring?) -> Double {
+    guard let text else { return .nan }
+    for (suffix, scale) in [("us", 0.001), ("ms", 1.0), ("s", 1000.0)] where text.hasSuffix(suffix) {
+        return (Double(text.dropLast(suffix.count)) ?? .nan) * scale
+    }
+    return .nan
+}
