@@ -10,9 +10,10 @@ let suites: [String: () async throws -> Void] = [
     "scale": runScaleBench,
     "placement": runPlacementBench,
     "routing": runRoutingBench,
+    "services": runServicesBench,
 ]
 /// The heavy suites (real processes, 11 GiB of simulated mesh) run only when named.
-let quickSuites = ["crypto", "membership", "placement"]
+let quickSuites = ["crypto", "membership", "placement", "services"]
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 // The routing bench starts this binary again as its baseline server.

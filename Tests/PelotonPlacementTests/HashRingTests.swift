@@ -54,7 +54,7 @@ import Testing
         for key in Self.keys { counts[ring.owners(of: key, count: 1)[0], default: 0] += 1 }
         let mean = Double(Self.keys.count) / Double(members.count)
         let variance = counts.values.map { (Double($0) - mean) * (Double($0) - mean) }.reduce(0, +) / Double(members.count)
-        // 128 points per member: about 9% in theory and in the bench; 15% leaves room for the seed.
+        // 128 points per member: 6–9% in the bench; 15% leaves room for another seed.
         #expect(variance.squareRoot() / mean < 0.15)
         #expect(counts.count == members.count)
         let shares = ring.primaryShares()
