@@ -8,6 +8,9 @@ let package = Package(
         .executable(name: "peloton", targets: ["peloton"]),
         .library(name: "PelotonCrypto", targets: ["PelotonCrypto"]),
         .library(name: "PelotonWire", targets: ["PelotonWire"]),
+        // What a service author or a Swift client imports.
+        .library(name: "PelotonServices", targets: ["PelotonServices"]),
+        .library(name: "PelotonNode", targets: ["PelotonNode"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -94,7 +97,8 @@ let package = Package(
         .testTarget(
             name: "PelotonNodeTests",
             dependencies: [
-                "PelotonNode", "PelotonLocalMesh", "PelotonMembership", "PelotonCrypto", "PelotonWire", "PelotonCore",
+                "PelotonNode", "PelotonLocalMesh", "PelotonMembership", "PelotonCrypto", "PelotonWire", "PelotonCore", "PelotonServices",
+                "PelotonExamples",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

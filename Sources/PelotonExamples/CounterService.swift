@@ -9,7 +9,9 @@ public enum CounterService {
         public init(by: Int? = nil) { self.by = by }
     }
 
-    public struct Empty: Codable, Sendable {}
+    public struct Empty: Codable, Sendable {
+        public init() {}
+    }
 
     public struct Count: Codable, Sendable {
         public var key: String

@@ -141,53 +141,10 @@ extension MeshNode {
     /// the node at `address` is not `owner`.
     nonisolated func openCallChannel(to owner: NodeID, at address: NodeAddress) async throws -> CallChannel {
         metrics.streamOpened(inbound: false)
-        let connection = try await withTimeLimit(configuration.streamTimeout) { try await self.connect(to: address) }
-        let credentials = self.credentials
-        let (outgoing, outgoingInput) = AsyncStream.makeStream(of: [UInt8].self)
-        let channel = CallChannel(peer: owner, outgoing: outgoingInput)
         let callChannels = self.callChannels
-        let logger = self.logger
-        let streamTimeout = configuration.streamTimeout
-        let handshakeLimit = connection.channel.eventLoop.scheduleTask(in: .nanoseconds(streamTimeout.nanosecondsClamped)) {
-            connection.channel.close(promise: nil)
-        }
-        return try await withCheckedThrowingContinuation { (ready: CheckedContinuation<CallChannel, any Error>) in
-            Task {
-                var announced = false
-                do {
-                    try await connection.executeThenClose { inbound, outbound in
-                        var frames = inbound.makeAsyncIterator()
-                        var session = try await Self.openSession(&frames, outbound, credentials: credentials)
-                        handshakeLimit.cancel()
-                        guard session.peer.nodeID == owner else {
-                            throw CallTransportError("the node at \(address) is \(session.peer.nodeID.short), not \(owner.short)")
-                        }
-                        announced = true
-                        ready.resume(returning: channel)
-                        try await withThrowingTaskGroup(of: Void.self) { writer in
-                            let sealer = session.sealer
-                            writer.addTask {
-                                var sealer = sealer
-                                for await payload in outgoing { try await outbound.write(ByteBuffer(bytes: sealer.seal(payload))) }
-                            }
-                            while let frame = try await frames.next() {
-                                guard case let .callReply(reply) = try NodePayload(wireBytes: try session.opener.open(Array(frame.readableBytesView))) else {
-                                    throw UnexpectedStreamPayload()
-                                }
-                                channel.deliver(reply)
-                            }
-                            writer.cancelAll()
-                        }
-                    }
-                    channel.close(because: "\(owner.short) closed the call stream")
-                } catch {
-                    logger.debug("call stream to \(address) ended: \(error)")
-                    channel.close(because: "call stream to \(owner.short) failed: \(error)")
-                    if !announced { ready.resume(throwing: error) }
-                }
-                callChannels.forget(channel)
-            }
-        }
+        return try await CallChannel.open(
+            to: address, expecting: owner, credentials: credentials, group: group, maxFrameBytes: configuration.maxFrameBytes,
+            handshakeTimeout: configuration.streamTimeout, logger: logger, onClose: { callChannels.forget($0) })
     }
 
     /// Serves a stream of calls from a peer (or a client): each runs as it arrives, and its

@@ -30,7 +30,7 @@ extension MeshNode {
     private nonisolated func request(
         _ message: MembershipMessage, revocations: [Revocation], at address: NodeAddress
     ) async throws -> (NodeCertificate, MembershipMessage, [Revocation]) {
-        let channel = try await connect(to: address)
+        let channel = try await Self.connect(to: address, group: group, maxFrameBytes: configuration.maxFrameBytes)
         let credentials = self.credentials
         return try await channel.executeThenClose { inbound, outbound in
             var frames = inbound.makeAsyncIterator()
@@ -42,9 +42,8 @@ extension MeshNode {
     }
 
     /// A framed TCP connection to a peer's stream port.
-    nonisolated func connect(to address: NodeAddress) async throws -> NIOAsyncChannel<ByteBuffer, ByteBuffer> {
-        let maxFrameBytes = configuration.maxFrameBytes
-        return try await ClientBootstrap(group: group)
+    static func connect(to address: NodeAddress, group: any EventLoopGroup, maxFrameBytes: Int) async throws -> NIOAsyncChannel<ByteBuffer, ByteBuffer> {
+        try await ClientBootstrap(group: group)
             .connectTimeout(.seconds(2))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connect(host: address.host, port: Int(address.port)) { channel in

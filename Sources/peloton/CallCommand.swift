@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import PelotonNode
+import PelotonServices
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -13,6 +15,7 @@ struct CallCommand: AsyncParsableCommand {
         discussion: """
             peloton call echo upper --json '{"text":"hello"}'
             peloton call counter increment --key apples --json '{"by":3}' --format text
+            peloton call echo upper --json '{"text":"hello"}' --stream 127.0.0.1:7946 --credentials data/client-1
             """
     )
 
@@ -40,6 +43,12 @@ struct CallCommand: AsyncParsableCommand {
     @Option(help: "A file holding the bearer token, for a node that is not on this machine.")
     var tokenFile: String?
 
+    @Option(help: "Call over the native stream protocol to this node's gossip address (HOST:PORT) instead of HTTP.")
+    var stream: String?
+
+    @Option(help: "With --stream: a data directory with this client's key, certificate and authority.pub (from `peloton keygen --node NAME`).")
+    var credentials: String?
+
     @Flag(help: "Also print which owner answered and after how many attempts (to standard error).")
     var verbose = false
 
@@ -48,9 +57,14 @@ struct CallCommand: AsyncParsableCommand {
             throw ValidationError("--json is not valid JSON: \(json)")
         }
         guard (1...600_000).contains(timeoutMs) else { throw ValidationError("--timeout-ms must be 1 to 600000") }
+        if (stream == nil) != (credentials == nil) { throw ValidationError("--stream and --credentials go together") }
     }
 
     func run() async throws {
+        if let stream, let credentials {
+            try await callOverStream(stream, credentials: credentials)
+            return
+        }
         var components = URLComponents()
         components.queryItems = [URLQueryItem(name: "timeout_ms", value: String(timeoutMs))] + (key.map { [URLQueryItem(name: "key", value: $0)] } ?? [])
         let path = "/v1/call/\(escapePathSegment(service))/\(escapePathSegment(method))?\(components.percentEncodedQuery ?? "")"
@@ -68,12 +82,42 @@ struct CallCommand: AsyncParsableCommand {
         }
         let text = String(decoding: body, as: UTF8.self)
         guard response.statusCode == 200 else {
-            throw ValidationError("the call failed (\(response.statusCode)): \(text)")
+            throw CallFailed("the call failed (\(response.statusCode)): \(text)")
         }
         print(text.hasSuffix("\n") ? String(text.dropLast()) : text)
     }
 }
 
+extension CallCommand {
+    /// The same call through `PelotonClient`: a sealed stream, authenticated by certificate.
+    private func callOverStream(_ address: String, credentials directory: String) async throws {
+        let client = PelotonClient(node: try parseAddress(address, option: "--stream"), credentials: try NodeCredentials.load(from: NodeFiles(dataDirectory: directory)))
+        defer { client.close() }
+        let mediaType = ["json": MediaType.json, "text": MediaType.text, "txt": MediaType.text, "html": MediaType.html][format] ?? format
+        let reply: CallReply
+        do {
+            reply = try await client.send(CallRequest(
+                service: service, method: method, key: key, body: Array(json.utf8), formats: [mediaType], budgetMilliseconds: UInt32(timeoutMs)))
+        } catch {
+            throw CallFailed("cannot call through \(address): \(error)")
+        }
+        switch reply.outcome {
+        case let .success(rendered):
+            let text = String(decoding: rendered.body, as: UTF8.self)
+            print(text.hasSuffix("\n") ? String(text.dropLast()) : text)
+        case let .failure(failure):
+            throw CallFailed("the call failed (\(failure.status) \(failure.code)): \(failure.message)")
+        }
+    }
+}
+
 private func escapePathSegment(_ segment: String) -> String {
     segment.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-_."))) ?? segment
+}
+
+/// A call that reached the mesh and failed: the message, without the usage text a
+/// `ValidationError` would add.
+struct CallFailed: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

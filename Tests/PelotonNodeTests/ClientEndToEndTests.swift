@@ -1,0 +1,49 @@
+import Foundation
+import PelotonExamples
+import PelotonLocalMesh
+import PelotonMembership
+import PelotonNode
+import PelotonServices
+import Testing
+
+/// `PelotonClient` over the native stream protocol against real nodes.
+@Suite(.serialized) struct ClientEndToEndTests {
+    static func client(of mesh: LocalMesh, node index: Int, authority: String = "shared", name: String) throws -> PelotonClient {
+        let files = NodeFiles(dataDirectory: mesh.directory.appendingPathComponent(name).path)
+        let credentials = try NodeCredentials.development(files: files, authorityPath: mesh.authorityPath(authority), name: name)
+        return PelotonClient(node: try NodeAddress(parsing: mesh.nodes[index].gossip), credentials: credentials)
+    }
+
+    @Test(.timeLimit(.minutes(2))) func aClientWithACertificateCallsThroughAnyNode() async throws {
+        guard let mesh = try await RoutingEndToEndTests.mesh(3) else { return }
+        let client = try Self.client(of: mesh, node: 1, name: "client-1")
+        defer { client.close() }
+        let echoed = try await client.call("echo", "upper", EchoService.Message(text: "native"), as: EchoService.Echoed.self)
+        #expect(echoed.text == "NATIVE" && echoed.length == 6)
+
+        // One id, sent twice: the owner runs it once.
+        let id = RequestID.random()
+        let first = try await client.call("counter", "increment", key: "pears", CounterService.Increment(by: 2), as: CounterService.Count.self, requestID: id)
+        let again = try await client.call("counter", "increment", key: "pears", CounterService.Increment(by: 2), as: CounterService.Count.self, requestID: id)
+        #expect(first.value == 2 && again.value == 2)
+
+        await #expect(throws: CallFailure(.handler, status: 400, "counter calls need ?key=NAME")) {
+            _ = try await client.call("counter", "increment", CounterService.Increment(by: 1), as: CounterService.Count.self)
+        }
+        await #expect(throws: CallFailure.self) {
+            _ = try await client.call("nothing", "here", CounterService.Empty(), as: CounterService.Empty.self)
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1))) func aClientFromAnotherAuthorityIsRefused() async throws {
+        let mesh = try LocalMesh()
+        try mesh.start("lonely", extra: RoutingEndToEndTests.services)
+        _ = await mesh.waitUntil(seconds: 10) { await mesh.health(of: 0) != nil }
+        let stranger = try Self.client(of: mesh, node: 0, authority: "other", name: "stranger")
+        await #expect(throws: (any Error).self) {
+            _ = try await stranger.call("echo", "upper", EchoService.Message(text: "let me in"), as: EchoService.Echoed.self)
+        }
+        let metrics = await mesh.metrics(of: 0)
+        #expect(metrics.contains("peloton_dropped_total{reason=\"handshake_"), "\(metrics)")
+    }
+}
