@@ -27,6 +27,17 @@ public struct RequestID: Hashable, Sendable, CustomStringConvertible {
     public var description: String { NodeID(high: high, low: low).description }
 }
 
+extension RequestID: WireCodable {
+    public init(from reader: inout WireReader) throws(WireError) {
+        self.init(high: try reader.readUInt64("request.id"), low: try reader.readUInt64("request.id"))
+    }
+
+    public func encode(to writer: inout WireWriter) {
+        writer.writeUInt64(high)
+        writer.writeUInt64(low)
+    }
+}
+
 /// A call on its way to an owner: which method of which service, the caller's JSON, the
 /// formats the caller accepts, and how long it may still take.
 public struct CallRequest: Equatable, Sendable, WireCodable {
@@ -69,7 +80,7 @@ public struct CallRequest: Equatable, Sendable, WireCodable {
     public init(from reader: inout WireReader) throws(WireError) {
         let version = try reader.readUInt8("call.version")
         guard version == Self.version else { throw .unsupportedVersion(field: "call.version", version: version) }
-        id = RequestID(high: try reader.readUInt64("call.id"), low: try reader.readUInt64("call.id"))
+        id = try RequestID(from: &reader)
         service = try reader.readString("call.service", limit: Self.maxNameBytes)
         method = try reader.readString("call.method", limit: Self.maxNameBytes)
         key = try reader.readBool("call.hasKey") ? try reader.readString("call.key", limit: Self.maxKeyBytes) : nil
@@ -87,8 +98,7 @@ public struct CallRequest: Equatable, Sendable, WireCodable {
 
     public func encode(to writer: inout WireWriter) {
         writer.writeUInt8(Self.version)
-        writer.writeUInt64(id.high)
-        writer.writeUInt64(id.low)
+        id.encode(to: &writer)
         writer.writeString(service)
         writer.writeString(method)
         writer.writeBool(key != nil)
@@ -170,7 +180,7 @@ public struct CallReply: Equatable, Sendable, WireCodable {
     public init(from reader: inout WireReader) throws(WireError) {
         let version = try reader.readUInt8("reply.version")
         guard version == CallRequest.version else { throw .unsupportedVersion(field: "reply.version", version: version) }
-        id = RequestID(high: try reader.readUInt64("reply.id"), low: try reader.readUInt64("reply.id"))
+        id = try RequestID(from: &reader)
         let tag = try reader.readUInt8("reply.outcome")
         switch tag {
         case 0:
@@ -189,8 +199,7 @@ public struct CallReply: Equatable, Sendable, WireCodable {
 
     public func encode(to writer: inout WireWriter) {
         writer.writeUInt8(CallRequest.version)
-        writer.writeUInt64(id.high)
-        writer.writeUInt64(id.low)
+        id.encode(to: &writer)
         switch outcome {
         case let .success(reply):
             writer.writeUInt8(0)

@@ -37,11 +37,7 @@ struct CallCommand: AsyncParsableCommand {
     @Option(help: "How long the call may take, in milliseconds.")
     var timeoutMs = 5_000
 
-    @Option(help: "The node's HTTP API, e.g. http://127.0.0.1:7980.")
-    var node = "http://127.0.0.1:7980"
-
-    @Option(help: "A file holding the bearer token, for a node that is not on this machine.")
-    var tokenFile: String?
+    @OptionGroup var api: NodeAPIOptions
 
     @Option(help: "Call over the native stream protocol to this node's gossip address (HOST:PORT) instead of HTTP.")
     var stream: String?
@@ -68,13 +64,13 @@ struct CallCommand: AsyncParsableCommand {
         var components = URLComponents()
         components.queryItems = [URLQueryItem(name: "timeout_ms", value: String(timeoutMs))] + (key.map { [URLQueryItem(name: "key", value: $0)] } ?? [])
         let path = "/v1/call/\(escapePathSegment(service))/\(escapePathSegment(method))?\(components.percentEncodedQuery ?? "")"
-        var request = URLRequest(url: try apiURL(node, path), timeoutInterval: Double(timeoutMs) / 1000 + 5)
+        var request = URLRequest(url: try apiURL(api.node, path), timeoutInterval: Double(timeoutMs) / 1000 + 5)
         request.httpMethod = "POST"
         request.httpBody = Data(json.utf8)
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         let mediaType = ["json": "application/json", "text": "text/plain", "txt": "text/plain", "html": "text/html"][format] ?? format
         request.setValue(mediaType, forHTTPHeaderField: "Accept")
-        let (body, response) = try await exchange(request, tokenFile: tokenFile)
+        let (body, response) = try await exchange(request, tokenFile: api.tokenFile)
         if verbose {
             let owner = response.value(forHTTPHeaderField: "X-Peloton-Served-By").map { String($0.prefix(8)) } ?? "none"
             let attempts = response.value(forHTTPHeaderField: "X-Peloton-Attempts") ?? "?"

@@ -4,6 +4,30 @@ import Foundation
 import FoundationNetworking
 #endif
 
+/// Where a command reaches a node's HTTP API, and the token a remote node needs.
+struct NodeAPIOptions: ParsableArguments {
+    @Option(help: "The node's HTTP API, e.g. http://127.0.0.1:7980.")
+    var node = "http://127.0.0.1:7980"
+
+    @Option(help: "A file holding the bearer token, for a node that is not on this machine.")
+    var tokenFile: String?
+}
+
+/// GETs a view (`/v1/members`, `/v1/ring`) and decodes it; with `printingJSON`, prints the
+/// node's answer as it came instead and returns nil.
+func fetchView<View: Decodable>(_: View.Type, path: String, from api: NodeAPIOptions, printingJSON: Bool) async throws -> View? {
+    let body = try await fetch(path: path, from: api.node, tokenFile: api.tokenFile)
+    if printingJSON {
+        print(String(decoding: body, as: UTF8.self))
+        return nil
+    }
+    do {
+        return try JSONDecoder().decode(View.self, from: body)
+    } catch {
+        throw ValidationError("\(api.node) did not answer \(path) as expected: \(error)")
+    }
+}
+
 /// GETs `path` from a node's HTTP API, turning transport failures into operator-facing errors.
 func fetch(path: String, from node: String, tokenFile: String?) async throws -> Data {
     try await send(URLRequest(url: try apiURL(node, path), timeoutInterval: 5), tokenFile: tokenFile)

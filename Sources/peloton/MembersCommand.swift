@@ -9,27 +9,13 @@ import PelotonNode
 struct MembersCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "members", abstract: "List the members a node knows, with status and address.")
 
-    @Option(help: "The node's HTTP API, e.g. http://127.0.0.1:7980.")
-    var node = "http://127.0.0.1:7980"
+    @OptionGroup var api: NodeAPIOptions
 
     @Flag(help: "Print the node's JSON answer instead of a table.")
     var json = false
 
-    @Option(help: "A file holding the bearer token, for a node that is not on this machine.")
-    var tokenFile: String?
-
     func run() async throws {
-        let body = try await fetch(path: "/v1/members", from: node, tokenFile: tokenFile)
-        if json {
-            print(String(decoding: body, as: UTF8.self))
-            return
-        }
-        let view: MembersView
-        do {
-            view = try JSONDecoder().decode(MembersView.self, from: body)
-        } catch {
-            throw ValidationError("\(node) did not answer with a member list: \(error)")
-        }
+        guard let view = try await fetchView(MembersView.self, path: "/v1/members", from: api, printingJSON: json) else { return }
         print(membersTable(view.members))
     }
 }

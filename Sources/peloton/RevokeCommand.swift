@@ -20,14 +20,11 @@ struct RevokeCommand: AsyncParsableCommand {
     @Option(help: "The id of the node to revoke (32 hex digits).")
     var nodeID: String
 
-    @Option(help: "A node's HTTP API that receives the revocation and spreads it.")
-    var node = "http://127.0.0.1:7980"
+    /// The node that receives the revocation and spreads it.
+    @OptionGroup var api: NodeAPIOptions
 
     @Option(help: "Also write the revocation to this file.")
     var out: String?
-
-    @Option(help: "A file holding the bearer token, for a node that is not on this machine.")
-    var tokenFile: String?
 
     func run() async throws {
         guard let id = NodeID(hex: nodeID) else {
@@ -38,8 +35,8 @@ struct RevokeCommand: AsyncParsableCommand {
         if let out {
             try Data(revocation.wireBytes).write(to: URL(fileURLWithPath: out), options: .atomic)
         }
-        let answer = try await post(revocation.wireBytes, path: "/v1/revocations", to: node, tokenFile: tokenFile)
+        let answer = try await post(revocation.wireBytes, path: "/v1/revocations", to: api.node, tokenFile: api.tokenFile)
         let view = try? JSONDecoder().decode(RevocationView.self, from: answer)
-        print(view?.isNew == false ? "\(node) already knew node \(nodeID) is revoked" : "node \(nodeID) revoked; \(node) is spreading the word")
+        print(view?.isNew == false ? "\(api.node) already knew node \(nodeID) is revoked" : "node \(nodeID) revoked; \(api.node) is spreading the word")
     }
 }

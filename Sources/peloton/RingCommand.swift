@@ -6,27 +6,13 @@ import PelotonNode
 struct RingCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "ring", abstract: "Show a node's placement ring: members' shares and service owners.")
 
-    @Option(help: "The node's HTTP API, e.g. http://127.0.0.1:7980.")
-    var node = "http://127.0.0.1:7980"
+    @OptionGroup var api: NodeAPIOptions
 
     @Flag(help: "Print the node's JSON answer instead of tables.")
     var json = false
 
-    @Option(help: "A file holding the bearer token, for a node that is not on this machine.")
-    var tokenFile: String?
-
     func run() async throws {
-        let body = try await fetch(path: "/v1/ring", from: node, tokenFile: tokenFile)
-        if json {
-            print(String(decoding: body, as: UTF8.self))
-            return
-        }
-        let view: RingView
-        do {
-            view = try JSONDecoder().decode(RingView.self, from: body)
-        } catch {
-            throw ValidationError("\(node) did not answer with a ring: \(error)")
-        }
+        guard let view = try await fetchView(RingView.self, path: "/v1/ring", from: api, printingJSON: json) else { return }
         print("ring \(view.checksum) as \(view.node) sees it, \(view.virtualNodes) points per member\n")
         print(table(["MEMBER", "ID", "SHARE"], view.members.map { [$0.name, String($0.id.prefix(8)), String(format: "%.1f%%", $0.share * 100)] }))
         if !view.services.isEmpty {

@@ -49,10 +49,12 @@ import Testing
         huge.body = [UInt8](repeating: 0, count: CallRequest.maxBodyBytes + 1)
         #expect(throws: WireError.self) { try CallRequest(wireBytes: huge.wireBytes) }
         // A failure must carry an error status; a success status is refused.
+        // version (1), id (16), outcome tag (1), failure code (1), then the status (2 bytes).
         var reply = CallReply(id: .random(), outcome: .failure(CallFailure(.handler, status: 500, "x"))).wireBytes
-        reply[18] = 0
-        reply[19] = 200
-        #expect(throws: WireError.self) { try CallReply(wireBytes: reply) }
+        #expect(reply[19] == 0x01 && reply[20] == 0xF4)
+        reply[19] = 0
+        reply[20] = 200
+        #expect(throws: WireError.invalidValue(field: "reply.status", reason: "200 is not an error status")) { try CallReply(wireBytes: reply) }
     }
 
     @Test func longFailureMessagesAreClippedToValidText() throws {
