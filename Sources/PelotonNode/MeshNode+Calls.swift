@@ -5,6 +5,7 @@ import PelotonMembership
 import PelotonPlacement
 import PelotonServices
 import PelotonWire
+import Synchronization
 
 /// One service's placement as the router reads it without entering the node's actor.
 struct ServiceRingSnapshot: Sendable {
@@ -161,14 +162,25 @@ extension MeshNode {
                 var sealer = sealer
                 for await payload in replies { try await outbound.write(ByteBuffer(bytes: sealer.seal(payload))) }
             }
+            let inFlight = InFlightCount()
+            let limit = configuration.maxCallsInFlightPerStream
             await withDiscardingTaskGroup { handlers in
                 var next: CallRequest? = first
                 while let request = next {
-                    handlers.addTask {
-                        // A forwarded call is answered here, never forwarded again; a client's
-                        // call (no hops yet) is routed like one that came in over HTTP.
-                        let reply = request.hops == 0 ? await self.route(request).reply : await self.serveLocally(request)
-                        repliesInput.yield(NodePayload.callReply(reply).wireBytes)
+                    // One stream may not make this node run calls without bound: past the
+                    // limit, a call is refused at once (the router then asks the next owner).
+                    if inFlight.enter(limit: limit) {
+                        handlers.addTask {
+                            // A forwarded call is answered here, never forwarded again; a client's
+                            // call (no hops yet) is routed like one that came in over HTTP.
+                            let reply = request.hops == 0 ? await self.route(request).reply : await self.serveLocally(request)
+                            inFlight.leave()
+                            repliesInput.yield(NodePayload.callReply(reply).wireBytes)
+                        }
+                    } else {
+                        metrics.dropped("calls_in_flight_limit")
+                        let refusal = CallReply(id: request.id, outcome: .failure(CallFailure(.overloaded, "more than \(limit) calls in flight on one stream")))
+                        repliesInput.yield(NodePayload.callReply(refusal).wireBytes)
                     }
                     next = nil
                     do {
@@ -186,5 +198,23 @@ extension MeshNode {
             repliesInput.finish()
             try await writer.waitForAll()
         }
+    }
+}
+
+/// Calls running for one stream.
+private final class InFlightCount: Sendable {
+    private let count = Mutex(0)
+
+    /// Counts one more call unless `limit` are running; false when refused.
+    func enter(limit: Int) -> Bool {
+        count.withLock { count in
+            guard count < limit else { return false }
+            count += 1
+            return true
+        }
+    }
+
+    func leave() {
+        count.withLock { $0 -= 1 }
     }
 }

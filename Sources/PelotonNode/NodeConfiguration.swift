@@ -18,6 +18,8 @@ public struct NodeConfiguration: Sendable {
     public var streamTimeout: Duration = .seconds(5)
     /// How long one owner may take to answer a routed call before the next owner is asked.
     public var callAttemptTimeout: Duration = .seconds(2)
+    /// Calls one stream (a peer or a client) may have running on this node at once.
+    public var maxCallsInFlightPerStream = 1024
     /// Points per member on the placement ring; every node of a mesh must use the same.
     public var virtualNodes = 128
     /// The largest stream frame accepted: a full state of 100,000 members fits.
