@@ -14,7 +14,7 @@ import Testing
         let mesh = try LocalMesh()
         try mesh.start("r0", extra: services)
         for index in 1..<count { try mesh.start("r\(index)", seed: 0, extra: services) }
-        let agreed = await mesh.waitUntil(seconds: 30) {
+        let agreed = await mesh.waitUntil(seconds: 60) {
             var checksums: Set<String> = []
             for index in 0..<count {
                 guard let ring = await mesh.ring(of: index), ring.members.count == count else { return false }
@@ -26,7 +26,7 @@ import Testing
         return agreed ? mesh : nil
     }
 
-    @Test(.timeLimit(.minutes(2))) func anyNodeRoutesAndAnOwnerCrashIsInvisibleToClients() async throws {
+    @Test(.timeLimit(.minutes(3))) func anyNodeRoutesAndAnOwnerCrashIsInvisibleToClients() async throws {
         guard let mesh = try await Self.mesh(4), let ring = await mesh.ring(of: 0),
               let echo = ring.services.first(where: { $0.name == "echo" }) else { return }
         #expect(echo.replicas == 2 && echo.owners.count == 2)
@@ -56,7 +56,7 @@ import Testing
         #expect(settled, "calls still try the dead owner first\n\(mesh.logs())")
     }
 
-    @Test(.timeLimit(.minutes(2))) func aRetriedRequestIDRunsOnceAndErrorsAreClear() async throws {
+    @Test(.timeLimit(.minutes(3))) func aRetriedRequestIDRunsOnceAndErrorsAreClear() async throws {
         guard let mesh = try await Self.mesh(3) else { return }
         let id = "00112233445566778899aabbccddeeff"
         let first = await mesh.call("counter", "increment", json: #"{"by":5}"#, key: "apples", via: 0, requestID: id)
@@ -85,7 +85,8 @@ import Testing
 
 /// Found in a bench run: a node whose TCP port was taken trapped in NIO instead of saying why.
 @Suite struct PortInUseTests {
-    /// Runs `peloton node` on `bind` until it exits; its exit and what it printed.
+    /// Runs `peloton node` on `bind` until it exits, or for at most 30 s (a node that started
+    /// after all is stopped, and the test fails on its exit status rather than hanging).
     static func runNode(_ mesh: LocalMesh, name: String, bind: String) throws -> (Process.TerminationReason, Int32, String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: mesh.binary)
@@ -94,15 +95,35 @@ import Testing
         process.standardError = errors
         process.standardOutput = Pipe()
         try process.run()
+        let watchdog = Process()
+        watchdog.executableURL = URL(fileURLWithPath: "/bin/sh")
+        watchdog.arguments = ["-c", "sleep 30; kill -9 \(process.processIdentifier) 2>/dev/null"]
+        try watchdog.run()
+        defer { watchdog.terminate() }
         let output = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         return (process.terminationReason, process.terminationStatus, output)
     }
 
-    @Test(.timeLimit(.minutes(1))) func aNodeOnATakenPortExitsWithAClearError() async throws {
+    /// True once something accepts TCP connections on `port`.
+    static func listening(on port: Int) -> Bool {
+        let probe = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(probe) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(probe, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        } == 0
+    }
+
+    @Test(.timeLimit(.minutes(3))) func aNodeOnATakenPortExitsWithAClearError() async throws {
         let mesh = try LocalMesh()
         try mesh.start("holder")
-        _ = await mesh.waitUntil(seconds: 10) { await mesh.health(of: 0) != nil }
+        let up = await mesh.waitUntil(seconds: 60) { await mesh.health(of: 0) != nil }
+        #expect(up, "the first node did not start\n\(mesh.logs())")
+        guard up else { return }
         let taken = try Self.runNode(mesh, name: "second", bind: mesh.nodes[0].gossip)
         #expect(taken.0 == .exit && taken.1 == 1, "\(taken.2)")
         #expect(taken.2.contains("cannot listen for gossip on \(mesh.nodes[0].gossip) (udp)"), "\(taken.2)")
@@ -115,7 +136,9 @@ import Testing
         listener.arguments = ["python3", "-c", "import socket,time; s=socket.socket(); s.bind(('127.0.0.1', \(port))); s.listen(); time.sleep(30)"]
         try listener.run()
         defer { listener.terminate() }
-        try await Task.sleep(for: .milliseconds(500))
+        let listens = await mesh.waitUntil(seconds: 30) { Self.listening(on: port) }
+        #expect(listens, "the stand-in TCP listener did not start")
+        guard listens else { return }
         let tcpTaken = try Self.runNode(mesh, name: "third", bind: "127.0.0.1:\(port)")
         #expect(tcpTaken.0 == .exit && tcpTaken.1 == 1, "\(tcpTaken.2)")
         #expect(tcpTaken.2.contains("cannot listen for streams on 127.0.0.1:\(port) (tcp)"), "\(tcpTaken.2)")
