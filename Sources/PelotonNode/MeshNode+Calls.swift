@@ -120,7 +120,9 @@ extension MeshNode {
             addresses[member] = membership.members[member]?.address
         }
         let snapshot = ServiceRingSnapshot(ring: ring, replicas: replicas, addresses: addresses, validUntil: now + .seconds(1))
-        placements.withLock { $0[service] = snapshot }
+        // Only services someone offers are kept: clients calling made-up names must not grow
+        // the cache without bound.
+        if !ring.isEmpty { placements.withLock { $0[service] = snapshot } }
         return snapshot
     }
 
