@@ -57,7 +57,13 @@ extension MeshNode {
                 do {
                     let reply: CallReply
                     if owner == id {
-                        reply = await serveLocally(attempt)
+                        // A handler may ignore cancellation: stop waiting for it at the limit
+                        // all the same, so the caller hears by the deadline.
+                        let local = attempt
+                        guard let answered = await Task(operation: { await self.serveLocally(local) }).value(within: until - now) else {
+                            throw TimedOut(limit: until - now)
+                        }
+                        reply = answered
                     } else {
                         guard let address = placement.addresses[owner] else { throw CallTransportError("no address for \(owner.short)") }
                         attempt.hops = request.hops &+ 1

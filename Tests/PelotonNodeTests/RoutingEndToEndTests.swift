@@ -81,6 +81,25 @@ import Testing
         let badID = await mesh.call("echo", "upper", json: #"{"text":"a"}"#, via: 0, requestID: "nope")
         #expect(badID?.status == 400)
     }
+
+    @Test(.timeLimit(.minutes(3))) func aSlowHandlerStillAnswersByTheDeadline() async throws {
+        guard let mesh = try await Self.mesh(3), let ring = await mesh.ring(of: 0),
+              let echo = ring.services.first(where: { $0.name == "echo" }),
+              let owner = mesh.nodes.firstIndex(where: { $0.name == echo.owners.first }),
+              let outsider = mesh.nodes.indices.first(where: { !echo.owners.contains(mesh.nodes[$0].name) })
+        else { return }
+        // Run where received (the owner) and forwarded (the outsider): both give up at the
+        // deadline with a definite answer, though the handler would take 5 s.
+        for via in [owner, outsider] {
+            let started = ContinuousClock.now
+            let reply = await mesh.call("echo", "delay", json: #"{"text":"slow","milliseconds":5000}"#, via: via, timeoutMilliseconds: 800)
+            let took = ContinuousClock.now - started
+            #expect(reply?.status == 504, "\(reply?.body ?? "no answer")")
+            #expect(reply?.body.contains("deadlineExceeded") == true)
+            // Generous: the loaded test machine adds its own delays to the 0.8 s deadline.
+            #expect(took < .seconds(4), "answered after \(took)")
+        }
+    }
 }
 
 /// Found in a bench run: a node whose TCP port was taken trapped in NIO instead of saying why.
