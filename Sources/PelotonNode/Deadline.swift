@@ -19,28 +19,8 @@ struct TimedOut: Error, CustomStringConvertible {
     var description: String { "timed out after \(limit)" }
 }
 
-extension Task where Failure == Never {
-    /// The task's value, or nil when it is not ready within `limit`; the task itself runs on.
-    /// Unlike `withTimeLimit`, this returns at the limit even when the work ignores
-    /// cancellation (a service handler may).
-    func value(within limit: Duration) async -> Success? {
-        let decided = FirstCome()
-        return await withCheckedContinuation { continuation in
-            let timer = Task<Void, Never> {
-                try? await Task<Never, Never>.sleep(for: limit)
-                if decided.claim() { continuation.resume(returning: nil) }
-            }
-            Task<Void, Never> {
-                let value = await self.value
-                timer.cancel()
-                if decided.claim() { continuation.resume(returning: value) }
-            }
-        }
-    }
-}
-
 /// True for the first caller of `claim()` only.
-private final class FirstCome: Sendable {
+final class FirstCome: Sendable {
     private let claimed = Mutex(false)
 
     func claim() -> Bool {

@@ -59,10 +59,7 @@ extension MeshNode {
                     if owner == id {
                         // A handler may ignore cancellation: stop waiting for it at the limit
                         // all the same, so the caller hears by the deadline.
-                        let local = attempt
-                        guard let answered = await Task(operation: { await self.serveLocally(local) }).value(within: until - now) else {
-                            throw TimedOut(limit: until - now)
-                        }
+                        guard let answered = await serveLocally(attempt, within: until - now) else { throw TimedOut(limit: until - now) }
                         reply = answered
                     } else {
                         guard let address = placement.addresses[owner] else { throw CallTransportError("no address for \(owner.short)") }
@@ -78,6 +75,24 @@ extension MeshNode {
                 } catch {
                     plan.attemptFailed("\(owner.short): \(error)")
                 }
+            }
+        }
+    }
+
+    /// Runs a call this node owns, waiting at most `limit` for it: nil when the handler took
+    /// longer (it runs on, and its reply goes to the ledger for any reissue of the same id).
+    /// The handler runs in a task of its own and a timer on the event loop ends the wait, so
+    /// this returns at the limit even if the handler ignores cancellation.
+    nonisolated func serveLocally(_ request: CallRequest, within limit: Duration) async -> CallReply? {
+        let decided = FirstCome()
+        return await withCheckedContinuation { continuation in
+            let timer = group.next().scheduleTask(in: .nanoseconds(limit.nanosecondsClamped)) {
+                if decided.claim() { continuation.resume(returning: nil) }
+            }
+            Task {
+                let reply = await self.serveLocally(request)
+                timer.cancel()
+                if decided.claim() { continuation.resume(returning: reply) }
             }
         }
     }
