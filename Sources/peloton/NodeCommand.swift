@@ -52,11 +52,15 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Test hook: drop this fraction of inbound datagrams.", visibility: .hidden))
     var injectLoss = 0.0
 
+    @Option(help: "How many calls one stream (a peer or a client) may have running on this node at once.")
+    var maxCallsPerStream = 1024
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
     func validate() throws {
         guard (0...1).contains(injectLoss) else { throw ValidationError("--inject-loss must be between 0 and 1") }
+        guard (1...1_000_000).contains(maxCallsPerStream) else { throw ValidationError("--max-calls-per-stream must be 1 to 1000000") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
         if !dev && (devAuthority != nil || name != nil) { throw ValidationError("--dev-authority and --name only apply with --dev") }
     }
@@ -88,6 +92,7 @@ struct NodeCommand: AsyncParsableCommand {
             bind: bindAddress, advertise: try advertise.map { try parseAddress($0, option: "--advertise") }, seeds: seeds,
             httpAddress: httpAddress.description)
         configuration.injectedLoss = injectLoss
+        configuration.maxCallsInFlightPerStream = maxCallsPerStream
         let token = try httpTokenFile.map { path in
             try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         }

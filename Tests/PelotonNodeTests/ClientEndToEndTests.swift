@@ -35,6 +35,38 @@ import Testing
         }
     }
 
+    @Test(.timeLimit(.minutes(3))) func oneStreamCannotRunMoreCallsThanItsLimit() async throws {
+        let mesh = try LocalMesh()
+        try mesh.start("busy", extra: RoutingEndToEndTests.services + ["--max-calls-per-stream", "2"])
+        let up = await mesh.waitUntil(seconds: 60) { await mesh.health(of: 0) != nil }
+        #expect(up, "the node did not start\n\(mesh.logs())")
+        guard up else { return }
+        let client = try Self.client(of: mesh, node: 0, name: "eager")
+        defer { client.close() }
+        // Four slow calls at once on one stream: two run, the others are refused at once.
+        let outcomes = await withTaskGroup(of: CallFailure.Code?.self) { group in
+            for _ in 0..<4 {
+                group.addTask {
+                    do {
+                        _ = try await client.call("echo", "delay", EchoService.Delayed(text: "wait", milliseconds: 1_500), as: EchoService.Echoed.self)
+                        return nil
+                    } catch let failure as CallFailure {
+                        return failure.code
+                    } catch {
+                        return .unavailable
+                    }
+                }
+            }
+            var outcomes: [CallFailure.Code?] = []
+            for await outcome in group { outcomes.append(outcome) }
+            return outcomes
+        }
+        #expect(outcomes.filter { $0 == nil }.count == 2, "\(outcomes)")
+        #expect(outcomes.filter { $0 == .overloaded }.count == 2, "\(outcomes)")
+        let metrics = await mesh.metrics(of: 0)
+        #expect(metrics.contains("peloton_dropped_total{reason=\"calls_in_flight_limit\"} 2"), "\(metrics)")
+    }
+
     @Test(.timeLimit(.minutes(3))) func aClientFromAnotherAuthorityIsRefused() async throws {
         let mesh = try LocalMesh()
         try mesh.start("lonely", extra: RoutingEndToEndTests.services)
