@@ -37,14 +37,9 @@ extension CallChannel {
                         ready.resume(returning: opened)
                         try await withThrowingTaskGroup(of: Void.self) { writer in
                             let sealer = session.sealer
-                            writer.addTask {
-                                var sealer = sealer
-                                for await payload in outgoing { try await outbound.write(ByteBuffer(bytes: sealer.seal(payload))) }
-                            }
-                            while let frame = try await frames.next() {
-                                guard case let .callReply(reply) = try NodePayload(wireBytes: try session.opener.open(Array(frame.readableBytesView))) else {
-                                    throw UnexpectedStreamPayload()
-                                }
+                            writer.addTask { try await MeshNode.sendSealed(outgoing, sealer: sealer, to: outbound) }
+                            while let payload = try await MeshNode.nextPayload(&frames, opener: &session.opener) {
+                                guard case let .callReply(reply) = payload else { throw UnexpectedStreamPayload() }
                                 opened.deliver(reply)
                             }
                             writer.cancelAll()

@@ -181,10 +181,7 @@ extension MeshNode {
         var opener = session.opener
         let sealer = session.sealer
         try await withThrowingTaskGroup(of: Void.self) { writer in
-            writer.addTask {
-                var sealer = sealer
-                for await payload in replies { try await outbound.write(ByteBuffer(bytes: sealer.seal(payload))) }
-            }
+            writer.addTask { try await Self.sendSealed(replies, sealer: sealer, to: outbound) }
             let inFlight = InFlightCount()
             let limit = configuration.maxCallsInFlightPerStream
             await withDiscardingTaskGroup { handlers in
@@ -207,8 +204,8 @@ extension MeshNode {
                     }
                     next = nil
                     do {
-                        guard let frame = try await frames.next() else { break }
-                        guard case let .call(request) = try NodePayload(wireBytes: try opener.open(Array(frame.readableBytesView))) else {
+                        guard let payload = try await Self.nextPayload(&frames, opener: &opener) else { break }
+                        guard case let .call(request) = payload else {
                             metrics.dropped("unexpected_stream_message")
                             break
                         }

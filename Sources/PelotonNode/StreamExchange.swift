@@ -96,9 +96,9 @@ extension MeshNode {
                     metrics.dropped("revoked")
                     return
                 }
-                switch try NodePayload(wireBytes: try session.opener.open(try await Self.nextFrame(&frames))) {
+                switch try await Self.requirePayload(&frames, opener: &session.opener) {
                 case let .membership(request):
-                    guard case let .revocations(peerRevocations) = try NodePayload(wireBytes: try session.opener.open(try await Self.nextFrame(&frames))) else {
+                    guard case let .revocations(peerRevocations) = try await Self.requirePayload(&frames, opener: &session.opener) else {
                         throw UnexpectedStreamPayload()
                     }
                     guard let (reply, revocations) = await self.answerStreamRequest(request, revocations: peerRevocations, from: session.peer) else {
@@ -130,14 +130,37 @@ extension MeshNode {
         try await outbound.write(ByteBuffer(bytes: sealer.seal(NodePayload.revocations(revocations).wireBytes)))
     }
 
+    /// Seals and writes each payload in order until `payloads` finishes: the one writer of a
+    /// call stream, so frames leave in the order their numbers were sealed with.
+    static func sendSealed(_ payloads: AsyncStream<[UInt8]>, sealer: StreamSealer, to outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws {
+        var sealer = sealer
+        for await payload in payloads { try await outbound.write(ByteBuffer(bytes: sealer.seal(payload))) }
+    }
+
     /// The peer's half, in the same order; anything else ends the stream.
     private static func receive(
         _ frames: inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator, opener: inout StreamOpener
     ) async throws -> (MembershipMessage, [Revocation]) {
-        guard case let .membership(message) = try NodePayload(wireBytes: try opener.open(try await nextFrame(&frames))),
-              case let .revocations(revocations) = try NodePayload(wireBytes: try opener.open(try await nextFrame(&frames)))
+        guard case let .membership(message) = try await requirePayload(&frames, opener: &opener),
+              case let .revocations(revocations) = try await requirePayload(&frames, opener: &opener)
         else { throw UnexpectedStreamPayload() }
         return (message, revocations)
+    }
+
+    /// The next sealed frame, opened and decoded; nil when the peer closed the stream.
+    static func nextPayload(
+        _ frames: inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator, opener: inout StreamOpener
+    ) async throws -> NodePayload? {
+        guard let frame = try await frames.next() else { return nil }
+        return try NodePayload(wireBytes: try opener.open(Array(frame.readableBytesView)))
+    }
+
+    /// The next sealed frame of an exchange that is not over yet.
+    private static func requirePayload(
+        _ frames: inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator, opener: inout StreamOpener
+    ) async throws -> NodePayload {
+        guard let payload = try await nextPayload(&frames, opener: &opener) else { throw StreamClosedEarly() }
+        return payload
     }
 
     static func nextFrame(_ frames: inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator) async throws -> [UInt8] {
