@@ -43,7 +43,7 @@ extension MeshNode {
             // Only services someone offers get their own series: a client must not be able to
             // grow the metrics without bound by calling made-up names.
             let service = placement.owners.isEmpty ? "(none)" : request.service
-            metrics.callRouted(service: service, outcome: outcome, attempts: plan.attempted.count, seconds: (Self.now() - start).secondsDouble)
+            metrics.callRouted(service: service, outcome: outcome, attempts: plan.attempted.count, duration: Self.now() - start)
             return RoutedReply(reply: reply, servedBy: owner, attempts: plan.attempted.count)
         }
         while true {
@@ -116,9 +116,8 @@ extension MeshNode {
     /// The owners of (`service`, `key`) in this node's view, with their addresses. Served from
     /// the placement cache without entering the actor, unless the cache is stale.
     nonisolated func placement(of service: String, key: String?, at now: Instant) async -> (owners: [NodeID], addresses: [NodeID: NodeAddress]) {
-        let cached = placements.withLock { $0[service] }.flatMap { $0.validUntil > now ? $0 : nil }
         let snapshot: ServiceRingSnapshot
-        if let cached {
+        if let cached = cachedRing(service, at: now) {
             snapshot = cached
         } else {
             snapshot = await serviceRing(service)
@@ -131,7 +130,7 @@ extension MeshNode {
     /// second.
     func serviceRing(_ service: String) -> ServiceRingSnapshot {
         let now = Self.now()
-        if let cached = placements.withLock({ $0[service] }), cached.validUntil > now { return cached }
+        if let cached = cachedRing(service, at: now) { return cached }
         let local = membership.isLeaving ? nil : services?.services[service]?.replicas
         let (ring, replicas) = ServicePlacement.ring(
             localID: id, localReplicas: local, members: membership.members, virtualNodes: configuration.virtualNodes,
@@ -145,6 +144,11 @@ extension MeshNode {
         // the cache without bound.
         if !ring.isEmpty { placements.withLock { $0[service] = snapshot } }
         return snapshot
+    }
+
+    /// `service`'s ring from the cache, unless it is missing or stale.
+    nonisolated func cachedRing(_ service: String, at now: Instant) -> ServiceRingSnapshot? {
+        placements.withLock { $0[service] }.flatMap { $0.validUntil > now ? $0 : nil }
     }
 
     /// The ring of every alive or suspect member, whose checksum shows whether two nodes see

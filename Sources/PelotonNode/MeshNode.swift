@@ -62,9 +62,9 @@ public actor MeshNode: Service {
         savedIncarnation = incarnation
         let metadata: MemberMetadata
         do {
-            let offered = (services?.services.values ?? [:].values).sorted { $0.name < $1.name }.map {
+            let offered = services?.services.values.sorted { $0.name < $1.name }.map {
                 MemberMetadata.Service(name: $0.name, version: $0.version, replicas: $0.replicas)
-            }
+            } ?? []
             metadata = try MemberMetadata(httpAddress: configuration.httpAddress, services: offered, credential: credentials.certificate.wireBytes)
         } catch {
             throw NodeSetupError("node metadata refused: \(error)")

@@ -1,4 +1,5 @@
 import CoreMetrics
+import PelotonCore
 import PelotonMembership
 import Prometheus
 import Synchronization
@@ -83,7 +84,7 @@ public final class NodeMetrics: Sendable {
     }
 
     /// A call this node routed ended: `outcome` is `ok` or the failure's code.
-    func callRouted(service: String, outcome: String, attempts: Int, seconds: Double) {
+    func callRouted(service: String, outcome: String, attempts: Int, duration: Duration) {
         counter(LabelledCounter(name: "peloton_calls_total", dimensions: [("service", service), ("outcome", outcome)])).increment()
         if attempts > 1 {
             counter(LabelledCounter(name: "peloton_call_reissues_total", dimensions: [("service", service)])).increment(by: attempts - 1)
@@ -94,7 +95,7 @@ public final class NodeMetrics: Sendable {
             timers[service] = made
             return made
         }
-        timer.recordNanoseconds(Int64(seconds * 1e9))
+        timer.recordNanoseconds(duration.nanosecondsClamped)
     }
 
     /// This node ran (or replayed) a call as one of the service's owners.

@@ -33,7 +33,9 @@ extension MeshNode {
         let shares = ring.primaryShares()
         let members = ring.members.map { RingView.Member(id: $0.description, name: name(of: $0), share: shares[$0] ?? 0) }
         var versions: [String: Set<String>] = [:]
-        for service in services?.services.values ?? [:].values { versions[service.name, default: []].insert(service.version) }
+        if let services {
+            for service in services.services.values { versions[service.name, default: []].insert(service.version) }
+        }
         for member in membership.members where member.status == .alive || member.status == .suspect {
             for service in member.metadata.services { versions[service.name, default: []].insert(service.version) }
         }
