@@ -102,7 +102,9 @@ extension MeshNode {
         guard let services else {
             return CallReply(id: request.id, outcome: .failure(CallFailure(.notOffered, "this node offers no services")))
         }
-        metrics.callServed(service: request.service)
+        // Counted only for services offered here: a peer or client sending made-up names must
+        // not grow the metrics without bound.
+        if services.offers(request.service) { metrics.callServed(service: request.service) }
         return await services.handle(request)
     }
 
