@@ -52,7 +52,8 @@ struct CallCommand: AsyncParsableCommand {
         guard (try? JSONSerialization.jsonObject(with: Data(json.utf8), options: [.fragmentsAllowed])) != nil else {
             throw ValidationError("--json is not valid JSON: \(json)")
         }
-        guard (1...600_000).contains(timeoutMs) else { throw ValidationError("--timeout-ms must be 1 to 600000") }
+        let maxTimeout = Int(CallRequest.maxBudgetMilliseconds)
+        guard (1...maxTimeout).contains(timeoutMs) else { throw ValidationError("--timeout-ms must be 1 to \(maxTimeout)") }
         if (stream == nil) != (credentials == nil) { throw ValidationError("--stream and --credentials go together") }
     }
 
@@ -68,7 +69,6 @@ struct CallCommand: AsyncParsableCommand {
         request.httpMethod = "POST"
         request.httpBody = Data(json.utf8)
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        let mediaType = ["json": "application/json", "text": "text/plain", "txt": "text/plain", "html": "text/html"][format] ?? format
         request.setValue(mediaType, forHTTPHeaderField: "Accept")
         let (body, response) = try await exchange(request, tokenFile: api.tokenFile)
         if verbose {
@@ -80,6 +80,15 @@ struct CallCommand: AsyncParsableCommand {
         guard response.statusCode == 200 else {
             throw CallFailed("the call failed (\(response.statusCode)): \(text)")
         }
+        printReply(body)
+    }
+
+    /// `--format` as a media type: the short names, or the type itself.
+    private var mediaType: String { MediaType.forSuffix(format) ?? format }
+
+    /// A reply as it came, without doubling its final newline.
+    private func printReply(_ body: some Sequence<UInt8>) {
+        let text = String(decoding: Array(body), as: UTF8.self)
         print(text.hasSuffix("\n") ? String(text.dropLast()) : text)
     }
 }
@@ -89,7 +98,6 @@ extension CallCommand {
     private func callOverStream(_ address: String, credentials directory: String) async throws {
         let client = PelotonClient(node: try parseAddress(address, option: "--stream"), credentials: try NodeCredentials.load(from: NodeFiles(dataDirectory: directory)))
         defer { client.close() }
-        let mediaType = ["json": MediaType.json, "text": MediaType.text, "txt": MediaType.text, "html": MediaType.html][format] ?? format
         let reply: CallReply
         do {
             reply = try await client.send(CallRequest(
@@ -99,8 +107,7 @@ extension CallCommand {
         }
         switch reply.outcome {
         case let .success(rendered):
-            let text = String(decoding: rendered.body, as: UTF8.self)
-            print(text.hasSuffix("\n") ? String(text.dropLast()) : text)
+            printReply(rendered.body)
         case let .failure(failure):
             throw CallFailed("the call failed (\(failure.status) \(failure.code)): \(failure.message)")
         }
