@@ -31,17 +31,8 @@ func runRoutingBench() async throws {
     try mesh.start("b0", extra: ["--services", "echo"], logLevel: "warning")
     for index in 1..<3 { try mesh.start("b\(index)", seed: 0, extra: ["--services", "echo"], logLevel: "warning") }
     defer { for index in mesh.nodes.indices { mesh.kill(index) } }
-    let ready = await mesh.waitUntil(seconds: 30) {
-        var checksums: Set<String> = []
-        for index in 0..<3 {
-            guard let ring = await mesh.ring(of: index), ring.members.count == 3 else { return false }
-            checksums.insert(ring.checksum)
-        }
-        return checksums.count == 1
-    }
-    guard ready, let ring = await mesh.ring(of: 0), let echo = ring.services.first(where: { $0.name == "echo" }),
-          let owner = mesh.nodes.firstIndex(where: { $0.name == echo.owners.first }),
-          let outsider = mesh.nodes.indices.first(where: { !echo.owners.contains(mesh.nodes[$0].name) })
+    guard await mesh.agreeOnOneRing(seconds: 30), let echo = await mesh.placement(of: "echo"),
+          let owner = echo.owners.first, let outsider = echo.others.first
     else {
         print("    the mesh did not form\n\(mesh.logs())")
         return

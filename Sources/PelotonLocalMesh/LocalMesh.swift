@@ -121,6 +121,26 @@ public final class LocalMesh {
         return try? JSONDecoder().decode(RingView.self, from: data)
     }
 
+    /// Waits until every node answers with a ring of all the nodes, the same checksum on each.
+    public func agreeOnOneRing(seconds: Double) async -> Bool {
+        await waitUntil(seconds: seconds) {
+            var checksums: Set<String> = []
+            for index in nodes.indices {
+                guard let ring = await ring(of: index), ring.members.count == nodes.count else { return false }
+                checksums.insert(ring.checksum)
+            }
+            return checksums.count == 1
+        }
+    }
+
+    /// Where node `observer` places `service`'s unkeyed calls: the owners' node indices in
+    /// preference order, and the nodes that do not own it.
+    public func placement(of service: String, seenBy observer: Int = 0) async -> (owners: [Int], others: [Int])? {
+        guard let owners = await ring(of: observer)?.services.first(where: { $0.name == service })?.owners else { return nil }
+        let indices = owners.compactMap { name in nodes.firstIndex { $0.name == name } }
+        return (indices, nodes.indices.filter { !indices.contains($0) })
+    }
+
     /// What `POST /v1/call/...` answered.
     public struct CallResult: Sendable {
         public let status: Int

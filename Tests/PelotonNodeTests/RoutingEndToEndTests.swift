@@ -14,40 +14,33 @@ import Testing
         let mesh = try LocalMesh()
         try mesh.start("r0", extra: services)
         for index in 1..<count { try mesh.start("r\(index)", seed: 0, extra: services) }
-        let agreed = await mesh.waitUntil(seconds: 60) {
-            var checksums: Set<String> = []
-            for index in 0..<count {
-                guard let ring = await mesh.ring(of: index), ring.members.count == count else { return false }
-                checksums.insert(ring.checksum)
-            }
-            return checksums.count == 1
-        }
+        let agreed = await mesh.agreeOnOneRing(seconds: 60)
         #expect(agreed, "the nodes did not agree on one ring\n\(mesh.logs())")
         return agreed ? mesh : nil
     }
 
     @Test(.timeLimit(.minutes(3))) func anyNodeRoutesAndAnOwnerCrashIsInvisibleToClients() async throws {
         guard let mesh = try await Self.mesh(4), let ring = await mesh.ring(of: 0),
-              let echo = ring.services.first(where: { $0.name == "echo" }) else { return }
-        #expect(echo.replicas == 2 && echo.owners.count == 2)
-        let index = { (name: String) in mesh.nodes.firstIndex { $0.name == name } ?? -1 }
-        let id = { (name: String) in ring.members.first { $0.name == name }?.id }
-        guard let outsider = mesh.nodes.indices.first(where: { !echo.owners.contains(mesh.nodes[$0].name) }) else { return }
+              let echo = ring.services.first(where: { $0.name == "echo" }), let placement = await mesh.placement(of: "echo"),
+              let outsider = placement.others.first
+        else { return }
+        #expect(echo.replicas == 2 && placement.owners.count == 2)
+        let id = { (index: Int) in ring.members.first { $0.name == mesh.nodes[index].name }?.id }
 
         // A node that does not own the service passes the call to the first owner.
         let routed = await mesh.call("echo", "upper", json: #"{"text":"peloton"}"#, via: outsider)
         #expect(routed?.status == 200)
         #expect(routed?.body == #"{"length":7,"text":"PELOTON"}"#)
-        #expect(routed?.servedBy == id(echo.owners[0]) && routed?.attempts == 1)
+        #expect(routed?.servedBy == id(placement.owners[0]) && routed?.attempts == 1)
         let html = await mesh.call("echo", "upper.html", json: #"{"text":"<b>"}"#, via: outsider)
         #expect(html?.body == #"<p class="echo">&lt;B&gt;</p>"#)
 
         // The first owner dies: calls go on, answered by the second, with no error.
-        mesh.kill(index(echo.owners[0]))
+        mesh.kill(placement.owners[0])
         for attempt in 0..<10 {
             let reply = await mesh.call("echo", "upper", json: #"{"text":"still here \#(attempt)"}"#, via: outsider)
             #expect(reply?.status == 200, "call \(attempt) failed after the owner died: \(reply?.body ?? "no answer")")
-            #expect(reply?.servedBy == id(echo.owners[1]))
+            #expect(reply?.servedBy == id(placement.owners[1]))
         }
         // Once the death is known, the dead owner is no longer asked first.
         let settled = await mesh.waitUntil(seconds: 30) {
@@ -83,10 +76,8 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(3))) func aSlowHandlerStillAnswersByTheDeadline() async throws {
-        guard let mesh = try await Self.mesh(3), let ring = await mesh.ring(of: 0),
-              let echo = ring.services.first(where: { $0.name == "echo" }),
-              let owner = mesh.nodes.firstIndex(where: { $0.name == echo.owners.first }),
-              let outsider = mesh.nodes.indices.first(where: { !echo.owners.contains(mesh.nodes[$0].name) })
+        guard let mesh = try await Self.mesh(3), let echo = await mesh.placement(of: "echo"),
+              let owner = echo.owners.first, let outsider = echo.others.first
         else { return }
         // Run where received (the owner) and forwarded (the outsider): both give up at the
         // deadline with a definite answer, though the handler would take 5 s.
