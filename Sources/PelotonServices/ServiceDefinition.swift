@@ -20,9 +20,7 @@ public struct ServiceDefinition: Sendable {
     let methods: [String: ServiceMethod]
 
     public init(name: String, version: String, replicas: Int, _ build: (inout ServiceBuilder) throws -> Void) throws {
-        guard !name.isEmpty, name.utf8.count <= CallRequest.maxNameBytes, name.allSatisfy(\.isServiceNameCharacter) else {
-            throw ServiceDefinitionError("service name \"\(name)\" must be 1 to \(CallRequest.maxNameBytes) letters, digits, '-', '_' or '.'")
-        }
+        try requireValidName(name, "service name \"\(name)\"")
         guard !version.isEmpty, version.utf8.count <= CallRequest.maxNameBytes else {
             throw ServiceDefinitionError("service \(name): version must be 1 to \(CallRequest.maxNameBytes) bytes")
         }
@@ -56,9 +54,7 @@ public struct ServiceBuilder {
         transforms: [String: @Sendable (Reply) -> String] = [:],
         _ handler: @escaping @Sendable (Request, CallContext) async throws -> Reply
     ) throws {
-        guard !name.isEmpty, name.utf8.count <= CallRequest.maxNameBytes, name.allSatisfy(\.isServiceNameCharacter) else {
-            throw ServiceDefinitionError("service \(service): method name \"\(name)\" must be 1 to \(CallRequest.maxNameBytes) letters, digits, '-', '_' or '.'")
-        }
+        try requireValidName(name, "service \(service): method name \"\(name)\"")
         guard methods[name] == nil else { throw ServiceDefinitionError("service \(service): method \(name) is defined twice") }
         let template: MustacheTemplate?
         do {
@@ -130,6 +126,14 @@ struct ServiceMethod: Sendable {
 
     init(_ run: @escaping @Sendable ([UInt8], [String], CallContext) async -> Result<RenderedReply, CallFailure>) {
         self.run = run
+    }
+}
+
+/// Service and method names travel in calls and URL paths: 1 to 64 ASCII letters, digits,
+/// '-', '_' or '.'. `what` names the name in the error.
+private func requireValidName(_ name: String, _ what: String) throws {
+    guard !name.isEmpty, name.utf8.count <= CallRequest.maxNameBytes, name.allSatisfy(\.isServiceNameCharacter) else {
+        throw ServiceDefinitionError("\(what) must be 1 to \(CallRequest.maxNameBytes) letters, digits, '-', '_' or '.'")
     }
 }
 
