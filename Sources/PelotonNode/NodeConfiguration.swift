@@ -1,4 +1,5 @@
 import PelotonMembership
+import PelotonPlacement
 
 /// How a node runs: where it listens, whom it joins through, and its protocol settings.
 public struct NodeConfiguration: Sendable {
@@ -15,15 +16,17 @@ public struct NodeConfiguration: Sendable {
     /// How long a leaving node keeps gossiping its departure before it exits.
     public var leaveGossipTime: Duration = .seconds(1)
     /// How long one stream exchange (connect, handshake, push-pull) may take.
-    public var streamTimeout: Duration = .seconds(5)
+    public var streamTimeout = Self.defaultStreamTimeout
+    public static let defaultStreamTimeout: Duration = .seconds(5)
     /// How long one owner may take to answer a routed call before the next owner is asked.
     public var callAttemptTimeout: Duration = .seconds(2)
     /// Calls one stream (a peer or a client) may have running on this node at once.
     public var maxCallsInFlightPerStream = 1024
     /// Points per member on the placement ring; every node of a mesh must use the same.
-    public var virtualNodes = 128
+    public var virtualNodes = HashRing.defaultVirtualNodes
     /// The largest stream frame accepted: a full state of 100,000 members fits.
-    public var maxFrameBytes = 16 << 20
+    public var maxFrameBytes = Self.defaultMaxFrameBytes
+    public static let defaultMaxFrameBytes = 16 << 20
 
     public init(bind: NodeAddress, advertise: NodeAddress? = nil, seeds: [NodeAddress] = [], httpAddress: String? = nil) throws {
         let wildcard = bind.host == "0.0.0.0" || bind.host == "::"

@@ -60,7 +60,8 @@ public final class PelotonClient: Sendable {
             let channel = try await channels.channel(to: Self.poolKey) {
                 try await CallChannel.open(
                     to: node, expecting: nil, credentials: credentials, group: MultiThreadedEventLoopGroup.singleton,
-                    maxFrameBytes: 16 << 20, handshakeTimeout: .seconds(5), logger: logger, onClose: { _ in })
+                    maxFrameBytes: NodeConfiguration.defaultMaxFrameBytes, handshakeTimeout: NodeConfiguration.defaultStreamTimeout,
+                    logger: logger, onClose: { _ in })
             }
             return try await channel.call(routed)
         }
