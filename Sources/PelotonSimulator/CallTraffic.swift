@@ -15,7 +15,6 @@ struct CallTraffic {
     struct Call {
         let id: RequestID
         let entry: Int
-        let key: String
         let issuedAt: Int64
         var plan: CallPlan
         var attempt = 0
@@ -101,7 +100,7 @@ extension Simulation {
             let owners = ring.owners(of: .init(service: CallTraffic.service, key: key), count: replicas)
             let deadline = Instant(nanoseconds: now) + .nanoseconds(Int64(load.budgetMilliseconds * 1e6))
             let plan = CallPlan(owners: owners, deadline: deadline, attemptTimeout: .nanoseconds(Int64(load.attemptTimeoutMilliseconds * 1e6)))
-            traffic.calls.append(CallTraffic.Call(id: RequestID(high: seed, low: UInt64(traffic.calls.count)), entry: entry, key: key, issuedAt: now, plan: plan))
+            traffic.calls.append(CallTraffic.Call(id: RequestID(high: seed, low: UInt64(traffic.calls.count)), entry: entry, issuedAt: now, plan: plan))
             nextAttempt(&traffic, call: traffic.calls.count - 1)
         }
         let next = now + Int64(1e9 / load.perSecond)
