@@ -82,8 +82,7 @@ extension MembershipMessage: WireCodable {
     }
 
     public init(from reader: inout WireReader) throws(WireError) {
-        let version = try reader.readUInt8("membership.version")
-        guard version == Self.version else { throw .unsupportedVersion(field: "membership", version: version) }
+        try reader.readVersion(of: "membership", expected: Self.version)
         let rawTag = try reader.readUInt8("membership.tag")
         guard let tag = Tag(rawValue: rawTag) else { throw .unknownTag(field: "membership", tag: rawTag) }
         switch tag {

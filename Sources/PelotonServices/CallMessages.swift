@@ -78,8 +78,7 @@ public struct CallRequest: Equatable, Sendable, WireCodable {
     }
 
     public init(from reader: inout WireReader) throws(WireError) {
-        let version = try reader.readUInt8("call.version")
-        guard version == Self.version else { throw .unsupportedVersion(field: "call.version", version: version) }
+        try reader.readVersion(of: "call", expected: Self.version)
         id = try RequestID(from: &reader)
         service = try reader.readString("call.service", limit: Self.maxNameBytes)
         method = try reader.readString("call.method", limit: Self.maxNameBytes)
@@ -178,8 +177,7 @@ public struct CallReply: Equatable, Sendable, WireCodable {
     }
 
     public init(from reader: inout WireReader) throws(WireError) {
-        let version = try reader.readUInt8("reply.version")
-        guard version == CallRequest.version else { throw .unsupportedVersion(field: "reply.version", version: version) }
+        try reader.readVersion(of: "reply", expected: CallRequest.version)
         id = try RequestID(from: &reader)
         let tag = try reader.readUInt8("reply.outcome")
         switch tag {

@@ -52,8 +52,7 @@ public struct NodeCertificate: Equatable, Sendable, WireCodable {
     }
 
     public init(from reader: inout WireReader) throws(WireError) {
-        let version = try reader.readUInt8("certificate.version")
-        guard version == Self.version else { throw .unsupportedVersion(field: "certificate", version: version) }
+        try reader.readVersion(of: "certificate", expected: Self.version)
         nodeKey = try reader.readPublicKey("certificate.nodeKey")
         name = try reader.readString("certificate.name", limit: Self.maxNameBytes)
         try Self.validateName(name)

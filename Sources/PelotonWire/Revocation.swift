@@ -22,8 +22,7 @@ public struct Revocation: Hashable, Sendable, WireCodable {
     }
 
     public init(from reader: inout WireReader) throws(WireError) {
-        let version = try reader.readUInt8("revocation.version")
-        guard version == Self.version else { throw .unsupportedVersion(field: "revocation", version: version) }
+        try reader.readVersion(of: "revocation", expected: Self.version)
         node = try reader.readNodeID("revocation.node")
         issuedAt = try reader.readUInt64("revocation.issuedAt")
         authorityID = try reader.readNodeID("revocation.authorityID")

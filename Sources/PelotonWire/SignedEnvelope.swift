@@ -38,8 +38,7 @@ public struct SignedEnvelope: Equatable, Sendable {
     public static func decode(_ datagram: [UInt8], maxSize: Int = defaultMaxDatagramSize) throws(WireError) -> SignedEnvelope {
         guard datagram.count <= maxSize else { throw .tooLarge(size: datagram.count, limit: maxSize) }
         var reader = WireReader(bytes: datagram)
-        let version = try reader.readUInt8("envelope.version")
-        guard version == Self.version else { throw .unsupportedVersion(field: "envelope", version: version) }
+        try reader.readVersion(of: "envelope", expected: Self.version)
         let sender = try reader.readNodeID("envelope.sender")
         let incarnation = try reader.readVarUInt("envelope.incarnation")
         let sequence = try reader.readUInt64("envelope.sequence")

@@ -20,6 +20,13 @@ public struct WireReader {
         try readFixedWidth(field)
     }
 
+    /// Reads `message`'s version byte (field `<message>.version`) and refuses any version but
+    /// `expected`, as `unsupportedVersion(field: message, …)`.
+    public mutating func readVersion(of message: String, expected: UInt8) throws(WireError) {
+        let version = try readUInt8("\(message).version")
+        guard version == expected else { throw .unsupportedVersion(field: message, version: version) }
+    }
+
     public mutating func readUInt16(_ field: String) throws(WireError) -> UInt16 {
         try readFixedWidth(field)
     }
