@@ -40,6 +40,8 @@ let package = Package(
         .target(name: "PelotonMembership", dependencies: ["PelotonCore", "PelotonCrypto", "PelotonWire"]),
         // Consistent-hash placement: pure, the same on every node for the same members.
         .target(name: "PelotonPlacement", dependencies: ["PelotonCrypto"]),
+        // CRDTs, their wire form and the replication decisions. No I/O.
+        .target(name: "PelotonState", dependencies: ["PelotonCore", "PelotonCrypto", "PelotonWire", "PelotonPlacement"]),
         // Services: typed handlers, routing decisions, de-duplication, reply rendering. No I/O.
         .target(
             name: "PelotonServices",
@@ -106,6 +108,7 @@ let package = Package(
         ),
         .testTarget(name: "PelotonPlacementTests", dependencies: ["PelotonPlacement", "PelotonCrypto", "PelotonCore"]),
         .testTarget(name: "PelotonServicesTests", dependencies: ["PelotonServices", "PelotonCrypto", "PelotonCore", "PelotonWire"]),
+        .testTarget(name: "PelotonStateTests", dependencies: ["PelotonState", "PelotonCrypto", "PelotonCore", "PelotonWire"]),
         .testTarget(name: "PelotonWireTests", dependencies: ["PelotonWire", "PelotonCrypto", "PelotonCore"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,74 @@
+import PelotonCrypto
+
+/// The kinds of value a state key can hold, by the names the API uses.
+public enum StateKind: UInt8, CaseIterable, Sendable {
+    case gcounter = 1, counter, register, mvregister, set, flag, map
+
+    public var name: String {
+        switch self {
+        case .gcounter: "gcounter"
+        case .counter: "counter"
+        case .register: "register"
+        case .mvregister: "mvregister"
+        case .set: "set"
+        case .flag: "flag"
+        case .map: "map"
+        }
+    }
+
+    public init?(name: String) {
+        guard let kind = Self.allCases.first(where: { $0.name == name }) else { return nil }
+        self = kind
+    }
+}
+
+/// The value under one state key: one CRDT of one kind. Whole states and deltas have the same
+/// shape, and merging either is commutative, associative and idempotent.
+public enum StateValue: Equatable, Sendable {
+    case gcounter(GCounter)
+    case counter(PNCounter)
+    case register(LWWRegister)
+    case mvregister(MVRegister)
+    case set(ORSet)
+    case flag(Flag)
+    case map(ORMap)
+
+    public static func empty(_ kind: StateKind) -> StateValue {
+        switch kind {
+        case .gcounter: .gcounter(GCounter())
+        case .counter: .counter(PNCounter())
+        case .register: .register(LWWRegister())
+        case .mvregister: .mvregister(MVRegister())
+        case .set: .set(ORSet())
+        case .flag: .flag(Flag())
+        case .map: .map(ORMap())
+        }
+    }
+
+    public var kind: StateKind {
+        switch self {
+        case .gcounter: .gcounter
+        case .counter: .counter
+        case .register: .register
+        case .mvregister: .mvregister
+        case .set: .set
+        case .flag: .flag
+        case .map: .map
+        }
+    }
+
+    /// The join of two values of one kind. Values of different kinds do not merge; the key
+    /// keeps its kind (`StateStore` refuses writes of another kind before they get here).
+    public func merged(with other: StateValue) -> StateValue {
+        switch (self, other) {
+        case let (.gcounter(a), .gcounter(b)): .gcounter(a.merged(with: b))
+        case let (.counter(a), .counter(b)): .counter(a.merged(with: b))
+        case let (.register(a), .register(b)): .register(a.merged(with: b))
+        case let (.mvregister(a), .mvregister(b)): .mvregister(a.merged(with: b))
+        case let (.set(a), .set(b)): .set(a.merged(with: b))
+        case let (.flag(a), .flag(b)): .flag(a.merged(with: b))
+        case let (.map(a), .map(b)): .map(a.merged(with: b))
+        default: self
+        }
+    }
+}
