@@ -1,0 +1,89 @@
+import PelotonCrypto
+import PelotonWire
+
+/// One key's summary in an anti-entropy exchange: a hash of its encoded state. Equal states
+/// have equal encodings (the wire form is canonical), so equal hashes mean nothing to ship.
+public struct DigestEntry: Equatable, Sendable {
+    public let key: StateKey
+    public let hash: UInt64
+
+    public init(key: StateKey, hash: UInt64) {
+        self.key = key
+        self.hash = hash
+    }
+}
+
+/// What a replica answers to a digest: its states the sender lacks or differs on, and the keys
+/// it wants the sender's state of in return.
+public struct DigestAnswer: Equatable, Sendable {
+    public var states: [StateKey: StateValue]
+    public var wanted: [StateKey]
+
+    public init(states: [StateKey: StateValue] = [:], wanted: [StateKey] = []) {
+        self.states = states
+        self.wanted = wanted
+    }
+}
+
+/// The state a replica holds: one CRDT per key. Writes run here (the owner makes the delta),
+/// deltas and whole states from other owners merge here, and anti-entropy compares digests.
+public struct StateStore: Sendable {
+    public private(set) var values: [StateKey: StateValue] = [:]
+
+    public init(values: [StateKey: StateValue] = [:]) {
+        self.values = values.filter { $0.value.kind == $0.key.kind }
+    }
+
+    public subscript(key: StateKey) -> StateValue? { values[key] }
+
+    /// Runs `operation` on `key` as `replica`; returns the delta to ship and the new state to
+    /// persist. Nothing changes when the operation does not fit the key's kind.
+    public mutating func apply(
+        _ operation: StateOperation, to key: StateKey, at replica: NodeID, nowMilliseconds: UInt64
+    ) throws(StateError) -> (delta: StateValue, state: StateValue) {
+        var value = values[key] ?? .empty(key.kind)
+        let delta = try value.apply(operation, at: replica, nowMilliseconds: nowMilliseconds)
+        values[key] = value
+        return (delta, value)
+    }
+
+    /// Merges a delta or whole state; returns the new state when it changed (to persist), nil
+    /// when nothing new arrived or the value is of another kind than the key.
+    public mutating func merge(_ incoming: StateValue, into key: StateKey) -> StateValue? {
+        guard incoming.kind == key.kind else { return nil }
+        let current = values[key] ?? .empty(key.kind)
+        let merged = current.merged(with: incoming)
+        guard merged != current else { return nil }
+        values[key] = merged
+        return merged
+    }
+
+    public static func hash(of value: StateValue) -> UInt64 { StableHash.hash(value.wireBytes) }
+
+    /// Digests of the keys `include` selects (the keys a peer also owns).
+    public func digest(including include: (StateKey) -> Bool) -> [DigestEntry] {
+        values.keys.filter(include).sorted().compactMap { key in values[key].map { DigestEntry(key: key, hash: Self.hash(of: $0)) } }
+    }
+
+    /// Compares a peer's digest with this store: the states the peer lacks or differs on, among
+    /// the keys `include` selects, and the keys whose state the peer should send back.
+    public func answer(_ digest: [DigestEntry], including include: (StateKey) -> Bool) -> DigestAnswer {
+        var answer = DigestAnswer()
+        var mentioned = Set<StateKey>()
+        for entry in digest {
+            mentioned.insert(entry.key)
+            guard let value = values[entry.key] else {
+                answer.wanted.append(entry.key)
+                continue
+            }
+            if Self.hash(of: value) != entry.hash {
+                answer.states[entry.key] = value
+                answer.wanted.append(entry.key)
+            }
+        }
+        for (key, value) in values where !mentioned.contains(key) && include(key) {
+            answer.states[key] = value
+        }
+        return answer
+    }
+}
