@@ -54,7 +54,7 @@ let package = Package(
         .target(
             name: "PelotonSimulator",
             dependencies: [
-                "PelotonCore", "PelotonCrypto", "PelotonWire", "PelotonMembership", "PelotonPlacement", "PelotonServices",
+                "PelotonCore", "PelotonCrypto", "PelotonWire", "PelotonMembership", "PelotonPlacement", "PelotonServices", "PelotonState",
                 .product(name: "HeapModule", package: "swift-collections"),
             ]
         ),
@@ -95,7 +95,7 @@ let package = Package(
         .testTarget(name: "PelotonCoreTests", dependencies: ["PelotonCore"]),
         .testTarget(name: "PelotonCryptoTests", dependencies: ["PelotonCrypto"]),
         .testTarget(name: "PelotonMembershipTests", dependencies: ["PelotonMembership", "PelotonCore", "PelotonCrypto", "PelotonWire"]),
-        .testTarget(name: "PelotonSimulatorTests", dependencies: ["PelotonSimulator", "PelotonMembership"]),
+        .testTarget(name: "PelotonSimulatorTests", dependencies: ["PelotonSimulator", "PelotonMembership", "PelotonState"]),
         .testTarget(
             name: "PelotonNodeTests",
             dependencies: [

@@ -1,4 +1,5 @@
 import Foundation
+import PelotonState
 
 /// A simulation described in a file under `Simulations/`: cluster size, network, a fault
 /// schedule and the invariants to check. JSON, so it needs no parser beyond Foundation.
@@ -18,6 +19,8 @@ public struct Scenario: Codable, Sendable {
     public var invariants: Invariants = Invariants()
     /// Client calls routed through the mesh while the faults happen (`CallTraffic`).
     public var calls: CallLoad?
+    /// Writes to replicated state while the faults happen (`StateTraffic`).
+    public var state: StateLoad?
 
     /// A steady stream of calls to one keyed service that every node offers. Calls enter at
     /// nodes that no fault names (a client whose node dies would simply try another one).
@@ -99,6 +102,7 @@ public struct Scenario: Codable, Sendable {
         }
         guard (0..<0.5).contains(clockDrift) else { throw ScenarioError("clockDrift must be in [0, 0.5)") }
         if let calls { try calls.validate(scenario: self) }
+        if let state { try state.validate(scenario: self) }
         for fault in faults {
             guard fault.atSeconds >= 0, fault.atSeconds <= durationSeconds else {
                 throw ScenarioError("fault \(fault.action) at \(fault.atSeconds)s is outside the run")

@@ -1,3 +1,5 @@
+import PelotonState
+
 /// Scenario files may leave out anything that has a default, and may not contain keys this
 /// version does not know: a misspelt fault field is an error, never silently ignored.
 struct AnyCodingKey: CodingKey {
@@ -18,7 +20,7 @@ func rejectUnknownKeys<Keys: CodingKey & CaseIterable>(_ decoder: Decoder, allow
 
 extension Scenario {
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case description, nodes, seed, durationSeconds, network, joinStaggerMilliseconds, startJoined, clockDrift, faults, invariants, calls
+        case description, nodes, seed, durationSeconds, network, joinStaggerMilliseconds, startJoined, clockDrift, faults, invariants, calls, state
     }
 
     public init(from decoder: Decoder) throws {
@@ -35,6 +37,7 @@ extension Scenario {
         faults = try container.decodeIfPresent([Fault].self, forKey: .faults) ?? []
         invariants = try container.decodeIfPresent(Invariants.self, forKey: .invariants) ?? Invariants()
         calls = try container.decodeIfPresent(CallLoad.self, forKey: .calls)
+        state = try container.decodeIfPresent(StateLoad.self, forKey: .state)
     }
 }
 
@@ -108,5 +111,27 @@ extension Scenario.Fault {
         untilSeconds = try container.decodeIfPresent(Double.self, forKey: .untilSeconds)
         intervalSeconds = try container.decodeIfPresent(Double.self, forKey: .intervalSeconds)
         downSeconds = try container.decodeIfPresent(Double.self, forKey: .downSeconds)
+    }
+}
+
+extension Scenario.StateLoad {
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case writesPerSecond, fromSeconds, untilSeconds, replicas, keys, level, budgetMilliseconds, attemptTimeoutMilliseconds,
+            antiEntropyIntervalSeconds
+    }
+
+    public init(from decoder: Decoder) throws {
+        try rejectUnknownKeys(decoder, allowed: CodingKeys.self)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init()
+        writesPerSecond = try container.decodeIfPresent(Double.self, forKey: .writesPerSecond) ?? writesPerSecond
+        fromSeconds = try container.decodeIfPresent(Double.self, forKey: .fromSeconds) ?? fromSeconds
+        untilSeconds = try container.decodeIfPresent(Double.self, forKey: .untilSeconds)
+        replicas = try container.decodeIfPresent(Int.self, forKey: .replicas) ?? replicas
+        keys = try container.decodeIfPresent(Int.self, forKey: .keys) ?? keys
+        level = try container.decodeIfPresent(ConsistencyLevel.self, forKey: .level) ?? level
+        budgetMilliseconds = try container.decodeIfPresent(Double.self, forKey: .budgetMilliseconds) ?? budgetMilliseconds
+        attemptTimeoutMilliseconds = try container.decodeIfPresent(Double.self, forKey: .attemptTimeoutMilliseconds) ?? attemptTimeoutMilliseconds
+        antiEntropyIntervalSeconds = try container.decodeIfPresent(Double.self, forKey: .antiEntropyIntervalSeconds) ?? antiEntropyIntervalSeconds
     }
 }

@@ -29,6 +29,8 @@ public final class Simulation {
     public var roundTripEveryMessage = false
     /// Client calls, when the scenario asks for them.
     var calls: CallTraffic?
+    /// State writes and anti-entropy, when the scenario asks for them.
+    var state: StateTraffic?
     /// Every node alive at incarnation 0: the view a `startJoined` node begins with. Built
     /// once, so a 10,000-node start does not build 10,000 copies of it.
     private lazy var formedMeshView = nodes.map {
@@ -88,6 +90,8 @@ public final class Simulation {
             sample()
             schedule(.sample, at: now + 1_000_000_000)
         case let .call(event):
+            handle(event)
+        case let .state(event):
             handle(event)
         }
     }
@@ -152,6 +156,7 @@ public final class Simulation {
             for index in nodes.indices { schedule(.start(index), at: Int64(index) * stagger) }
             scheduleFaults()
             scheduleCalls()
+            scheduleStateWrites()
             schedule(.sample, at: 1_000_000_000)
         }
         while let next = events.min, next.time <= end, let event = events.popMin() {
@@ -261,6 +266,7 @@ public final class Simulation {
 
     private func observe(_ event: MembershipEvent, by observer: Int) {
         calls?.rings[observer] = nil
+        state?.rings[observer] = nil
         guard let subject = indexByID[event.member] else { return }
         trace.mix(UInt64(now) &* 31 &+ UInt64(observer) << 32 &+ UInt64(subject) << 8 &+ UInt64(event.status.rawValue))
         let reachable = !blocked(from: observer, to: subject) && !blocked(from: subject, to: observer)
@@ -296,6 +302,7 @@ struct Event: Comparable {
         case action(FaultAction)
         case sample
         case call(CallTraffic.Event)
+        case state(StateTraffic.Event)
     }
 
     let time: Int64

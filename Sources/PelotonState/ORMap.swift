@@ -77,6 +77,16 @@ public enum EmbeddedValue: DotStore {
         }
     }
 
+    public func hasDot(seenBy context: CausalContext) -> Bool {
+        switch self {
+        case .absent: false
+        case let .counter(store): store.hasDot(seenBy: context)
+        case let .register(store): store.hasDot(seenBy: context)
+        case let .set(store): store.hasDot(seenBy: context)
+        case let .flag(store): store.hasDot(seenBy: context)
+        }
+    }
+
     public static func join(_ lhs: EmbeddedValue, _ lhsContext: CausalContext, _ rhs: EmbeddedValue, _ rhsContext: CausalContext) -> EmbeddedValue {
         // Fields are keyed by kind, so both sides have the same kind or one is absent. Should a
         // faulty peer send a mismatch anyway, the higher kind wins on every replica alike.

@@ -29,6 +29,9 @@ public struct DigestAnswer: Equatable, Sendable {
 /// deltas and whole states from other owners merge here, and anti-entropy compares digests.
 public struct StateStore: Sendable {
     public private(set) var values: [StateKey: StateValue] = [:]
+    /// Digest hashes, computed when first asked for and forgotten when the key changes:
+    /// hashing a big set means encoding it, and anti-entropy asks every interval.
+    private var hashes: [StateKey: UInt64] = [:]
 
     public init(values: [StateKey: StateValue] = [:]) {
         self.values = values.filter { $0.value.kind == $0.key.kind }
@@ -44,6 +47,7 @@ public struct StateStore: Sendable {
         var value = values[key] ?? .empty(key.kind)
         let delta = try value.apply(operation, at: replica, nowMilliseconds: nowMilliseconds)
         values[key] = value
+        hashes[key] = nil
         return (delta, value)
     }
 
@@ -55,19 +59,29 @@ public struct StateStore: Sendable {
         let merged = current.merged(with: incoming)
         guard merged != current else { return nil }
         values[key] = merged
+        hashes[key] = nil
         return merged
     }
 
     public static func hash(of value: StateValue) -> UInt64 { StableHash.hash(value.wireBytes) }
 
+    /// The digest hash of `key`'s state; nil when the key holds nothing.
+    public mutating func hash(of key: StateKey) -> UInt64? {
+        if let known = hashes[key] { return known }
+        guard let value = values[key] else { return nil }
+        let hash = Self.hash(of: value)
+        hashes[key] = hash
+        return hash
+    }
+
     /// Digests of the keys `include` selects (the keys a peer also owns).
-    public func digest(including include: (StateKey) -> Bool) -> [DigestEntry] {
-        values.keys.filter(include).sorted().compactMap { key in values[key].map { DigestEntry(key: key, hash: Self.hash(of: $0)) } }
+    public mutating func digest(including include: (StateKey) -> Bool) -> [DigestEntry] {
+        values.keys.filter(include).sorted().compactMap { key in hash(of: key).map { DigestEntry(key: key, hash: $0) } }
     }
 
     /// Compares a peer's digest with this store: the states the peer lacks or differs on, among
     /// the keys `include` selects, and the keys whose state the peer should send back.
-    public func answer(_ digest: [DigestEntry], including include: (StateKey) -> Bool) -> DigestAnswer {
+    public mutating func answer(_ digest: [DigestEntry], including include: (StateKey) -> Bool) -> DigestAnswer {
         var answer = DigestAnswer()
         var mentioned = Set<StateKey>()
         for entry in digest {
@@ -76,7 +90,7 @@ public struct StateStore: Sendable {
                 answer.wanted.append(entry.key)
                 continue
             }
-            if Self.hash(of: value) != entry.hash {
+            if hash(of: entry.key) != entry.hash {
                 answer.states[entry.key] = value
                 answer.wanted.append(entry.key)
             }

@@ -1,0 +1,32 @@
+import PelotonState
+
+extension Scenario {
+    /// A steady stream of writes to replicated state: each adds a unique element to one of
+    /// `keys` OR-Sets, so the end of the run can check that every acknowledged write is held by
+    /// every owner. Writes enter at any running node, on either side of a partition.
+    public struct StateLoad: Codable, Sendable {
+        public var writesPerSecond: Double = 100
+        public var fromSeconds: Double = 0
+        public var untilSeconds: Double?
+        public var replicas: Int = 3
+        public var keys: Int = 50
+        public var level: ConsistencyLevel = .quorum
+        public var budgetMilliseconds: Double = 2_000
+        public var attemptTimeoutMilliseconds: Double = 300
+        /// How often each node compares digests with one random peer.
+        public var antiEntropyIntervalSeconds: Double = 1
+
+        public init() {}
+
+        func validate(scenario: Scenario) throws {
+            guard writesPerSecond > 0, writesPerSecond <= 100_000 else { throw ScenarioError("state.writesPerSecond must be in (0, 100000]") }
+            guard fromSeconds >= 0, fromSeconds < (untilSeconds ?? scenario.durationSeconds), (untilSeconds ?? 0) <= scenario.durationSeconds else {
+                throw ScenarioError("state writes must start before they stop, within the run")
+            }
+            guard (1...16).contains(replicas) else { throw ScenarioError("state.replicas must be 1 to 16") }
+            guard (1...100_000).contains(keys) else { throw ScenarioError("state.keys must be 1 to 100000") }
+            guard budgetMilliseconds > 0, attemptTimeoutMilliseconds > 0 else { throw ScenarioError("state budget and attempt timeout must be positive") }
+            guard antiEntropyIntervalSeconds >= 0.01 else { throw ScenarioError("state.antiEntropyIntervalSeconds must be at least 0.01") }
+        }
+    }
+}

@@ -1,0 +1,303 @@
+import PelotonCore
+import PelotonCrypto
+import PelotonMembership
+import PelotonPlacement
+import PelotonServices
+import PelotonState
+
+/// Writes to replicated state through the simulated mesh, decided exactly as the runtime
+/// decides them: the entry node finds the key's owners in its own view and asks them in turn
+/// (`CallPlan`); the owner asked runs the write on its `StateStore`, ships the delta to the
+/// other owners it sees, and answers once its `ReplicaTally` is decided. Every node also runs
+/// digest anti-entropy with a random peer. A store is what the node keeps on disk, so it
+/// survives a crash; what a node was waiting for does not.
+struct StateTraffic {
+    struct Write {
+        let key: StateKey
+        let element: String
+        let entry: Int
+        let issuedAt: Int64
+        var plan: CallPlan
+        var attempt = 0
+        var finishedAt: Int64?
+        var failure: String?
+        var acknowledged = false
+    }
+
+    /// A write an owner ran and is collecting acknowledgements for.
+    struct Pending {
+        let write: Int
+        let attempt: Int
+        let owner: Int
+        let life: Int
+        var tally: ReplicaTally
+        var answered = false
+    }
+
+    enum Event {
+        case issue
+        case antiEntropy(node: Int)
+        case writeArrives(write: Int, attempt: Int, owner: Int)
+        case attemptFailed(write: Int, attempt: Int, reason: String)
+        case writeAnswered(write: Int, attempt: Int, failure: String?)
+        case deltaArrives(pending: Int, replica: Int, key: StateKey, delta: StateValue)
+        case deltaAcknowledged(pending: Int, replica: Int)
+        case deltaFailed(pending: Int, replica: Int, reason: String)
+        case digestArrives(from: Int, to: Int, digest: [DigestEntry])
+        case answerArrives(from: Int, to: Int, answer: DigestAnswer)
+        case statesArrive(to: Int, states: [StateKey: StateValue])
+    }
+
+    let load: Scenario.StateLoad
+    var writes: [Write] = []
+    var pendings: [Pending] = []
+    /// Each node's durable state.
+    var stores: [StateStore]
+    var rings: [Int: (ring: HashRing, validUntil: Int64)] = [:]
+    /// Rings by member list: most nodes see the same members, and a ring is costly to build.
+    var ringsByMembers: [[NodeID]: HashRing] = [:]
+    var exchanges = 0
+    var statesShipped = 0
+
+    init(load: Scenario.StateLoad, nodes: Int) {
+        self.load = load
+        stores = Array(repeating: StateStore(), count: nodes)
+    }
+}
+
+extension Simulation {
+    func scheduleStateWrites() {
+        guard let load = scenario.state else { return }
+        state = StateTraffic(load: load, nodes: nodes.count)
+        schedule(.state(.issue), at: Int64(load.fromSeconds * 1e9))
+        for index in nodes.indices {
+            schedule(.state(.antiEntropy(node: index)), at: Int64(load.antiEntropyIntervalSeconds * 1e9 * random.unit()))
+        }
+    }
+
+    func handle(_ event: StateTraffic.Event) {
+        guard var traffic = state.take() else { return }
+        defer { state = traffic }
+        switch event {
+        case .issue:
+            issueWrite(&traffic)
+        case let .antiEntropy(node):
+            startAntiEntropy(&traffic, from: node)
+            schedule(.state(.antiEntropy(node: node)), at: now + Int64(traffic.load.antiEntropyIntervalSeconds * 1e9))
+        case let .writeArrives(write, attempt, owner):
+            runWrite(&traffic, write: write, attempt: attempt, owner: owner)
+        case let .attemptFailed(write, attempt, reason):
+            guard traffic.writes[write].finishedAt == nil, traffic.writes[write].attempt == attempt else { return }
+            traffic.writes[write].plan.attemptFailed(reason)
+            nextWriteAttempt(&traffic, write: write)
+        case let .writeAnswered(write, attempt, failure):
+            guard traffic.writes[write].finishedAt == nil, traffic.writes[write].attempt == attempt else { return }
+            traffic.writes[write].finishedAt = now
+            traffic.writes[write].failure = failure
+            traffic.writes[write].acknowledged = failure == nil
+            trace.mix(0x57A7_0000_0000_0000 | UInt64(write))
+        case let .deltaArrives(pending, replica, key, delta):
+            guard nodes[replica].isRunning else { return }
+            _ = traffic.stores[replica].merge(delta, into: key)
+            let owner = traffic.pendings[pending].owner
+            guard !blocked(from: replica, to: owner) else { return }
+            schedule(.state(.deltaAcknowledged(pending: pending, replica: replica)), at: now + stateLatency(from: replica, to: owner))
+        case let .deltaAcknowledged(pending, replica):
+            tally(&traffic, pending: pending) { $0.answer(from: self.nodes[replica].id) }
+        case let .deltaFailed(pending, replica, reason):
+            tally(&traffic, pending: pending) { $0.fail(self.nodes[replica].id, because: reason) }
+        case let .digestArrives(from, to, digest):
+            guard nodes[to].isRunning else { return }
+            let (ring, replicas) = stateRing(of: to, traffic: &traffic)
+            let sender = nodes[from].id
+            let answer = traffic.stores[to].answer(digest) { ring.owners(of: $0.placementKey, count: replicas).contains(sender) }
+            guard !blocked(from: to, to: from) else { return }
+            schedule(.state(.answerArrives(from: to, to: from, answer: answer)), at: now + stateLatency(from: to, to: from))
+        case let .answerArrives(from, to, answer):
+            guard nodes[to].isRunning else { return }
+            for (key, value) in answer.states { _ = traffic.stores[to].merge(value, into: key) }
+            traffic.statesShipped += answer.states.count
+            var wanted: [StateKey: StateValue] = [:]
+            for key in answer.wanted { wanted[key] = traffic.stores[to][key] }
+            guard !wanted.isEmpty, !blocked(from: to, to: from) else { return }
+            traffic.statesShipped += wanted.count
+            schedule(.state(.statesArrive(to: from, states: wanted)), at: now + stateLatency(from: to, to: from))
+        case let .statesArrive(to, states):
+            guard nodes[to].isRunning else { return }
+            for (key, value) in states { _ = traffic.stores[to].merge(value, into: key) }
+        }
+    }
+
+    private func issueWrite(_ traffic: inout StateTraffic) {
+        let load = traffic.load
+        let lastIssue = load.untilSeconds ?? (scenario.durationSeconds - load.budgetMilliseconds / 1000)
+        let running = nodes.indices.filter { nodes[$0].isRunning }
+        if let entry = running.isEmpty ? nil : running[Int(random.next() % UInt64(running.count))],
+           let key = try? StateKey(kind: .set, name: "key-\(random.next() % UInt64(load.keys))") {
+            let (ring, replicas) = stateRing(of: entry, traffic: &traffic)
+            let owners = ring.owners(of: key.placementKey, count: replicas)
+            let deadline = Instant(nanoseconds: now) + .nanoseconds(Int64(load.budgetMilliseconds * 1e6))
+            let plan = CallPlan(owners: owners, deadline: deadline, attemptTimeout: .nanoseconds(Int64(load.attemptTimeoutMilliseconds * 1e6)))
+            traffic.writes.append(StateTraffic.Write(key: key, element: "write-\(traffic.writes.count)", entry: entry, issuedAt: now, plan: plan))
+            nextWriteAttempt(&traffic, write: traffic.writes.count - 1)
+        }
+        let next = now + Int64(1e9 / load.writesPerSecond)
+        if Double(next) / 1e9 <= lastIssue { schedule(.state(.issue), at: next) }
+    }
+
+    private func nextWriteAttempt(_ traffic: inout StateTraffic, write: Int) {
+        traffic.writes[write].attempt += 1
+        let attempt = traffic.writes[write].attempt
+        switch traffic.writes[write].plan.next(at: Instant(nanoseconds: now)) {
+        case let .finish(failure):
+            traffic.writes[write].finishedAt = now
+            traffic.writes[write].failure = "\(failure.code)"
+        case let .attempt(owner, until):
+            guard let index = indexByID[owner] else { return }
+            let entry = traffic.writes[write].entry
+            schedule(.state(.attemptFailed(write: write, attempt: attempt, reason: "timed out")), at: until.nanoseconds)
+            guard !blocked(from: entry, to: index) else { return }
+            schedule(.state(.writeArrives(write: write, attempt: attempt, owner: index)), at: now + stateLatency(from: entry, to: index))
+        }
+    }
+
+    /// The owner asked runs the write, keeps it (durably), and ships the delta to the other
+    /// owners it sees; it answers the entry node once its tally is decided.
+    private func runWrite(_ traffic: inout StateTraffic, write: Int, attempt: Int, owner: Int) {
+        let entry = traffic.writes[write].entry
+        guard nodes[owner].isRunning else {
+            schedule(.state(.attemptFailed(write: write, attempt: attempt, reason: "connection refused")), at: now + stateLatency(from: owner, to: entry))
+            return
+        }
+        let key = traffic.writes[write].key
+        let local = nodes[owner].localTime(now).nanoseconds / 1_000_000
+        guard let written = try? traffic.stores[owner].apply(
+            .insert([traffic.writes[write].element]), to: key, at: nodes[owner].id, nowMilliseconds: UInt64(max(0, local)))
+        else { return }
+        let (ring, replicas) = stateRing(of: owner, traffic: &traffic)
+        let owners = ring.owners(of: key.placementKey, count: replicas)
+        var tally = ReplicaTally(owners: owners, level: traffic.load.level)
+        tally.answer(from: nodes[owner].id)
+        traffic.pendings.append(StateTraffic.Pending(write: write, attempt: attempt, owner: owner, life: nodes[owner].life, tally: tally))
+        let pending = traffic.pendings.count - 1
+        let timeout = Int64(traffic.load.attemptTimeoutMilliseconds * 1e6)
+        for replicaID in owners where replicaID != nodes[owner].id {
+            guard let replica = indexByID[replicaID] else { continue }
+            schedule(.state(.deltaFailed(pending: pending, replica: replica, reason: "timed out")), at: now + timeout)
+            guard !blocked(from: owner, to: replica) else { continue }
+            if nodes[replica].isRunning {
+                schedule(.state(.deltaArrives(pending: pending, replica: replica, key: key, delta: written.delta)), at: now + stateLatency(from: owner, to: replica))
+            } else {
+                schedule(.state(.deltaFailed(pending: pending, replica: replica, reason: "connection refused")), at: now + 2 * stateLatency(from: owner, to: replica))
+            }
+        }
+        self.tally(&traffic, pending: pending) { _ in }
+    }
+
+    /// Updates a pending write's tally; when it is decided, the owner answers the entry node.
+    private func tally(_ traffic: inout StateTraffic, pending index: Int, _ update: (inout ReplicaTally) -> Void) {
+        var pending = traffic.pendings[index]
+        // What the owner was waiting for died with it.
+        guard !pending.answered, nodes[pending.owner].isRunning, nodes[pending.owner].life == pending.life else { return }
+        update(&pending.tally)
+        let outcome = pending.tally.outcome
+        if outcome != .pending {
+            pending.answered = true
+            let entry = traffic.writes[pending.write].entry
+            if !blocked(from: pending.owner, to: entry) {
+                let failure = outcome == .succeeded ? nil : pending.tally.failureReason
+                schedule(.state(.writeAnswered(write: pending.write, attempt: pending.attempt, failure: failure)), at: now + stateLatency(from: pending.owner, to: entry))
+            }
+        }
+        traffic.pendings[index] = pending
+    }
+
+    /// Sends `node`'s digests of the keys a random alive peer also owns (or should own: keys
+    /// this node holds for owners it is no longer among are handed off the same way).
+    private func startAntiEntropy(_ traffic: inout StateTraffic, from node: Int) {
+        guard let view = nodes[node].membership else { return }
+        let peers = view.members.filter { $0.status == .alive }.compactMap { indexByID[$0.id] }
+        guard !peers.isEmpty else { return }
+        let peer = peers[Int(random.next() % UInt64(peers.count))]
+        let (ring, replicas) = stateRing(of: node, traffic: &traffic)
+        let peerID = nodes[peer].id
+        let digest = traffic.stores[node].digest { ring.owners(of: $0.placementKey, count: replicas).contains(peerID) }
+        traffic.exchanges += 1
+        guard !blocked(from: node, to: peer) else { return }
+        schedule(.state(.digestArrives(from: node, to: peer, digest: digest)), at: now + stateLatency(from: node, to: peer))
+    }
+
+    /// The ring of every member `node` sees alive or suspect, itself included, as the runtime's
+    /// `meshRing`; cached until its view changes, and for at most a second.
+    private func stateRing(of node: Int, traffic: inout StateTraffic) -> (HashRing, Int) {
+        if let cached = traffic.rings[node], cached.validUntil > now { return (cached.ring, traffic.load.replicas) }
+        let others = nodes[node].membership?.members.filter { $0.status == .alive || $0.status == .suspect }.map(\.id) ?? []
+        let members = ([nodes[node].id] + others).sorted()
+        let ring = traffic.ringsByMembers[members] ?? HashRing(members: members)
+        if traffic.ringsByMembers.count > 256 { traffic.ringsByMembers.removeAll() }
+        traffic.ringsByMembers[members] = ring
+        traffic.rings[node] = (ring, now + 1_000_000_000)
+        return (ring, traffic.load.replicas)
+    }
+
+    private func stateLatency(from sender: Int, to receiver: Int) -> Int64 {
+        guard sender != receiver else { return 0 }
+        return Int64((scenario.network.latencyMilliseconds + scenario.network.jitterMilliseconds * random.unit()) * 1e6)
+    }
+
+    /// The writes' outcome and what broke the rules: an acknowledged write some owner lacks at
+    /// the end, owners of a key that disagree, or a write that never ended.
+    func stateReport() -> (StateReport, [String])? {
+        guard let traffic = state else { return nil }
+        var violations: [String] = []
+        let running = nodes.indices.filter { nodes[$0].isRunning }
+        let ring = HashRing(members: running.map { nodes[$0].id })
+        var lost = 0
+        var divergent = 0
+        let writesByKey = Dictionary(grouping: traffic.writes.indices, by: { traffic.writes[$0].key })
+        for (key, writes) in writesByKey.sorted(by: { $0.key < $1.key }) {
+            let owners = ring.owners(of: key.placementKey, count: traffic.load.replicas).compactMap { indexByID[$0] }
+            let states = owners.map { traffic.stores[$0][key] }
+            if Set(states.map { $0.map { StateStore.hash(of: $0) } }).count > 1 {
+                divergent += 1
+                violations.append("owners of \(key) disagree at the end")
+            }
+            for write in writes where traffic.writes[write].acknowledged {
+                for (owner, state) in zip(owners, states) {
+                    guard case let .set(set)? = state, set.contains(traffic.writes[write].element) else {
+                        lost += 1
+                        violations.append("acknowledged \(traffic.writes[write].element) to \(key) is missing on owner node \(owner)")
+                        continue
+                    }
+                }
+            }
+        }
+        for (number, write) in traffic.writes.enumerated() where write.finishedAt == nil {
+            violations.append("write \(number), issued at \(format(Double(write.issuedAt) / 1e9)) s, never ended")
+        }
+        let acknowledged = traffic.writes.filter(\.acknowledged).count
+        let report = StateReport(
+            issued: traffic.writes.count, acknowledged: acknowledged, failed: traffic.writes.count - acknowledged,
+            lostAcknowledged: lost, divergentKeys: divergent, keys: writesByKey.count, exchanges: traffic.exchanges,
+            statesShipped: traffic.statesShipped)
+        return (report, violations)
+    }
+}
+
+/// How the state writes of a run went.
+public struct StateReport: Sendable {
+    public let issued: Int
+    public let acknowledged: Int
+    public let failed: Int
+    /// Acknowledged writes missing from some owner at the end, counted per owner.
+    public let lostAcknowledged: Int
+    public let divergentKeys: Int
+    public let keys: Int
+    public let exchanges: Int
+    public let statesShipped: Int
+
+    var summary: String {
+        "state: \(issued) writes, \(acknowledged) acknowledged, \(failed) refused or timed out; at the end \(lostAcknowledged) acknowledged writes missing, "
+            + "\(divergentKeys) of \(keys) keys with owners that disagree; \(exchanges) anti-entropy exchanges shipped \(statesShipped) states"
+    }
+}
