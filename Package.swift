@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "PelotonWire", targets: ["PelotonWire"]),
         // What a service author or a Swift client imports.
         .library(name: "PelotonServices", targets: ["PelotonServices"]),
+        .library(name: "PelotonState", targets: ["PelotonState"]),
         .library(name: "PelotonNode", targets: ["PelotonNode"]),
     ],
     dependencies: [
@@ -22,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // libsodium, found through pkg-config; Tools/bootstrap installs it on Debian.
@@ -46,7 +48,7 @@ let package = Package(
         .target(
             name: "PelotonServices",
             dependencies: [
-                "PelotonCore", "PelotonCrypto", "PelotonWire", "PelotonMembership", "PelotonPlacement",
+                "PelotonCore", "PelotonCrypto", "PelotonWire", "PelotonMembership", "PelotonPlacement", "PelotonState",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ]
@@ -62,10 +64,11 @@ let package = Package(
         .target(
             name: "PelotonNode",
             dependencies: [
-                "PelotonCore", "PelotonCrypto", "PelotonWire", "PelotonMembership", "PelotonPlacement", "PelotonServices",
+                "PelotonCore", "PelotonCrypto", "PelotonWire", "PelotonMembership", "PelotonPlacement", "PelotonServices", "PelotonState",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

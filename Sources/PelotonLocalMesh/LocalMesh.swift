@@ -168,6 +168,18 @@ public final class LocalMesh {
             attempts: http.value(forHTTPHeaderField: "X-Peloton-Attempts").flatMap { Int($0) })
     }
 
+    /// An HTTP request to node `index`: the status and body, or nil when it did not answer.
+    public func request(
+        _ method: String, _ path: String, json: String? = nil, via index: Int, timeoutSeconds: Double = 10
+    ) async -> (status: Int, body: String)? {
+        guard let url = URL(string: nodes[index].url + path) else { return nil }
+        var request = URLRequest(url: url, timeoutInterval: timeoutSeconds)
+        request.httpMethod = method
+        if let json { request.httpBody = Data(json.utf8) }
+        guard let (data, response) = try? await URLSession.shared.data(for: request), let http = response as? HTTPURLResponse else { return nil }
+        return (http.statusCode, String(decoding: data, as: UTF8.self))
+    }
+
     public func metrics(of index: Int) async -> String {
         guard let data = await get("/metrics", from: index) else { return "" }
         return String(decoding: data, as: UTF8.self)

@@ -4,6 +4,7 @@ import PelotonCrypto
 import PelotonMembership
 import PelotonPlacement
 import PelotonServices
+import PelotonState
 import PelotonWire
 import Synchronization
 
@@ -99,6 +100,7 @@ extension MeshNode {
 
     /// Runs a call this node owns.
     nonisolated func serveLocally(_ request: CallRequest) async -> CallReply {
+        if request.service == StateKey.placementService { return await serveState(request) }
         guard let services else {
             return CallReply(id: request.id, outcome: .failure(CallFailure(.notOffered, "this node offers no services")))
         }
@@ -133,10 +135,17 @@ extension MeshNode {
     func serviceRing(_ service: String) -> ServiceRingSnapshot {
         let now = Self.now()
         if let cached = cachedRing(service, at: now) { return cached }
-        let local = membership.isLeaving ? nil : services?.services[service]?.replicas
-        let (ring, replicas) = ServicePlacement.ring(
-            localID: id, localReplicas: local, members: membership.members, virtualNodes: configuration.virtualNodes,
-            replicasOffered: { member in member.metadata.services.first { $0.name == service }?.replicas })
+        let ring: HashRing
+        let replicas: Int
+        if service == StateKey.placementService {
+            // Every member holds state.
+            (ring, replicas) = (meshRing(), configuration.stateReplicas)
+        } else {
+            let local = membership.isLeaving ? nil : services?.services[service]?.replicas
+            (ring, replicas) = ServicePlacement.ring(
+                localID: id, localReplicas: local, members: membership.members, virtualNodes: configuration.virtualNodes,
+                replicasOffered: { member in member.metadata.services.first { $0.name == service }?.replicas })
+        }
         var addresses: [NodeID: NodeAddress] = [:]
         for member in ring.members where member != id {
             addresses[member] = membership.members[member]?.address
@@ -199,7 +208,8 @@ extension MeshNode {
                         handlers.addTask {
                             // A forwarded call is answered here, never forwarded again; a client's
                             // call (no hops yet) is routed like one that came in over HTTP.
-                            let reply = request.hops == 0 ? await self.route(request).reply : await self.serveLocally(request)
+                            let reply = request.hops == 0 && request.service != StateKey.placementService
+                                ? await self.route(request).reply : await self.serveLocally(request)
                             inFlight.leave()
                             repliesInput.yield(NodePayload.callReply(reply).wireBytes)
                         }

@@ -7,6 +7,7 @@ import PelotonCrypto
 import PelotonMembership
 import PelotonPlacement
 import PelotonServices
+import PelotonState
 import PelotonWire
 import ServiceLifecycle
 import Synchronization
@@ -45,6 +46,8 @@ public actor MeshNode: Service {
     /// Rings of the members offering each service, rebuilt when the membership changes; behind
     /// a lock so routing reads them without entering the actor.
     nonisolated let placements = Mutex<[String: ServiceRingSnapshot]>([:])
+    /// The replicated state this node holds.
+    nonisolated let stateReplica: StateReplica
 
     /// A node with its credentials; `files` (when given) keeps the incarnation across restarts.
     public init(
@@ -86,6 +89,8 @@ public actor MeshNode: Service {
             revocations.append(revocation)
             book.revoke(revocation.node)
         }
+        stateReplica = try StateReplica(id: credentials.identity.nodeID, database: try files.map { try StateDatabase(path: $0.statePath) })
+        services?.attach(NodeSharedState(node: self, budget: .seconds(5)))
     }
 
     public nonisolated var id: NodeID { credentials.identity.nodeID }
@@ -156,6 +161,7 @@ public actor MeshNode: Service {
                 }
             }
             tasks.addTask { try await self.runTimers() }
+            tasks.addTask { try await self.runAntiEntropy() }
             tasks.addTask {
                 // Returns when the service group starts a graceful shutdown (SIGTERM, SIGINT).
                 try await gracefulShutdown()

@@ -24,6 +24,10 @@ public struct NodeConfiguration: Sendable {
     public var maxCallsInFlightPerStream = 1024
     /// Points per member on the placement ring; every node of a mesh must use the same.
     public var virtualNodes = HashRing.defaultVirtualNodes
+    /// Owners of each state key: reads and writes count their levels against this many.
+    public var stateReplicas = 3
+    /// How often the node compares digests of the state it holds with one random peer.
+    public var stateSyncInterval: Duration = .seconds(2)
     /// The largest stream frame accepted: a full state of 100,000 members fits.
     public var maxFrameBytes = Self.defaultMaxFrameBytes
     public static let defaultMaxFrameBytes = 16 << 20

@@ -13,6 +13,8 @@ public struct NodeFiles: Sendable {
     public var certificatePath: String { dataDirectory + "/node.cert" }
     public var authorityPublicKeyPath: String { dataDirectory + "/authority.pub" }
     public var incarnationPath: String { dataDirectory + "/incarnation" }
+    /// The replicated state this node holds (SQLite).
+    public var statePath: String { dataDirectory + "/state.sqlite" }
     /// Where `--dev` keeps its throwaway authority unless told otherwise.
     public var developmentAuthorityPath: String { dataDirectory + "/dev-authority.key" }
 

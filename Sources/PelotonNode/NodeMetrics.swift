@@ -103,6 +103,27 @@ public final class NodeMetrics: Sendable {
         counter(LabelledCounter(name: "peloton_calls_served_total", dimensions: [("service", service)])).increment()
     }
 
+    /// A state read or write this node coordinated ended: `outcome` is `ok` or the failure's code.
+    func stateOperation(_ operation: String, level: String, outcome: String, duration: Duration) {
+        counter(LabelledCounter(name: "peloton_state_operations_total", dimensions: [("operation", operation), ("level", level), ("outcome", outcome)])).increment()
+        let timer = callTimers.withLock { timers in
+            let name = "state:" + operation
+            if let known = timers[name] { return known }
+            let made = CoreMetrics.Timer(label: "peloton_state_duration", dimensions: [("operation", operation)], preferredDisplayUnit: .seconds, factory: factory)
+            timers[name] = made
+            return made
+        }
+        timer.recordNanoseconds(duration.nanosecondsClamped)
+    }
+
+    /// One anti-entropy exchange started, and how many keys it shipped either way.
+    func antiEntropyRound(keysShipped: Int) {
+        counter(LabelledCounter(name: "peloton_state_anti_entropy_rounds_total", dimensions: [])).increment()
+        if keysShipped > 0 {
+            counter(LabelledCounter(name: "peloton_state_keys_repaired_total", dimensions: [])).increment(by: keysShipped)
+        }
+    }
+
     private func counter(_ key: LabelledCounter) -> CoreMetrics.Counter {
         labelledCounters.withLock { counters in
             if let known = counters[key] { return known }

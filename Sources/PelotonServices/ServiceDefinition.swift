@@ -91,11 +91,14 @@ public struct CallContext: Sendable {
     public let key: String?
     /// When the caller stops waiting, as a duration from when the handler started.
     public let budget: Duration
+    /// The mesh's replicated state, when the handler runs on a node.
+    public let state: (any SharedState)?
 
-    public init(requestID: RequestID, key: String?, budget: Duration) {
+    public init(requestID: RequestID, key: String?, budget: Duration, state: (any SharedState)? = nil) {
         self.requestID = requestID
         self.key = key
         self.budget = budget
+        self.state = state
     }
 }
 

@@ -10,6 +10,8 @@ public final class ServiceHost: Sendable {
     public let services: [String: ServiceDefinition]
     private let state: Mutex<State>
     private let clock: @Sendable () -> Instant
+    /// Set by the node once it exists (it is built after its services).
+    private let sharedState = Mutex<(any SharedState)?>(nil)
 
     private struct State {
         var ledger: RequestLedger<CallReply>
@@ -30,6 +32,11 @@ public final class ServiceHost: Sendable {
     }
 
     public func offers(_ service: String) -> Bool { services[service] != nil }
+
+    /// Gives handlers the mesh's replicated state.
+    public func attach(_ state: any SharedState) {
+        sharedState.withLock { $0 = state }
+    }
 
     /// How many handler runs a reissue or duplicate did not repeat.
     public var duplicatesAbsorbed: Int { state.withLock { $0.duplicatesAbsorbed } }
@@ -70,7 +77,7 @@ public final class ServiceHost: Sendable {
                 if let ready { waiter.resume(returning: ready) }
             }
         case .run:
-            let context = CallContext(requestID: request.id, key: request.key, budget: budget)
+            let context = CallContext(requestID: request.id, key: request.key, budget: budget, state: sharedState.withLock { $0 })
             let reply = CallReply(id: request.id, outcome: await method.run(request.body, request.formats, context))
             let waiters = state.withLock { state in
                 state.ledger.finish(request.id, reply: reply, deadline: started + budget, at: clock())

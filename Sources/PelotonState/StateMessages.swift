@@ -1,3 +1,4 @@
+import PelotonCrypto
 import PelotonWire
 
 /// What one node asks of an owner of state. These travel as the bodies of calls to the
@@ -8,8 +9,9 @@ public enum StateRequest: Equatable, Sendable {
     /// Merge deltas or whole states (from the owner that ran a write, or from anti-entropy).
     case merge([StateKey: StateValue])
     case read(StateKey)
-    /// Anti-entropy: the sender's digests of the keys both hold.
-    case digest([DigestEntry])
+    /// Anti-entropy: the sender's digests of the keys it holds that the receiver owns. The
+    /// receiver answers with what differs among those and the keys it holds that the sender owns.
+    case digest(sender: NodeID, [DigestEntry])
 
     public static let version: UInt8 = 1
     public static let maxKeysPerMessage = 65_536
@@ -165,8 +167,9 @@ extension StateRequest: WireCodable {
         case let .read(key):
             writer.writeUInt8(3)
             writer.writeKey(key)
-        case let .digest(entries):
+        case let .digest(sender, entries):
             writer.writeUInt8(4)
+            writer.writeNodeID(sender)
             writer.writeArray(entries) { writer, entry in
                 writer.writeKey(entry.key)
                 writer.writeUInt64(entry.hash)
@@ -185,7 +188,8 @@ extension StateRequest: WireCodable {
         case 2: self = .merge(try reader.readStates())
         case 3: self = .read(try reader.readKey())
         case 4:
-            self = .digest(try reader.readArray("state.digest", limit: Self.maxKeysPerMessage) { reader throws(WireError) in
+            let sender = try reader.readNodeID("state.digest.sender")
+            self = .digest(sender: sender, try reader.readArray("state.digest", limit: Self.maxKeysPerMessage) { reader throws(WireError) in
                 DigestEntry(key: try reader.readKey(), hash: try reader.readUInt64("state.digest.hash"))
             })
         default: throw .unknownTag(field: "state.request", tag: tag)

@@ -1,0 +1,305 @@
+import Foundation
+import PelotonCore
+import PelotonCrypto
+import PelotonMembership
+import PelotonPlacement
+import PelotonServices
+import PelotonState
+import PelotonWire
+
+/// A write as the node that took it reports it.
+public struct StateWriteResult: Sendable {
+    /// The key's state at the owner that ran the write, just after it.
+    public let state: StateValue
+    /// Owners holding the write durably when the answer was sent, of `owners`.
+    public let acknowledged: Int
+    public let owners: Int
+    public let servedBy: NodeID?
+}
+
+/// Replicated state: any node takes a read or write and carries it to the key's owners on the
+/// ring of all members. A write runs at one owner (tried in turn, as a call is), which saves it,
+/// ships the delta to the other owners and answers once `ReplicaTally` says enough of them
+/// hold it. A read merges what enough owners answer. Digest anti-entropy repairs the rest.
+extension MeshNode {
+    static let stateContentType = "application/x-peloton-state"
+
+    /// Runs `operation` on `key` at an owner and waits for `level`'s acknowledgements.
+    public nonisolated func writeState(
+        _ operation: StateOperation, to key: StateKey, level: ConsistencyLevel, budget: Duration
+    ) async -> Result<StateWriteResult, CallFailure> {
+        let start = Self.now()
+        let result = await coordinateWrite(operation, to: key, level: level, deadline: start + budget)
+        metrics.stateOperation("write", level: level.rawValue, outcome: Self.outcome(of: result), duration: Self.now() - start)
+        return result
+    }
+
+    static func outcome(of result: Result<some Any, CallFailure>) -> String {
+        switch result {
+        case .success: "ok"
+        case let .failure(failure): "\(failure.code)"
+        }
+    }
+
+    private nonisolated func coordinateWrite(
+        _ operation: StateOperation, to key: StateKey, level: ConsistencyLevel, deadline: Instant
+    ) async -> Result<StateWriteResult, CallFailure> {
+        let start = Self.now()
+        let placement = await placement(of: StateKey.placementService, key: key.description, at: start)
+        // This node first when it is an owner: the write then costs no extra hop.
+        let owners = placement.owners.contains(id) ? [id] + placement.owners.filter { $0 != id } : placement.owners
+        var plan = CallPlan(owners: owners, deadline: deadline, attemptTimeout: configuration.callAttemptTimeout)
+        while true {
+            let now = Self.now()
+            switch plan.next(at: now) {
+            case let .finish(failure):
+                return .failure(failure)
+            case let .attempt(owner, until):
+                let outcome: Result<StateResponse, CallFailure>
+                if owner == id {
+                    outcome = await runStateWrite(operation, to: key, level: level, deadline: deadline)
+                } else {
+                    outcome = await askOwner(owner, addresses: placement.addresses, .write(key, operation, level), until: until, deadline: deadline)
+                }
+                switch outcome {
+                case let .success(.written(state, acknowledged, total)):
+                    return .success(StateWriteResult(state: state, acknowledged: acknowledged, owners: total, servedBy: owner))
+                case .success:
+                    plan.attemptFailed("\(owner.short): unexpected answer")
+                case let .failure(failure) where failure.isRetriable:
+                    plan.attemptFailed("\(owner.short): \(failure.message)")
+                case let .failure(failure):
+                    // The owner ran the write (or refused it as invalid): asking another owner
+                    // would run it twice.
+                    return .failure(failure)
+                }
+            }
+        }
+    }
+
+    /// Runs a write as an owner: save it here, ship the delta to the other owners, and answer
+    /// once `level` is met or cannot be.
+    nonisolated func runStateWrite(
+        _ operation: StateOperation, to key: StateKey, level: ConsistencyLevel, deadline: Instant
+    ) async -> Result<StateResponse, CallFailure> {
+        let placement = await placement(of: StateKey.placementService, key: key.description, at: Self.now())
+        let written: (delta: StateValue, state: StateValue)
+        do {
+            written = try await stateReplica.apply(operation, to: key, nowMilliseconds: Self.wallClockMilliseconds())
+        } catch let error as StateError {
+            return .failure(CallFailure(.badRequest, status: 400, error.description))
+        } catch {
+            logger.error("state write to \(key) not saved: \(error)")
+            return .failure(CallFailure(.overloaded, "the write could not be saved here: \(error)"))
+        }
+        var tally = ReplicaTally(owners: placement.owners, level: level)
+        tally.answer(from: id)
+        let others = placement.owners.filter { $0 != id }
+        let (answers, answersInput) = AsyncStream.makeStream(of: (NodeID, String?).self)
+        for owner in others {
+            // Not cancelled when the tally is decided: every owner should get the delta.
+            Task {
+                let limit = min(Self.now() + self.configuration.callAttemptTimeout, deadline)
+                let outcome = await self.askOwner(owner, addresses: placement.addresses, .merge([key: written.delta]), until: limit, deadline: deadline)
+                switch outcome {
+                case .success(.merged): answersInput.yield((owner, nil))
+                case .success: answersInput.yield((owner, "unexpected answer"))
+                case let .failure(failure): answersInput.yield((owner, failure.message))
+                }
+            }
+        }
+        var pending = others.count
+        if pending == 0 { answersInput.finish() }
+        for await (owner, failure) in answers {
+            if let failure { tally.fail(owner, because: failure) } else { tally.answer(from: owner) }
+            pending -= 1
+            if tally.outcome != .pending || pending == 0 { break }
+        }
+        guard tally.outcome == .succeeded else {
+            return .failure(CallFailure(.unavailable, "the write is saved on \(tally.answered.count) owners but \(level.rawValue) needs \(tally.required): \(tally.failureReason); anti-entropy will spread it, but it is not acknowledged"))
+        }
+        return .success(.written(written.state, acknowledged: tally.answered.count, owners: placement.owners.count))
+    }
+
+    /// `key`'s state merged from as many owners as `level` asks.
+    public nonisolated func readState(_ key: StateKey, level: ConsistencyLevel, budget: Duration) async -> Result<StateValue?, CallFailure> {
+        let start = Self.now()
+        let result = await coordinateRead(key, level: level, deadline: start + budget)
+        metrics.stateOperation("read", level: level.rawValue, outcome: Self.outcome(of: result), duration: Self.now() - start)
+        return result
+    }
+
+    private nonisolated func coordinateRead(_ key: StateKey, level: ConsistencyLevel, deadline: Instant) async -> Result<StateValue?, CallFailure> {
+        let start = Self.now()
+        let placement = await placement(of: StateKey.placementService, key: key.description, at: start)
+        var tally = ReplicaTally(owners: placement.owners, level: level)
+        guard !placement.owners.isEmpty else { return .failure(CallFailure(.noOwners, "no member holds state")) }
+        var merged: StateValue?
+        func take(_ value: StateValue?) {
+            guard let value else { return }
+            merged = merged.map { $0.merged(with: value) } ?? value
+        }
+        if placement.owners.contains(id) {
+            take(await stateReplica[key])
+            tally.answer(from: id)
+            if tally.outcome == .succeeded { return .success(merged) }
+        }
+        let others = placement.owners.filter { $0 != id }
+        let (answers, answersInput) = AsyncStream.makeStream(of: (NodeID, Result<StateResponse, CallFailure>).self)
+        for owner in others {
+            Task {
+                let limit = min(Self.now() + self.configuration.callAttemptTimeout, deadline)
+                answersInput.yield((owner, await self.askOwner(owner, addresses: placement.addresses, .read(key), until: limit, deadline: deadline)))
+            }
+        }
+        var pending = others.count
+        for await (owner, outcome) in answers {
+            switch outcome {
+            case let .success(.value(value)):
+                take(value)
+                tally.answer(from: owner)
+            case .success:
+                tally.fail(owner, because: "unexpected answer")
+            case let .failure(failure):
+                tally.fail(owner, because: failure.message)
+            }
+            pending -= 1
+            if tally.outcome != .pending || pending == 0 { break }
+        }
+        guard tally.outcome == .succeeded else {
+            return .failure(CallFailure(.unavailable, "\(level.rawValue) read of \(key): \(tally.failureReason)"))
+        }
+        return .success(merged)
+    }
+
+    /// Serves a state request from another node (or, for reads and writes, a client).
+    nonisolated func serveState(_ request: CallRequest) async -> CallReply {
+        func reply(_ outcome: Result<StateResponse, CallFailure>) -> CallReply {
+            switch outcome {
+            case let .success(response):
+                CallReply(id: request.id, outcome: .success(RenderedReply(contentType: Self.stateContentType, body: response.wireBytes)))
+            case let .failure(failure):
+                CallReply(id: request.id, outcome: .failure(failure))
+            }
+        }
+        let message: StateRequest
+        do {
+            message = try StateRequest(wireBytes: request.body)
+        } catch {
+            return reply(.failure(CallFailure(.badRequest, "not a state request: \(error)")))
+        }
+        let budget = Duration.milliseconds(Int64(request.budgetMilliseconds))
+        let fromClient = request.hops == 0
+        switch message {
+        case let .write(key, operation, level):
+            if fromClient {
+                return reply(await writeState(operation, to: key, level: level, budget: budget).map {
+                    .written($0.state, acknowledged: $0.acknowledged, owners: $0.owners)
+                })
+            }
+            return reply(await runStateWrite(operation, to: key, level: level, deadline: Self.now() + budget))
+        case let .read(key):
+            if fromClient { return reply(await readState(key, level: .quorum, budget: budget).map { .value($0) }) }
+            return reply(.success(.value(await stateReplica[key])))
+        case let .merge(states):
+            guard !fromClient else { return reply(.failure(CallFailure(.badRequest, "clients write state through operations, not merges"))) }
+            do {
+                try await stateReplica.merge(states)
+                return reply(.success(.merged))
+            } catch {
+                return reply(.failure(CallFailure(.overloaded, "could not save the merge: \(error)")))
+            }
+        case let .digest(sender, entries):
+            guard !fromClient else { return reply(.failure(CallFailure(.badRequest, "anti-entropy is between nodes"))) }
+            let ring = await stateRing()
+            let answer = await stateReplica.answer(entries) { ring.ring.owners(of: $0.placementKey, count: ring.replicas).contains(sender) }
+            return reply(.success(.answer(answer)))
+        }
+    }
+
+    /// Asks another node for a state operation, within `until`.
+    nonisolated func askOwner(
+        _ owner: NodeID, addresses: [NodeID: NodeAddress], _ message: StateRequest, until: Instant, deadline: Instant
+    ) async -> Result<StateResponse, CallFailure> {
+        guard let address = addresses[owner] else { return .failure(CallFailure(.notOffered, "no address for \(owner.short)")) }
+        let now = Self.now()
+        let request = CallRequest(
+            service: StateKey.placementService, method: "state", key: nil, body: message.wireBytes,
+            budgetMilliseconds: UInt32(clamping: max(0, (deadline - now).nanosecondsClamped / 1_000_000)), hops: 1)
+        do {
+            let reply = try await withTimeLimit(until - now) {
+                let channel = try await self.callChannels.channel(to: owner) { try await self.openCallChannel(to: owner, at: address) }
+                return try await channel.call(request)
+            }
+            switch reply.outcome {
+            case let .success(rendered):
+                return .success(try StateResponse(wireBytes: rendered.body))
+            case let .failure(failure):
+                return .failure(failure)
+            }
+        } catch let error as WireError {
+            return .failure(CallFailure(.badRequest, "\(owner.short) answered with a bad state response: \(error)"))
+        } catch {
+            return .failure(CallFailure(.notOffered, "\(owner.short): \(error)"))
+        }
+    }
+
+    /// The ring state is placed on (every alive or suspect member) and the replica count.
+    func stateRing() -> (ring: HashRing, replicas: Int) {
+        let snapshot = serviceRing(StateKey.placementService)
+        return (snapshot.ring, snapshot.replicas)
+    }
+
+    /// One anti-entropy round: send a random alive peer the digests of the keys it owns that
+    /// this node holds, merge what differs on its side, and send back what it wants.
+    func antiEntropyRound() async {
+        let peers = membership.members.filter { $0.status == .alive }
+        guard let peer = peers.randomElement() else { return }
+        let (ring, replicas) = stateRing()
+        let digest = await stateReplica.digest { ring.owners(of: $0.placementKey, count: replicas).contains(peer.id) }
+        let addresses = [peer.id: peer.address]
+        let deadline = Self.now() + configuration.streamTimeout
+        guard case let .success(.answer(answer)) = await askOwner(peer.id, addresses: addresses, .digest(sender: id, digest), until: deadline, deadline: deadline) else {
+            metrics.antiEntropyRound(keysShipped: 0)
+            return
+        }
+        do {
+            try await stateReplica.merge(answer.states)
+        } catch {
+            logger.error("anti-entropy: could not save what \(peer.id.short) sent: \(error)")
+            return
+        }
+        metrics.antiEntropyRound(keysShipped: answer.states.count + answer.wanted.count)
+        let wanted = await stateReplica.states(of: answer.wanted)
+        guard !wanted.isEmpty else { return }
+        _ = await askOwner(peer.id, addresses: addresses, .merge(wanted), until: deadline, deadline: deadline)
+    }
+
+    /// Runs anti-entropy rounds every `stateSyncInterval` until cancelled.
+    func runAntiEntropy() async throws {
+        while !Task.isCancelled {
+            try await Task.sleep(for: configuration.stateSyncInterval)
+            await antiEntropyRound()
+        }
+    }
+
+    static func wallClockMilliseconds() -> UInt64 {
+        UInt64(max(0, Date().timeIntervalSince1970 * 1000))
+    }
+}
+
+/// Handlers reach the mesh's state through the node they run on.
+struct NodeSharedState: SharedState {
+    weak var node: MeshNode?
+    let budget: Duration
+
+    func write(_ operation: StateOperation, to key: StateKey, level: ConsistencyLevel) async throws -> StateValue {
+        guard let node else { throw CallFailure(.unavailable, "the node is gone") }
+        return try await node.writeState(operation, to: key, level: level, budget: budget).get().state
+    }
+
+    func read(_ key: StateKey, level: ConsistencyLevel) async throws -> StateValue? {
+        guard let node else { throw CallFailure(.unavailable, "the node is gone") }
+        return try await node.readState(key, level: level, budget: budget).get()
+    }
+}

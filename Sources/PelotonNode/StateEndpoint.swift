@@ -1,0 +1,175 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import PelotonServices
+import PelotonState
+
+/// Replicated state over HTTP, on every node:
+///
+/// - `GET /v1/state/{type}/{key}`: the key's value, merged from `?level=` owners.
+/// - `POST /v1/state/{type}/{key}/{operation}`: a write, e.g. `POST /v1/state/counter/hits/increment`
+///   with `{"by": 2}`, `POST /v1/state/set/tags/add` with `{"elements": ["a"]}`.
+/// - `PATCH /v1/state/{type}/{key}`: the same, naming the operation in the body.
+/// - `PUT /v1/state/{register|mvregister}/{key}`: assign `{"value": "..."}`.
+/// - `GET /v1/state/{type}/{key}/watch`: on an owner, one JSON line per new state it holds.
+///
+/// `?level=one|quorum|all` (quorum unless given) and `?timeout_ms=` (5 s) apply to all.
+enum StateEndpoint {
+    static let maxBodyBytes = 1 << 20
+
+    static func register(on router: Router<PelotonRequestContext>, node: MeshNode) {
+        router.get("/v1/state/:type/:key") { request, context in
+            let key = try key(from: context)
+            let (level, budget) = try options(request)
+            switch await node.readState(key, level: level, budget: budget) {
+            case let .success(value):
+                return try json(StateReadView(type: key.kind.name, key: key.name, level: level.rawValue, value: (value ?? .empty(key.kind)).json))
+            case let .failure(failure):
+                return errorResponse(failure)
+            }
+        }
+        router.post("/v1/state/:type/:key/:operation") { request, context in
+            let key = try key(from: context)
+            let operation = try context.parameters.require("operation")
+            return try await write(request, key: key, operationName: operation, node: node)
+        }
+        router.patch("/v1/state/:type/:key") { request, context in
+            try await write(request, key: try key(from: context), operationName: nil, node: node)
+        }
+        router.put("/v1/state/:type/:key") { request, context in
+            let key = try key(from: context)
+            guard key.kind == .register || key.kind == .mvregister else {
+                throw HTTPError(.methodNotAllowed, message: "PUT assigns registers; a \(key.kind.name) takes POST .../\(StateWriteBody.operations(of: key.kind).joined(separator: "|"))")
+            }
+            return try await write(request, key: key, operationName: "assign", node: node)
+        }
+        router.get("/v1/state/:type/:key/watch") { _, context in
+            let key = try key(from: context)
+            guard await node.ownsState(key) else {
+                throw HTTPError(.conflict, message: "this node does not own \(key); watch it on one of its owners (GET /v1/ring shows the members)")
+            }
+            let changes = await node.stateReplica.watch(key)
+            let lines = changes.map { value in
+                var line = ByteBuffer(bytes: (try? jsonEncoder.encode(StateChangeView(type: key.kind.name, key: key.name, value: value.json))) ?? Data())
+                line.writeString("\n")
+                return line
+            }
+            return Response(status: .ok, headers: [.contentType: "application/x-ndjson"], body: ResponseBody(asyncSequence: lines))
+        }
+    }
+
+    private static func write(_ request: Request, key: StateKey, operationName: String?, node: MeshNode) async throws -> Response {
+        let (level, budget) = try options(request)
+        let bytes: ByteBuffer
+        do {
+            bytes = try await request.body.collect(upTo: maxBodyBytes)
+        } catch {
+            throw HTTPError(.contentTooLarge, message: "the request body is larger than \(maxBodyBytes) bytes")
+        }
+        let body: StateWriteBody
+        do {
+            body = bytes.readableBytes == 0 ? StateWriteBody() : try JSONDecoder().decode(StateWriteBody.self, from: Data(bytes.readableBytesView))
+        } catch {
+            throw HTTPError(.badRequest, message: "the body must be a JSON object such as {\"by\": 2}, {\"value\": \"x\"} or {\"elements\": [\"a\"]}: \(error)")
+        }
+        guard let name = operationName ?? body.operation else {
+            throw HTTPError(.badRequest, message: "PATCH needs \"operation\": one of \(StateWriteBody.operations(of: key.kind).joined(separator: ", "))")
+        }
+        let operation: StateOperation
+        do {
+            operation = try body.operation(named: name, on: key.kind)
+        } catch {
+            throw HTTPError(.badRequest, message: error.description)
+        }
+        switch await node.writeState(operation, to: key, level: level, budget: budget) {
+        case let .success(result):
+            return try json(StateWriteView(
+                type: key.kind.name, key: key.name, level: level.rawValue, value: result.state.json, acknowledged: result.acknowledged,
+                owners: result.owners, servedBy: result.servedBy?.description))
+        case let .failure(failure):
+            return errorResponse(failure)
+        }
+    }
+
+    private static func key(from context: PelotonRequestContext) throws -> StateKey {
+        let type = try context.parameters.require("type")
+        let name = try context.parameters.require("key")
+        guard let kind = StateKind(name: type) else {
+            throw HTTPError(.notFound, message: "no state type '\(type)'; the types are \(StateKind.allCases.map(\.name).joined(separator: ", "))")
+        }
+        do {
+            return try StateKey(kind: kind, name: name)
+        } catch {
+            throw HTTPError(.badRequest, message: error.description)
+        }
+    }
+
+    private static func options(_ request: Request) throws -> (ConsistencyLevel, Duration) {
+        let query = request.uri.queryParameters
+        var level = ConsistencyLevel.quorum
+        if let given = query.get("level") {
+            guard let parsed = ConsistencyLevel(rawValue: given) else { throw HTTPError(.badRequest, message: "level must be one, quorum or all") }
+            level = parsed
+        }
+        var milliseconds = CallEndpoint.defaultTimeoutMilliseconds
+        if let given = query.get("timeout_ms") {
+            guard let parsed = UInt32(given), (1...CallRequest.maxBudgetMilliseconds).contains(parsed) else {
+                throw HTTPError(.badRequest, message: "timeout_ms must be a whole number from 1 to \(CallRequest.maxBudgetMilliseconds)")
+            }
+            milliseconds = parsed
+        }
+        return (level, .milliseconds(Int64(milliseconds)))
+    }
+
+    private static func errorResponse(_ failure: CallFailure) -> Response {
+        let body = (try? JSONEncoder().encode(CallErrorView(error: "\(failure.code)", message: failure.message))) ?? Data()
+        return Response(
+            status: .init(code: Int(failure.status)), headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    private static let jsonEncoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }()
+
+    private static func json(_ value: some Encodable) throws -> Response {
+        Response(
+            status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: try jsonEncoder.encode(value))))
+    }
+}
+
+/// The answer to a read.
+public struct StateReadView: Encodable, Sendable {
+    public let type: String
+    public let key: String
+    public let level: String
+    public let value: StateJSON
+}
+
+/// The answer to a write: the state at the owner that ran it, and who holds it.
+public struct StateWriteView: Encodable, Sendable {
+    public let type: String
+    public let key: String
+    public let level: String
+    public let value: StateJSON
+    public let acknowledged: Int
+    public let owners: Int
+    public let servedBy: String?
+}
+
+/// One line of a watch.
+public struct StateChangeView: Encodable, Sendable {
+    public let type: String
+    public let key: String
+    public let value: StateJSON
+}
+
+extension MeshNode {
+    /// Whether this node is among `key`'s owners in its own view.
+    nonisolated func ownsState(_ key: StateKey) async -> Bool {
+        await placement(of: StateKey.placementService, key: key.description, at: Self.now()).owners.contains(id)
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import PelotonCrypto
+import PelotonState
+
+/// The state this node holds, in memory and (with a data directory) on disk. Every change is
+/// saved before the call that made it returns, so "done" means durable here. Watchers of a key
+/// hear each new state of it.
+actor StateReplica {
+    let id: NodeID
+    private var store: StateStore
+    /// Grows with every change of a key: the database keeps the highest, so saves that finish
+    /// out of order never put an older state back.
+    private var versions: [StateKey: Int64]
+    private let database: StateDatabase?
+    private var watchers: [StateKey: [UUID: AsyncStream<StateValue>.Continuation]] = [:]
+
+    init(id: NodeID, database: StateDatabase?) throws {
+        self.id = id
+        self.database = database
+        let saved = try database?.loadAll() ?? [:]
+        store = StateStore(values: saved.mapValues(\.value))
+        versions = saved.mapValues(\.version)
+    }
+
+    var keyCount: Int { store.values.count }
+
+    subscript(key: StateKey) -> StateValue? { store[key] }
+
+    /// Runs a write as this owner: the delta for the other owners and the new state, once the
+    /// new state is saved.
+    func apply(_ operation: StateOperation, to key: StateKey, nowMilliseconds: UInt64) async throws -> (delta: StateValue, state: StateValue) {
+        let result = try store.apply(operation, to: key, at: id, nowMilliseconds: nowMilliseconds)
+        try await changed(key, to: result.state)
+        return result
+    }
+
+    /// Merges states or deltas from other owners; returns once every change is saved.
+    func merge(_ states: [StateKey: StateValue]) async throws {
+        var saves: [(StateKey, StateValue)] = []
+        for (key, value) in states {
+            if let merged = store.merge(value, into: key) { saves.append((key, merged)) }
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (key, value) in saves {
+                let (version, database) = nextVersion(of: key, value: value)
+                if let database { group.addTask { try await database.save(key, version: version, value: value) } }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    func digest(including include: (StateKey) -> Bool) -> [DigestEntry] {
+        store.digest(including: include)
+    }
+
+    func answer(_ digest: [DigestEntry], including include: (StateKey) -> Bool) -> DigestAnswer {
+        store.answer(digest, including: include)
+    }
+
+    func states(of keys: [StateKey]) -> [StateKey: StateValue] {
+        var states: [StateKey: StateValue] = [:]
+        for key in keys { states[key] = store[key] }
+        return states
+    }
+
+    /// Every later state of `key` this node holds, until the stream is dropped.
+    func watch(_ key: StateKey) -> AsyncStream<StateValue> {
+        let (stream, continuation) = AsyncStream.makeStream(of: StateValue.self, bufferingPolicy: .bufferingNewest(16))
+        let token = UUID()
+        watchers[key, default: [:]][token] = continuation
+        continuation.onTermination = { _ in Task { await self.unwatch(key, token) } }
+        return stream
+    }
+
+    private func unwatch(_ key: StateKey, _ token: UUID) {
+        watchers[key]?[token] = nil
+        if watchers[key]?.isEmpty == true { watchers[key] = nil }
+    }
+
+    private func changed(_ key: StateKey, to value: StateValue) async throws {
+        let (version, database) = nextVersion(of: key, value: value)
+        try await database?.save(key, version: version, value: value)
+    }
+
+    private func nextVersion(of key: StateKey, value: StateValue) -> (Int64, StateDatabase?) {
+        let version = versions[key, default: 0] + 1
+        versions[key] = version
+        for watcher in watchers[key]?.values ?? [:].values { watcher.yield(value) }
+        return (version, database)
+    }
+}

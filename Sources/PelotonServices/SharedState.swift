@@ -1,0 +1,11 @@
+import PelotonState
+
+/// Replicated state as a service handler sees it: read and write any key, at the consistency
+/// level it chooses, through the node the handler runs on.
+public protocol SharedState: Sendable {
+    /// Runs `operation` on `key` at an owner; returns the key's state there after the write,
+    /// once as many owners as `level` asks hold it durably.
+    func write(_ operation: StateOperation, to key: StateKey, level: ConsistencyLevel) async throws -> StateValue
+    /// The key's state merged from as many owners as `level` asks; nil when none holds it.
+    func read(_ key: StateKey, level: ConsistencyLevel) async throws -> StateValue?
+}

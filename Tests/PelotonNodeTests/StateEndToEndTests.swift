@@ -1,0 +1,105 @@
+import Foundation
+import PelotonLocalMesh
+import PelotonNode
+import Testing
+
+/// Replicated state through real `peloton node` processes: written through one node, read
+/// through another, kept across kill -9 of every node, and refused clearly when the database
+/// is damaged.
+@Suite(.serialized) struct StateEndToEndTests {
+    static func mesh(_ count: Int) async throws -> LocalMesh? {
+        let mesh = try LocalMesh()
+        try mesh.start("s0")
+        for index in 1..<count { try mesh.start("s\(index)", seed: 0) }
+        let agreed = await mesh.agreeOnOneRing(seconds: 60)
+        #expect(agreed, "the nodes did not agree on one ring\n\(mesh.logs())")
+        return agreed ? mesh : nil
+    }
+
+    static func value(_ body: String?) -> Any? {
+        guard let body, let object = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any] else { return nil }
+        return object["value"]
+    }
+
+    @Test(.timeLimit(.minutes(3))) func writesThroughOneNodeAreReadThroughAnother() async throws {
+        guard let mesh = try await Self.mesh(3) else { return }
+        for _ in 0..<3 {
+            let written = await mesh.request("POST", "/v1/state/counter/hits/increment", json: #"{"by":2}"#, via: 0)
+            #expect(written?.status == 200, "\(written?.body ?? "no answer")")
+        }
+        let read = await mesh.request("GET", "/v1/state/counter/hits?level=all", via: 2)
+        #expect(Self.value(read?.body) as? Int == 6, "\(read?.body ?? "no answer")")
+
+        _ = await mesh.request("POST", "/v1/state/set/tags/add", json: #"{"elements":["red","green"]}"#, via: 1)
+        _ = await mesh.request("PATCH", "/v1/state/set/tags", json: #"{"operation":"remove","element":"red"}"#, via: 2)
+        let tags = await mesh.request("GET", "/v1/state/set/tags", via: 0)
+        #expect(Self.value(tags?.body) as? [String] == ["green"])
+
+        _ = await mesh.request("PUT", "/v1/state/register/motd", json: #"{"value":"hello"}"#, via: 0)
+        #expect(Self.value(await mesh.request("GET", "/v1/state/register/motd", via: 1)?.body) as? String == "hello")
+
+        _ = await mesh.request("POST", "/v1/state/map/user-7/update", json: #"{"field":"visits","change":"increment","by":3}"#, via: 1)
+        let user = await mesh.request("GET", "/v1/state/map/user-7?level=one", via: 2)
+        #expect((Self.value(user?.body) as? [String: [String: Int]])?["visits"]?["counter"] == 3, "\(user?.body ?? "")")
+
+        // Bad input gets a clear error and changes nothing.
+        let wrong = await mesh.request("POST", "/v1/state/counter/hits/add", json: #"{"elements":["x"]}"#, via: 0)
+        #expect(wrong?.status == 400 && wrong?.body.contains("takes increment, decrement") == true, "\(wrong?.body ?? "")")
+        let unknown = await mesh.request("GET", "/v1/state/queue/jobs", via: 0)
+        #expect(unknown?.status == 404)
+        let badLevel = await mesh.request("GET", "/v1/state/counter/hits?level=most", via: 0)
+        #expect(badLevel?.status == 400)
+        #expect(Self.value(await mesh.request("GET", "/v1/state/counter/hits", via: 1)?.body) as? Int == 6)
+    }
+
+    @Test(.timeLimit(.minutes(3))) func killingEveryNodeLosesNothingAcknowledged() async throws {
+        guard let mesh = try await Self.mesh(3) else { return }
+        var acknowledged = 0
+        for round in 0..<20 {
+            let written = await mesh.request("POST", "/v1/state/counter/orders/increment", via: round % 3)
+            if written?.status == 200 { acknowledged += 1 }
+        }
+        #expect(acknowledged == 20)
+        for index in 0..<3 { mesh.kill(index) }
+        for index in 0..<3 { try mesh.launch(index, seed: index == 0 ? nil : 0) }
+        let agreed = await mesh.agreeOnOneRing(seconds: 60)
+        #expect(agreed, "\(mesh.logs())")
+        let read = await mesh.request("GET", "/v1/state/counter/orders?level=all", via: 1)
+        #expect(Self.value(read?.body) as? Int == acknowledged, "\(read?.body ?? "no answer")\n\(mesh.logs())")
+    }
+
+    @Test(.timeLimit(.minutes(3))) func anOwnerThatMissedWritesCatchesUp() async throws {
+        guard let mesh = try await Self.mesh(3) else { return }
+        mesh.kill(2)
+        // Two of three owners are enough for a quorum.
+        for _ in 0..<5 {
+            let written = await mesh.request("POST", "/v1/state/set/seen/add", json: #"{"element":"\#(UUID().uuidString)"}"#, via: 0)
+            #expect(written?.status == 200, "\(written?.body ?? "no answer")")
+        }
+        let all = await mesh.request("POST", "/v1/state/counter/strict/increment?level=all&timeout_ms=1500", via: 0)
+        #expect(all?.status == 503, "level all cannot be met with an owner down: \(all?.body ?? "")")
+        try mesh.launch(2, seed: 0)
+        // Anti-entropy brings the restarted owner up to date without any new write.
+        let caughtUp = await mesh.waitUntil(seconds: 60) {
+            let local = await mesh.request("GET", "/v1/state/set/seen?level=one", via: 2)
+            return (Self.value(local?.body) as? [String])?.count == 5
+        }
+        #expect(caughtUp, "\(mesh.logs())")
+    }
+
+    @Test(.timeLimit(.minutes(2))) func aDamagedStateDatabaseStopsTheNodeWithAClearError() async throws {
+        let mesh = try LocalMesh()
+        let index = try mesh.start("damaged")
+        _ = await mesh.waitUntil(seconds: 30) { await mesh.health(of: index) != nil }
+        mesh.kill(index)
+        let database = mesh.directory.appendingPathComponent("damaged/state.sqlite")
+        try Data(repeating: 0x5A, count: 8192).write(to: database)
+        for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database.path + suffix) }
+        try mesh.launch(index)
+        let exited = await mesh.waitUntil(seconds: 30) { mesh.logs().contains("cannot be read") }
+        #expect(exited, "\(mesh.logs())")
+        #expect(mesh.logs().contains("state.sqlite"))
+        #expect(try Data(contentsOf: database) == Data(repeating: 0x5A, count: 8192), "the damaged file is left as it was")
+        mesh.kill(index)
+    }
+}
