@@ -80,7 +80,7 @@ let package = Package(
         .executableTarget(
             name: "peloton",
             dependencies: [
-                "PelotonCrypto", "PelotonWire", "PelotonMembership", "PelotonSimulator", "PelotonNode", "PelotonServices", "PelotonExamples",
+                "PelotonCrypto", "PelotonWire", "PelotonMembership", "PelotonSimulator", "PelotonNode", "PelotonServices", "PelotonExamples", "PelotonState",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

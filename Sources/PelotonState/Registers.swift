@@ -52,7 +52,7 @@ public struct MVRegister: Equatable, Sendable {
 }
 
 /// An enable-wins flag: when an enable and a disable are concurrent, the flag is on.
-public struct Flag: Equatable, Sendable {
+public struct EnableWinsFlag: Equatable, Sendable {
     public var state: Causal<DotSet>
 
     public init(state: Causal<DotSet> = Causal()) { self.state = state }
@@ -60,20 +60,20 @@ public struct Flag: Equatable, Sendable {
     public var isEnabled: Bool { !state.store.isEmpty }
 
     @discardableResult
-    public mutating func enable(at replica: NodeID) -> Flag {
+    public mutating func enable(at replica: NodeID) -> EnableWinsFlag {
         let delta = DotSet.enable(in: state.store, context: state.context, by: replica)
         state.merge(delta)
-        return Flag(state: delta)
+        return EnableWinsFlag(state: delta)
     }
 
     @discardableResult
-    public mutating func disable() -> Flag {
+    public mutating func disable() -> EnableWinsFlag {
         let delta = DotSet.disable(in: state.store)
         state.merge(delta)
-        return Flag(state: delta)
+        return EnableWinsFlag(state: delta)
     }
 
-    public func merged(with other: Flag) -> Flag { Flag(state: state.merged(with: other.state)) }
+    public func merged(with other: EnableWinsFlag) -> EnableWinsFlag { EnableWinsFlag(state: state.merged(with: other.state)) }
 }
 
 /// An add-wins observed-remove set: a remove takes away the adds it saw, so an add concurrent

@@ -218,7 +218,7 @@ extension StateValue: WireCodable {
         case .set:
             self = .set(ORSet(state: try reader.readCausal("set") { reader throws(WireError) in try reader.readElements() }))
         case .flag:
-            self = .flag(Flag(state: try reader.readCausal("flag") { reader throws(WireError) in try reader.readDotSet("flag.dots") }))
+            self = .flag(EnableWinsFlag(state: try reader.readCausal("flag") { reader throws(WireError) in try reader.readDotSet("flag.dots") }))
         case .map:
             self = .map(ORMap(state: try reader.readCausal("map") { reader throws(WireError) in
                 let fields = try reader.readSorted("map.fields", key: \.0) { reader throws(WireError) in

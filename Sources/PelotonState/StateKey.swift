@@ -16,8 +16,9 @@ public struct StateKey: Hashable, Comparable, Sendable, CustomStringConvertible 
         guard !name.isEmpty, name.utf8.count <= Self.maxNameBytes else {
             throw .invalidKey("a key name is 1 to \(Self.maxNameBytes) bytes")
         }
-        guard !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            throw .invalidKey("a key name may not contain control characters")
+        // A name is one segment of `/v1/state/{type}/{key}`.
+        guard !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0 == "/" }) else {
+            throw .invalidKey("a key name may not contain '/' or control characters")
         }
         self.kind = kind
         self.name = name

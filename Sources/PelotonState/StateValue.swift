@@ -30,7 +30,7 @@ public enum StateValue: Equatable, Sendable {
     case register(LWWRegister)
     case mvregister(MVRegister)
     case set(ORSet)
-    case flag(Flag)
+    case flag(EnableWinsFlag)
     case map(ORMap)
 
     public static func empty(_ kind: StateKind) -> StateValue {
@@ -40,7 +40,7 @@ public enum StateValue: Equatable, Sendable {
         case .register: .register(LWWRegister())
         case .mvregister: .mvregister(MVRegister())
         case .set: .set(ORSet())
-        case .flag: .flag(Flag())
+        case .flag: .flag(EnableWinsFlag())
         case .map: .map(ORMap())
         }
     }

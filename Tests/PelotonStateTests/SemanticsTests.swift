@@ -51,7 +51,7 @@ import Testing
     }
 
     @Test func anEnableBeatsAConcurrentDisable() {
-        var a = Flag()
+        var a = EnableWinsFlag()
         a.enable(at: alice)
         var b = a
         b.disable()

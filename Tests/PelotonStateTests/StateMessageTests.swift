@@ -74,6 +74,7 @@ import Testing
         #expect(throws: StateError.self) { try StateKey(kind: .set, name: "") }
         #expect(throws: StateError.self) { try StateKey(kind: .set, name: String(repeating: "x", count: 257)) }
         #expect(throws: StateError.self) { try StateKey(kind: .set, name: "a\u{0}b") }
+        #expect(throws: StateError.self) { try StateKey(kind: .set, name: "a/b") }
         var writer = WireWriter()
         writer.writeUInt8(StateRequest.version)
         writer.writeUInt8(2)
