@@ -76,7 +76,7 @@ let package = Package(
             ]
         ),
         // The demo's services, written as any service author would.
-        .target(name: "PelotonExamples", dependencies: ["PelotonServices"]),
+        .target(name: "PelotonExamples", dependencies: ["PelotonServices", "PelotonState"]),
         .executableTarget(
             name: "peloton",
             dependencies: [
@@ -103,7 +103,7 @@ let package = Package(
             name: "PelotonNodeTests",
             dependencies: [
                 "PelotonNode", "PelotonLocalMesh", "PelotonMembership", "PelotonCrypto", "PelotonWire", "PelotonCore", "PelotonServices",
-                "PelotonExamples",
+                "PelotonExamples", "PelotonState",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -1,8 +1,10 @@
 import PelotonServices
+import PelotonState
 
 /// The demo's keyed service: each key (`?key=` on the call) lives on its own two owners, so
-/// the counters spread over the mesh. The count is kept in the owner's memory: replicated,
-/// durable state is the shared-state module's job, not a demo's.
+/// the counters spread over the mesh. On a node the count is a replicated counter in the
+/// mesh's state (`counter/counter-service.KEY`, written at quorum), so it survives its owners;
+/// a host without a node (a unit test) keeps it in memory.
 public enum CounterService {
     public struct Increment: Codable, Sendable {
         public var by: Int?
@@ -25,13 +27,39 @@ public enum CounterService {
                 guard let key = call.key else { throw ServiceError(status: 400, "counter calls need ?key=NAME") }
                 let by = request.by ?? 1
                 guard (-1_000_000...1_000_000).contains(by) else { throw ServiceError(status: 422, "by must be within ±1,000,000") }
+                if let state = call.state {
+                    return Count(key: key, value: try await replicated { try await state.write(.add(Int64(by)), to: stateKey(key), level: .quorum) })
+                }
                 return Count(key: key, value: try await counts.add(by, to: key))
             }
             try service.method("get", text: { "\($0.key) = \($0.value)" }) { (_: Empty, call) -> Count in
                 guard let key = call.key else { throw ServiceError(status: 400, "counter calls need ?key=NAME") }
+                if let state = call.state {
+                    return Count(key: key, value: try await replicated { try await state.read(stateKey(key), level: .quorum) ?? .empty(.counter) })
+                }
                 return Count(key: key, value: await counts.value(of: key))
             }
         }
+    }
+
+    static func stateKey(_ key: String) throws -> StateKey {
+        do {
+            return try StateKey(kind: .counter, name: "counter-service." + key)
+        } catch {
+            throw ServiceError(status: 400, "\(error)")
+        }
+    }
+
+    /// A counter's value from the state, with the state's failures as the call's.
+    static func replicated(_ body: () async throws -> StateValue) async throws -> Int {
+        let value: StateValue
+        do {
+            value = try await body()
+        } catch let failure as CallFailure {
+            throw ServiceError(status: failure.status, failure.message)
+        }
+        guard case let .counter(counter) = value else { throw ServiceError(status: 500, "the state held something other than a counter") }
+        return Int(counter.value)
     }
 
     /// At most this many keys per owner: a demo must not grow without bound.

@@ -149,7 +149,7 @@ extension MeshNode {
         for owner in others {
             Task {
                 let limit = min(Self.now() + self.configuration.callAttemptTimeout, deadline)
-                answersInput.yield((owner, await self.askOwner(owner, addresses: placement.addresses, .read(key), until: limit, deadline: deadline)))
+                answersInput.yield((owner, await self.askOwner(owner, addresses: placement.addresses, .read(key, .one), until: limit, deadline: deadline)))
             }
         }
         var pending = others.count
@@ -198,8 +198,8 @@ extension MeshNode {
                 })
             }
             return reply(await runStateWrite(operation, to: key, level: level, deadline: Self.now() + budget))
-        case let .read(key):
-            if fromClient { return reply(await readState(key, level: .quorum, budget: budget).map { .value($0) }) }
+        case let .read(key, level):
+            if fromClient { return reply(await readState(key, level: level, budget: budget).map { .value($0) }) }
             return reply(.success(.value(await stateReplica[key])))
         case let .merge(states):
             guard !fromClient else { return reply(.failure(CallFailure(.badRequest, "clients write state through operations, not merges"))) }

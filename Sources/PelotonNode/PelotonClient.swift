@@ -4,6 +4,7 @@ import NIOPosix
 import PelotonCrypto
 import PelotonMembership
 import PelotonServices
+import PelotonState
 
 /// A Swift client of the mesh over the native stream protocol: it proves its identity with a
 /// certificate from the cluster's authority (issued like a node's: `peloton keygen --node
@@ -14,6 +15,7 @@ import PelotonServices
 /// let client = PelotonClient(node: try NodeAddress(parsing: "127.0.0.1:7946"),
 ///                            credentials: try NodeCredentials.load(from: NodeFiles(dataDirectory: "client")))
 /// let reply = try await client.call("echo", "upper", EchoService.Message(text: "hi"), as: EchoService.Echoed.self)
+/// let hits = try await client.write(.add(1), to: StateKey(kind: .counter, name: "hits"))
 /// ```
 public final class PelotonClient: Sendable {
     public let node: NodeAddress
@@ -64,6 +66,37 @@ public final class PelotonClient: Sendable {
                     logger: logger, onClose: { _ in })
             }
             return try await channel.call(routed)
+        }
+    }
+
+    /// Runs `operation` on the state `key` through the node, waiting for `level`'s owners;
+    /// returns the key's state after the write (read it with `.json` or the CRDT's own API).
+    public func write(
+        _ operation: StateOperation, to key: StateKey, level: ConsistencyLevel = .quorum, timeout: Duration = .seconds(5)
+    ) async throws -> StateValue {
+        guard case let .written(state, _, _) = try await state(.write(key, operation, level), timeout: timeout) else {
+            throw CallFailure(.badRequest, "the node answered a write with something else")
+        }
+        return state
+    }
+
+    /// The state `key` merged from `level` owners; the empty value when no owner holds it.
+    public func read(_ key: StateKey, level: ConsistencyLevel = .quorum, timeout: Duration = .seconds(5)) async throws -> StateValue {
+        guard case let .value(state) = try await state(.read(key, level), timeout: timeout) else {
+            throw CallFailure(.badRequest, "the node answered a read with something else")
+        }
+        return state ?? .empty(key.kind)
+    }
+
+    private func state(_ message: StateRequest, timeout: Duration) async throws -> StateResponse {
+        let milliseconds = UInt32(clamping: max(1, min(timeout.nanosecondsClamped / 1_000_000, Int64(CallRequest.maxBudgetMilliseconds))))
+        let reply = try await send(CallRequest(
+            service: StateKey.placementService, method: "state", body: message.wireBytes, budgetMilliseconds: milliseconds))
+        switch reply.outcome {
+        case let .success(rendered):
+            return try StateResponse(wireBytes: rendered.body)
+        case let .failure(failure):
+            throw failure
         }
     }
 

@@ -8,7 +8,8 @@ public enum StateRequest: Equatable, Sendable {
     case write(StateKey, StateOperation, ConsistencyLevel)
     /// Merge deltas or whole states (from the owner that ran a write, or from anti-entropy).
     case merge([StateKey: StateValue])
-    case read(StateKey)
+    /// Read a key: from a client, merged from `level` owners; from a node, this owner's state.
+    case read(StateKey, ConsistencyLevel)
     /// Anti-entropy: the sender's digests of the keys it holds that the receiver owns. The
     /// receiver answers with what differs among those and the keys it holds that the sender owns.
     case digest(sender: NodeID, [DigestEntry])
@@ -164,9 +165,10 @@ extension StateRequest: WireCodable {
         case let .merge(states):
             writer.writeUInt8(2)
             writer.writeStates(states)
-        case let .read(key):
+        case let .read(key, level):
             writer.writeUInt8(3)
             writer.writeKey(key)
+            writer.writeUInt8(level.tag)
         case let .digest(sender, entries):
             writer.writeUInt8(4)
             writer.writeNodeID(sender)
@@ -186,7 +188,9 @@ extension StateRequest: WireCodable {
             let operation = try StateOperation(from: &reader)
             self = .write(key, operation, try ConsistencyLevel(tag: reader.readUInt8("state.level")))
         case 2: self = .merge(try reader.readStates())
-        case 3: self = .read(try reader.readKey())
+        case 3:
+            let key = try reader.readKey()
+            self = .read(key, try ConsistencyLevel(tag: reader.readUInt8("state.level")))
         case 4:
             let sender = try reader.readNodeID("state.digest.sender")
             self = .digest(sender: sender, try reader.readArray("state.digest", limit: Self.maxKeysPerMessage) { reader throws(WireError) in

@@ -4,6 +4,7 @@ import PelotonLocalMesh
 import PelotonMembership
 import PelotonNode
 import PelotonServices
+import PelotonState
 import Testing
 
 /// `PelotonClient` over the native stream protocol against real nodes.
@@ -82,5 +83,37 @@ import Testing
         }
         let metrics = await mesh.metrics(of: 0)
         #expect(counted, "the refused handshake was not counted\n\(metrics)")
+    }
+}
+
+extension ClientEndToEndTests {
+    @Test(.timeLimit(.minutes(3))) func aClientReadsAndWritesStateButCannotMergeIt() async throws {
+        guard let mesh = try await RoutingEndToEndTests.mesh(3) else { return }
+        let client = try Self.client(of: mesh, node: 2, name: "client-state")
+        defer { client.close() }
+        let hits = try StateKey(kind: .counter, name: "client-hits")
+        _ = try await client.write(.add(4), to: hits)
+        let written = try await client.write(.add(-1), to: hits, level: .all)
+        #expect(written.json == .number(3))
+        #expect(try await client.read(hits, level: .all).json == .number(3))
+        let tags = try StateKey(kind: .set, name: "client-tags")
+        _ = try await client.write(.insert(["a", "b"]), to: tags)
+        #expect(try await client.read(tags).json == .strings(["a", "b"]))
+        await #expect(throws: CallFailure.self) { _ = try await client.write(.enable, to: tags) }
+
+        // Merges are between nodes: a client may not plant state.
+        let merge = StateRequest.merge([hits: .counter(PNCounter())])
+        let reply = try await client.send(CallRequest(service: StateKey.placementService, method: "state", body: merge.wireBytes, budgetMilliseconds: 2_000))
+        guard case let .failure(failure) = reply.outcome else {
+            Issue.record("a client's merge was accepted")
+            return
+        }
+        #expect(failure.code == .badRequest)
+
+        // The example counter service keeps its counts in the replicated state.
+        let counted = try await client.call("counter", "increment", key: "plums", CounterService.Increment(by: 7), as: CounterService.Count.self)
+        #expect(counted.value == 7)
+        let stored = try await client.read(StateKey(kind: .counter, name: "counter-service.plums"), level: .all)
+        #expect(stored.json == .number(7))
     }
 }

@@ -23,7 +23,7 @@ import Testing
         ]
         return operations.map { .write(key(.map, "k"), $0, .quorum) } + [
             .merge([key(.set, "s"): set, key(.counter, "c"): .empty(.counter)]),
-            .read(key(.flag, "f")),
+            .read(key(.flag, "f"), .all),
             .digest(sender: alice, [DigestEntry(key: key(.set, "s"), hash: 42)]),
         ]
     }
