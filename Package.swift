@@ -92,7 +92,7 @@ let package = Package(
             name: "PelotonBench",
             dependencies: [
                 "PelotonCore", "PelotonCrypto", "PelotonWire", "PelotonMembership", "PelotonSimulator", "PelotonLocalMesh", "PelotonPlacement",
-                "PelotonNode", "PelotonServices", "PelotonExamples", .product(name: "Hummingbird", package: "hummingbird"),
+                "PelotonNode", "PelotonServices", "PelotonExamples", "PelotonState", .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
         .testTarget(name: "PelotonCoreTests", dependencies: ["PelotonCore"]),

@@ -11,6 +11,7 @@ let suites: [String: () async throws -> Void] = [
     "placement": runPlacementBench,
     "routing": runRoutingBench,
     "services": runServicesBench,
+    "state": runStateBench,
 ]
 /// The heavy suites (real processes, 11 GiB of simulated mesh) run only when named.
 let quickSuites = ["crypto", "membership", "placement", "services"]

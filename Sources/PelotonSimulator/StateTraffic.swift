@@ -46,6 +46,8 @@ struct StateTraffic {
         case digestArrives(from: Int, to: Int, digest: [DigestEntry])
         case answerArrives(from: Int, to: Int, answer: DigestAnswer)
         case statesArrive(to: Int, states: [StateKey: StateValue])
+        /// Checks whether the owners of every written key agree, for the convergence time.
+        case checkAgreement
     }
 
     let load: Scenario.StateLoad
@@ -58,6 +60,11 @@ struct StateTraffic {
     var ringsByMembers: [[NodeID]: HashRing] = [:]
     var exchanges = 0
     var statesShipped = 0
+    var writtenKeys: Set<StateKey> = []
+    /// The last check that found owners of a key disagreeing.
+    var lastDisagreementAt: Int64?
+
+    static let agreementCheckInterval: Int64 = 250_000_000
 
     init(load: Scenario.StateLoad, nodes: Int) {
         self.load = load
@@ -73,6 +80,7 @@ extension Simulation {
         for index in nodes.indices {
             schedule(.state(.antiEntropy(node: index)), at: Int64(load.antiEntropyIntervalSeconds * 1e9 * random.unit()))
         }
+        schedule(.state(.checkAgreement), at: Int64(load.fromSeconds * 1e9) + StateTraffic.agreementCheckInterval)
     }
 
     func handle(_ event: StateTraffic.Event) {
@@ -125,6 +133,9 @@ extension Simulation {
         case let .statesArrive(to, states):
             guard nodes[to].isRunning else { return }
             for (key, value) in states { _ = traffic.stores[to].merge(value, into: key) }
+        case .checkAgreement:
+            if !disagreeingKeys(&traffic).isEmpty { traffic.lastDisagreementAt = now }
+            schedule(.state(.checkAgreement), at: now + StateTraffic.agreementCheckInterval)
         }
     }
 
@@ -138,6 +149,7 @@ extension Simulation {
             let owners = ring.owners(of: key.placementKey, count: replicas)
             let deadline = Instant(nanoseconds: now) + .nanoseconds(Int64(load.budgetMilliseconds * 1e6))
             let plan = CallPlan(owners: owners, deadline: deadline, attemptTimeout: .nanoseconds(Int64(load.attemptTimeoutMilliseconds * 1e6)))
+            traffic.writtenKeys.insert(key)
             traffic.writes.append(StateTraffic.Write(key: key, element: "write-\(traffic.writes.count)", entry: entry, issuedAt: now, plan: plan))
             nextWriteAttempt(&traffic, write: traffic.writes.count - 1)
         }
@@ -245,6 +257,18 @@ extension Simulation {
         return Int64((scenario.network.latencyMilliseconds + scenario.network.jitterMilliseconds * random.unit()) * 1e6)
     }
 
+    /// Keys whose owners (on the ring of the running nodes) hold different states.
+    func disagreeingKeys(_ traffic: inout StateTraffic) -> [StateKey] {
+        let members = nodes.indices.filter { nodes[$0].isRunning }.map { nodes[$0].id }.sorted()
+        let ring = traffic.ringsByMembers[members] ?? HashRing(members: members)
+        traffic.ringsByMembers[members] = ring
+        return traffic.writtenKeys.sorted().filter { key in
+            let owners = ring.owners(of: key.placementKey, count: traffic.load.replicas).compactMap { indexByID[$0] }
+            let first = owners.first.flatMap { traffic.stores[$0][key] }
+            return owners.dropFirst().contains { traffic.stores[$0][key] != first }
+        }
+    }
+
     /// The writes' outcome and what broke the rules: an acknowledged write some owner lacks at
     /// the end, owners of a key that disagree, or a write that never ended.
     func stateReport() -> (StateReport, [String])? {
@@ -276,10 +300,13 @@ extension Simulation {
             violations.append("write \(number), issued at \(format(Double(write.issuedAt) / 1e9)) s, never ended")
         }
         let acknowledged = traffic.writes.filter(\.acknowledged).count
+        // Agreement from the last fault (or the first write) on: when the owners last disagreed.
+        let since = max(metrics.lastFaultAt, Int64(traffic.load.fromSeconds * 1e9))
+        let agreedAfter = divergent > 0 ? nil : Double(max(0, (traffic.lastDisagreementAt ?? since) + StateTraffic.agreementCheckInterval - since)) / 1e9
         let report = StateReport(
             issued: traffic.writes.count, acknowledged: acknowledged, failed: traffic.writes.count - acknowledged,
             lostAcknowledged: lost, divergentKeys: divergent, keys: writesByKey.count, exchanges: traffic.exchanges,
-            statesShipped: traffic.statesShipped)
+            statesShipped: traffic.statesShipped, ownersAgreedSecondsAfterLastFault: agreedAfter)
         return (report, violations)
     }
 }
@@ -295,9 +322,13 @@ public struct StateReport: Sendable {
     public let keys: Int
     public let exchanges: Int
     public let statesShipped: Int
+    /// How long after the last fault the owners of every key agreed for good (checked every
+    /// 250 ms; writes still arriving count as disagreement until they have spread).
+    public let ownersAgreedSecondsAfterLastFault: Double?
 
     var summary: String {
         "state: \(issued) writes, \(acknowledged) acknowledged, \(failed) refused or timed out; at the end \(lostAcknowledged) acknowledged writes missing, "
-            + "\(divergentKeys) of \(keys) keys with owners that disagree; \(exchanges) anti-entropy exchanges shipped \(statesShipped) states"
+            + "\(divergentKeys) of \(keys) keys with owners that disagree; \(exchanges) anti-entropy exchanges shipped \(statesShipped) states; "
+            + "owners agreed " + (ownersAgreedSecondsAfterLastFault.map { "\(format($0)) s after the last fault" } ?? "never")
     }
 }
