@@ -41,7 +41,7 @@ private func grownState(_ kind: StateKind, writes: Int) throws -> (state: StateV
     return (states[0], states[1], delta)
 }
 
-private func runMergeBench() throws {
+func runMergeBench() throws {
     print("state merges per second (release, one core; states grown by 1,000 writes over 3 replicas)")
     var rows: [(Measurement, unit: String, scale: Double)] = []
     for kind in StateKind.allCases {
@@ -55,6 +55,22 @@ private func runMergeBench() throws {
         }, "merges/s", 1))
         if sink == -1 { print(sink) }
     }
+    // A write as an owner runs it: into the stored state, producing the delta.
+    var store = StateStore()
+    let tags = try StateKey(kind: .set, name: "tags")
+    let writer = NodeID(high: 1, low: 0)
+    for index in 0..<10_000 { _ = try store.apply(.insert(["user-\(index)"]), to: tags, at: writer, nowMilliseconds: 0) }
+    var next = 10_000
+    rows.append((try measure("set of 10,000: an owner's add", iterations: 2_000) {
+        next += 1
+        _ = try store.apply(.insert(["user-\(next)"]), to: tags, at: writer, nowMilliseconds: 0)
+    }, "writes/s", 1))
+    var replica = store
+    rows.append((try measure("set of 10,000: a replica merges an add", iterations: 2_000) {
+        next += 1
+        let delta = try store.apply(.insert(["user-\(next)"]), to: tags, at: writer, nowMilliseconds: 0).delta
+        _ = replica.merge(delta, into: tags)
+    }, "writes/s", 1))
     report(rows)
 }
 

@@ -12,6 +12,7 @@ let suites: [String: () async throws -> Void] = [
     "routing": runRoutingBench,
     "services": runServicesBench,
     "state": runStateBench,
+    "state-merge": runMergeBench,
 ]
 /// The heavy suites (real processes, 11 GiB of simulated mesh) run only when named.
 let quickSuites = ["crypto", "membership", "placement", "services"]

@@ -250,11 +250,12 @@ extension MeshNode {
         return (snapshot.ring, snapshot.replicas)
     }
 
-    /// One anti-entropy round: send a random alive peer the digests of the keys it owns that
-    /// this node holds, merge what differs on its side, and send back what it wants.
-    func antiEntropyRound() async {
+    /// One anti-entropy round: send a peer (`peerID`, or a random alive member) the digests of
+    /// the keys it owns that this node holds, merge what differs on its side, and send back
+    /// what it wants.
+    func antiEntropyRound(with peerID: NodeID? = nil) async {
         let peers = membership.members.filter { $0.status == .alive }
-        guard let peer = peers.randomElement() else { return }
+        guard let peer = peerID.map({ id in peers.first { $0.id == id } }) ?? peers.randomElement() else { return }
         let (ring, replicas) = stateRing()
         let digest = await stateReplica.digest { ring.owners(of: $0.placementKey, count: replicas).contains(peer.id) }
         let addresses = [peer.id: peer.address]

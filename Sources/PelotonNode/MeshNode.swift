@@ -298,6 +298,11 @@ public actor MeshNode: Service {
                 }
             case let .event(event):
                 invalidateRings()
+                // A member that (re)appears may hold writes made while it was away, or own keys
+                // this node holds: compare state with it now rather than by chance later.
+                if event.status == .alive, event.member != id {
+                    Task { await self.antiEntropyRound(with: event.member) }
+                }
                 let name = book.name(for: event.member)
                 logger.info("member \(name) (\(event.member.short)) is \(event.status) at incarnation \(event.incarnation)")
             }

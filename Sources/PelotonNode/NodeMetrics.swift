@@ -28,7 +28,7 @@ public final class NodeMetrics: Sendable {
     /// calls by the thousand a second, and each should cost an increment, not a registry
     /// lookup and a new counter object.
     private let labelledCounters = Mutex<[LabelledCounter: CoreMetrics.Counter]>([:])
-    private let callTimers = Mutex<[String: CoreMetrics.Timer]>([:])
+    private let timers = Mutex<[LabelledCounter: CoreMetrics.Timer]>([:])
 
     public init() {
         let registry = PrometheusCollectorRegistry()
@@ -89,13 +89,7 @@ public final class NodeMetrics: Sendable {
         if attempts > 1 {
             counter(LabelledCounter(name: "peloton_call_reissues_total", dimensions: [("service", service)])).increment(by: attempts - 1)
         }
-        let timer = callTimers.withLock { timers in
-            if let known = timers[service] { return known }
-            let made = CoreMetrics.Timer(label: "peloton_call_duration", dimensions: [("service", service)], preferredDisplayUnit: .seconds, factory: factory)
-            timers[service] = made
-            return made
-        }
-        timer.recordNanoseconds(duration.nanosecondsClamped)
+        timer("peloton_call_duration", ("service", service)).recordNanoseconds(duration.nanosecondsClamped)
     }
 
     /// This node ran (or replayed) a call as one of the service's owners.
@@ -106,14 +100,7 @@ public final class NodeMetrics: Sendable {
     /// A state read or write this node coordinated ended: `outcome` is `ok` or the failure's code.
     func stateOperation(_ operation: String, level: String, outcome: String, duration: Duration) {
         counter(LabelledCounter(name: "peloton_state_operations_total", dimensions: [("operation", operation), ("level", level), ("outcome", outcome)])).increment()
-        let timer = callTimers.withLock { timers in
-            let name = "state:" + operation
-            if let known = timers[name] { return known }
-            let made = CoreMetrics.Timer(label: "peloton_state_duration", dimensions: [("operation", operation)], preferredDisplayUnit: .seconds, factory: factory)
-            timers[name] = made
-            return made
-        }
-        timer.recordNanoseconds(duration.nanosecondsClamped)
+        timer("peloton_state_duration", ("operation", operation)).recordNanoseconds(duration.nanosecondsClamped)
     }
 
     /// One anti-entropy exchange started, and how many keys it shipped either way.
@@ -121,6 +108,17 @@ public final class NodeMetrics: Sendable {
         counter(LabelledCounter(name: "peloton_state_anti_entropy_rounds_total", dimensions: [])).increment()
         if keysShipped > 0 {
             counter(LabelledCounter(name: "peloton_state_keys_repaired_total", dimensions: [])).increment(by: keysShipped)
+        }
+    }
+
+    /// A histogram of durations with one label, made on first use and kept.
+    private func timer(_ label: String, _ dimension: (String, String)) -> CoreMetrics.Timer {
+        timers.withLock { timers in
+            let key = LabelledCounter(name: label, dimensions: [dimension])
+            if let known = timers[key] { return known }
+            let made = CoreMetrics.Timer(label: label, dimensions: [dimension], preferredDisplayUnit: .seconds, factory: factory)
+            timers[key] = made
+            return made
         }
     }
 
@@ -151,7 +149,7 @@ public final class NodeMetrics: Sendable {
     public func render() -> String { registry.emitToString() }
 }
 
-/// A counter's name and labels, as the key of the counters made so far.
+/// A counter's or timer's name and labels, as the key of those made so far.
 private struct LabelledCounter: Hashable {
     let name: String
     let dimensions: [Pair]

@@ -162,8 +162,8 @@ extension Simulation {
         }
     }
 
-    /// A call to the node itself costs no trip.
-    private func callLatency(from sender: Int, to receiver: Int) -> Int64 {
+    /// One trip of a call, a state message or their answers: none to the node itself.
+    func callLatency(from sender: Int, to receiver: Int) -> Int64 {
         guard sender != receiver else { return 0 }
         return Int64((scenario.network.latencyMilliseconds + scenario.network.jitterMilliseconds * random.unit()) * 1e6)
     }

@@ -267,6 +267,9 @@ public final class Simulation {
     private func observe(_ event: MembershipEvent, by observer: Int) {
         calls?.rings[observer] = nil
         state?.rings[observer] = nil
+        if state != nil, event.status == .alive, let peer = indexByID[event.member] {
+            schedule(.state(.exchange(from: observer, with: peer)), at: now)
+        }
         guard let subject = indexByID[event.member] else { return }
         trace.mix(UInt64(now) &* 31 &+ UInt64(observer) << 32 &+ UInt64(subject) << 8 &+ UInt64(event.status.rawValue))
         let reachable = !blocked(from: observer, to: subject) && !blocked(from: subject, to: observer)

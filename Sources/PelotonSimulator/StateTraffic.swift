@@ -37,6 +37,8 @@ struct StateTraffic {
     enum Event {
         case issue
         case antiEntropy(node: Int)
+        /// A node compares state with a member it has just seen (re)appear.
+        case exchange(from: Int, with: Int)
         case writeArrives(write: Int, attempt: Int, owner: Int)
         case attemptFailed(write: Int, attempt: Int, reason: String)
         case writeAnswered(write: Int, attempt: Int, failure: String?)
@@ -92,6 +94,8 @@ extension Simulation {
         case let .antiEntropy(node):
             startAntiEntropy(&traffic, from: node)
             schedule(.state(.antiEntropy(node: node)), at: now + Int64(traffic.load.antiEntropyIntervalSeconds * 1e9))
+        case let .exchange(node, peer):
+            startAntiEntropy(&traffic, from: node, with: peer)
         case let .writeArrives(write, attempt, owner):
             runWrite(&traffic, write: write, attempt: attempt, owner: owner)
         case let .attemptFailed(write, attempt, reason):
@@ -109,7 +113,7 @@ extension Simulation {
             _ = traffic.stores[replica].merge(delta, into: key)
             let owner = traffic.pendings[pending].owner
             guard !blocked(from: replica, to: owner) else { return }
-            schedule(.state(.deltaAcknowledged(pending: pending, replica: replica)), at: now + stateLatency(from: replica, to: owner))
+            schedule(.state(.deltaAcknowledged(pending: pending, replica: replica)), at: now + callLatency(from: replica, to: owner))
         case let .deltaAcknowledged(pending, replica):
             tally(&traffic, pending: pending) { $0.answer(from: self.nodes[replica].id) }
         case let .deltaFailed(pending, replica, reason):
@@ -120,7 +124,7 @@ extension Simulation {
             let sender = nodes[from].id
             let answer = traffic.stores[to].answer(digest) { ring.owners(of: $0.placementKey, count: replicas).contains(sender) }
             guard !blocked(from: to, to: from) else { return }
-            schedule(.state(.answerArrives(from: to, to: from, answer: answer)), at: now + stateLatency(from: to, to: from))
+            schedule(.state(.answerArrives(from: to, to: from, answer: answer)), at: now + callLatency(from: to, to: from))
         case let .answerArrives(from, to, answer):
             guard nodes[to].isRunning else { return }
             for (key, value) in answer.states { _ = traffic.stores[to].merge(value, into: key) }
@@ -129,7 +133,7 @@ extension Simulation {
             for key in answer.wanted { wanted[key] = traffic.stores[to][key] }
             guard !wanted.isEmpty, !blocked(from: to, to: from) else { return }
             traffic.statesShipped += wanted.count
-            schedule(.state(.statesArrive(to: from, states: wanted)), at: now + stateLatency(from: to, to: from))
+            schedule(.state(.statesArrive(to: from, states: wanted)), at: now + callLatency(from: to, to: from))
         case let .statesArrive(to, states):
             guard nodes[to].isRunning else { return }
             for (key, value) in states { _ = traffic.stores[to].merge(value, into: key) }
@@ -169,7 +173,7 @@ extension Simulation {
             let entry = traffic.writes[write].entry
             schedule(.state(.attemptFailed(write: write, attempt: attempt, reason: "timed out")), at: until.nanoseconds)
             guard !blocked(from: entry, to: index) else { return }
-            schedule(.state(.writeArrives(write: write, attempt: attempt, owner: index)), at: now + stateLatency(from: entry, to: index))
+            schedule(.state(.writeArrives(write: write, attempt: attempt, owner: index)), at: now + callLatency(from: entry, to: index))
         }
     }
 
@@ -178,7 +182,7 @@ extension Simulation {
     private func runWrite(_ traffic: inout StateTraffic, write: Int, attempt: Int, owner: Int) {
         let entry = traffic.writes[write].entry
         guard nodes[owner].isRunning else {
-            schedule(.state(.attemptFailed(write: write, attempt: attempt, reason: "connection refused")), at: now + stateLatency(from: owner, to: entry))
+            schedule(.state(.attemptFailed(write: write, attempt: attempt, reason: "connection refused")), at: now + callLatency(from: owner, to: entry))
             return
         }
         let key = traffic.writes[write].key
@@ -198,9 +202,9 @@ extension Simulation {
             schedule(.state(.deltaFailed(pending: pending, replica: replica, reason: "timed out")), at: now + timeout)
             guard !blocked(from: owner, to: replica) else { continue }
             if nodes[replica].isRunning {
-                schedule(.state(.deltaArrives(pending: pending, replica: replica, key: key, delta: written.delta)), at: now + stateLatency(from: owner, to: replica))
+                schedule(.state(.deltaArrives(pending: pending, replica: replica, key: key, delta: written.delta)), at: now + callLatency(from: owner, to: replica))
             } else {
-                schedule(.state(.deltaFailed(pending: pending, replica: replica, reason: "connection refused")), at: now + 2 * stateLatency(from: owner, to: replica))
+                schedule(.state(.deltaFailed(pending: pending, replica: replica, reason: "connection refused")), at: now + 2 * callLatency(from: owner, to: replica))
             }
         }
         self.tally(&traffic, pending: pending) { _ in }
@@ -218,25 +222,30 @@ extension Simulation {
             let entry = traffic.writes[pending.write].entry
             if !blocked(from: pending.owner, to: entry) {
                 let failure = outcome == .succeeded ? nil : pending.tally.failureReason
-                schedule(.state(.writeAnswered(write: pending.write, attempt: pending.attempt, failure: failure)), at: now + stateLatency(from: pending.owner, to: entry))
+                schedule(.state(.writeAnswered(write: pending.write, attempt: pending.attempt, failure: failure)), at: now + callLatency(from: pending.owner, to: entry))
             }
         }
         traffic.pendings[index] = pending
     }
 
-    /// Sends `node`'s digests of the keys a random alive peer also owns (or should own: keys
+    /// Sends `node`'s digests of the keys a peer (`chosen`, or a random alive one) also owns (or should own: keys
     /// this node holds for owners it is no longer among are handed off the same way).
-    private func startAntiEntropy(_ traffic: inout StateTraffic, from node: Int) {
+    private func startAntiEntropy(_ traffic: inout StateTraffic, from node: Int, with chosen: Int? = nil) {
         guard let view = nodes[node].membership else { return }
-        let peers = view.members.filter { $0.status == .alive }.compactMap { indexByID[$0.id] }
-        guard !peers.isEmpty else { return }
-        let peer = peers[Int(random.next() % UInt64(peers.count))]
+        let peer: Int
+        if let chosen {
+            peer = chosen
+        } else {
+            let peers = view.members.filter { $0.status == .alive }.compactMap { indexByID[$0.id] }
+            guard !peers.isEmpty else { return }
+            peer = peers[Int(random.next() % UInt64(peers.count))]
+        }
         let (ring, replicas) = stateRing(of: node, traffic: &traffic)
         let peerID = nodes[peer].id
         let digest = traffic.stores[node].digest { ring.owners(of: $0.placementKey, count: replicas).contains(peerID) }
         traffic.exchanges += 1
         guard !blocked(from: node, to: peer) else { return }
-        schedule(.state(.digestArrives(from: node, to: peer, digest: digest)), at: now + stateLatency(from: node, to: peer))
+        schedule(.state(.digestArrives(from: node, to: peer, digest: digest)), at: now + callLatency(from: node, to: peer))
     }
 
     /// The ring of every member `node` sees alive or suspect, itself included, as the runtime's
@@ -250,11 +259,6 @@ extension Simulation {
         traffic.ringsByMembers[members] = ring
         traffic.rings[node] = (ring, now + 1_000_000_000)
         return (ring, traffic.load.replicas)
-    }
-
-    private func stateLatency(from sender: Int, to receiver: Int) -> Int64 {
-        guard sender != receiver else { return 0 }
-        return Int64((scenario.network.latencyMilliseconds + scenario.network.jitterMilliseconds * random.unit()) * 1e6)
     }
 
     /// Keys whose owners (on the ring of the running nodes) hold different states.

@@ -55,6 +55,12 @@ public struct CausalContext: Equatable, Sendable {
         return Dot(replica: replica, counter: max(versions[replica, default: 0], highestInCloud) + 1)
     }
 
+    /// Every dot, when there are at most `limit`; nil otherwise.
+    public func enumerated(limit: Int) -> [Dot]? {
+        guard versions.values.reduce(UInt64(cloud.count), { $0.addingClamped($1) }) <= UInt64(limit) else { return nil }
+        return versions.flatMap { replica, version in (1...max(1, version)).map { Dot(replica: replica, counter: $0) } } + cloud
+    }
+
     public mutating func insert(_ dot: Dot) {
         guard !contains(dot) else { return }
         cloud.insert(dot)

@@ -13,6 +13,20 @@ public protocol DotStore: Equatable, Sendable {
     /// under that context leaves this store as it is.
     func hasDot(seenBy context: CausalContext) -> Bool
     static func join(_ lhs: Self, _ lhsContext: CausalContext, _ rhs: Self, _ rhsContext: CausalContext) -> Self
+    /// The join, written into `lhs`: a store that can update itself in place (a big map)
+    /// avoids copying what does not change. Returns whether `lhs` changed.
+    @discardableResult
+    static func merge(into lhs: inout Self, _ lhsContext: CausalContext, _ rhs: Self, _ rhsContext: CausalContext) -> Bool
+}
+
+extension DotStore {
+    @discardableResult
+    public static func merge(into lhs: inout Self, _ lhsContext: CausalContext, _ rhs: Self, _ rhsContext: CausalContext) -> Bool {
+        let joined = join(lhs, lhsContext, rhs, rhsContext)
+        guard joined != lhs else { return false }
+        lhs = joined
+        return true
+    }
 }
 
 /// A set of dots: the payload of an enable-wins flag and of one element of an OR-Set.
@@ -76,25 +90,52 @@ public struct DotMap<Key: Hashable & Sendable, Value: DotStore>: DotStore {
     public var dots: Set<Dot> { entries.values.reduce(into: Set<Dot>()) { $0.formUnion($1.dots) } }
     public func hasDot(seenBy context: CausalContext) -> Bool { entries.values.contains { $0.hasDot(seenBy: context) } }
 
-    /// Visits only what can change: the keys of the smaller side, and keys of the larger side
-    /// whose dots the smaller side's context has seen. Merging a one-element delta into a set
-    /// of 10,000 then costs a scan of cheap lookups, not 10,000 rebuilt entries.
     public static func join(_ lhs: DotMap, _ lhsContext: CausalContext, _ rhs: DotMap, _ rhsContext: CausalContext) -> DotMap {
-        let (large, largeContext, small, smallContext) = lhs.entries.count >= rhs.entries.count
-            ? (lhs, lhsContext, rhs, rhsContext) : (rhs, rhsContext, lhs, lhsContext)
-        var joined = large.entries
-        func settle(_ key: Key, _ value: Value) {
-            if value.isEmpty { joined[key] = nil } else { joined[key] = value }
+        var joined = lhs
+        merge(into: &joined, lhsContext, rhs, rhsContext)
+        return joined
+    }
+
+    /// Visits only what can change: the keys of the smaller side, and keys of the larger side
+    /// whose dots the smaller side's context has seen; and when the smaller side is a delta
+    /// whose context names only dots of its own keys, not even those. Merging a one-element
+    /// add into a set of 10,000 then touches one entry.
+    @discardableResult
+    public static func merge(into lhs: inout DotMap, _ lhsContext: CausalContext, _ rhs: DotMap, _ rhsContext: CausalContext) -> Bool {
+        guard lhs.entries.count >= rhs.entries.count else {
+            var joined = rhs
+            merge(into: &joined, rhsContext, lhs, lhsContext)
+            guard joined != lhs else { return false }
+            lhs = joined
+            return true
         }
-        for (key, value) in small.entries {
-            settle(key, Value.join(large.entries[key] ?? .empty, largeContext, value, smallContext))
+        var changed = false
+        func settle(_ key: Key, _ current: Value?, _ joined: Value) {
+            let new = joined.isEmpty ? nil : joined
+            guard new != current else { return }
+            lhs.entries[key] = new
+            changed = true
         }
-        if !smallContext.isEmpty {
-            for (key, value) in large.entries where small.entries[key] == nil && value.hasDot(seenBy: smallContext) {
-                settle(key, Value.join(value, largeContext, .empty, smallContext))
-            }
+        var named: Set<Dot> = []
+        for (key, value) in rhs.entries {
+            let current = lhs.entries[key]
+            named.formUnion(current?.dots ?? [])
+            settle(key, current, Value.join(current ?? .empty, lhsContext, value, rhsContext))
         }
-        return DotMap(joined)
+        guard !rhsContext.isEmpty, !seenOnlyWithin(named, rhsContext, lhsContext) else { return changed }
+        for (key, value) in lhs.entries where rhs.entries[key] == nil && value.hasDot(seenBy: rhsContext) {
+            settle(key, value, Value.join(value, lhsContext, .empty, rhsContext))
+        }
+        return changed
+    }
+
+    /// Whether every dot of a small `context` that `otherContext` has seen is among `named`
+    /// (the dots of the keys already joined): then no other key can lose a dot. Each dot names
+    /// one write of one key, so a dot outside `named` that the other side holds would be in a
+    /// key not yet visited. A large context is not enumerated; the caller scans instead.
+    private static func seenOnlyWithin(_ named: Set<Dot>, _ context: CausalContext, _ otherContext: CausalContext) -> Bool {
+        guard let dots = context.enumerated(limit: 64) else { return false }
+        return dots.allSatisfy { !otherContext.contains($0) || named.contains($0) }
     }
 }
 
@@ -115,7 +156,12 @@ public struct Causal<Store: DotStore>: Equatable, Sendable {
         Causal(store: Store.join(store, context, other.store, other.context), context: context.union(other.context))
     }
 
-    public mutating func merge(_ other: Causal) {
-        self = merged(with: other)
+    /// Merges `other` in place; returns whether anything changed.
+    @discardableResult
+    public mutating func merge(_ other: Causal) -> Bool {
+        let storeChanged = Store.merge(into: &store, context, other.store, other.context)
+        let before = context
+        context.formUnion(other.context)
+        return storeChanged || context != before
     }
 }

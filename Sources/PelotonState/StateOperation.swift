@@ -51,49 +51,73 @@ extension StateValue {
     /// Applies `operation` as `replica` (the owner running the write) and returns its delta,
     /// which the other owners merge. `nowMilliseconds` is the replica's clock, for registers.
     public mutating func apply(_ operation: StateOperation, at replica: NodeID, nowMilliseconds: UInt64) throws(StateError) -> StateValue {
-        let delta: StateValue
-        switch (operation, self) {
-        case let (.increment(amount), .gcounter(counter)):
-            var counter = counter
-            delta = .gcounter(counter.increment(by: amount, at: replica))
-        case let (.add(amount), .counter(counter)):
-            var counter = counter
-            delta = .counter(counter.add(amount, at: replica))
-        case let (.increment(amount), .counter(counter)):
-            var counter = counter
-            delta = .counter(counter.add(Int64(clamping: amount), at: replica))
-        case let (.assign(value), .register(register)):
-            var register = register
-            delta = .register(register.assign(value, at: replica, nowMilliseconds: nowMilliseconds))
-        case let (.assign(value), .mvregister(register)):
-            var register = register
-            delta = .mvregister(register.assign(value, at: replica))
-        case let (.insert(elements), .set(set)):
-            var set = set
-            var change = ORSet()
-            for element in elements { change = change.merged(with: set.add(element, at: replica)) }
-            delta = .set(change)
-        case let (.remove(elements), .set(set)):
-            var set = set
-            var change = ORSet()
-            for element in elements { change = change.merged(with: set.remove(element)) }
-            delta = .set(change)
-        case let (.enable, .flag(flag)):
-            var flag = flag
-            delta = .flag(flag.enable(at: replica))
-        case let (.disable, .flag(flag)):
-            var flag = flag
-            delta = .flag(flag.disable())
-        case let (.updateField(name, update), .map(map)):
-            var map = map
-            delta = .map(map.update(name, update, at: replica))
-        case let (.removeField(field), .map(map)):
-            var map = map
-            delta = .map(map.remove(field))
-        default:
-            throw .wrongKind(operation: operation.name, kind: kind)
+        // The payload is moved out of `self` before it changes, so it holds the only reference
+        // to its storage and a write into a big set or map updates it in place, not a copy.
+        let wrongKind = StateError.wrongKind(operation: operation.name, kind: kind)
+        switch self {
+        case var .gcounter(counter):
+            guard case let .increment(amount) = operation else { throw wrongKind }
+            let delta = counter.increment(by: amount, at: replica)
+            self = .gcounter(counter)
+            return .gcounter(delta)
+        case var .counter(counter):
+            let amount: Int64
+            switch operation {
+            case let .add(value): amount = value
+            case let .increment(value): amount = Int64(clamping: value)
+            default: throw wrongKind
+            }
+            let delta = counter.add(amount, at: replica)
+            self = .counter(counter)
+            return .counter(delta)
+        case var .register(register):
+            guard case let .assign(value) = operation else { throw wrongKind }
+            let delta = register.assign(value, at: replica, nowMilliseconds: nowMilliseconds)
+            self = .register(register)
+            return .register(delta)
+        case var .mvregister(register):
+            guard case let .assign(value) = operation else { throw wrongKind }
+            self = Self.placeholder
+            let delta = register.assign(value, at: replica)
+            self = .mvregister(register)
+            return .mvregister(delta)
+        case var .set(set):
+            var delta = ORSet()
+            switch operation {
+            case let .insert(elements):
+                self = Self.placeholder
+                for element in elements { delta.state.merge(set.add(element, at: replica).state) }
+            case let .remove(elements):
+                self = Self.placeholder
+                for element in elements { delta.state.merge(set.remove(element).state) }
+            default:
+                throw wrongKind
+            }
+            self = .set(set)
+            return .set(delta)
+        case var .flag(flag):
+            guard operation == .enable || operation == .disable else { throw wrongKind }
+            self = Self.placeholder
+            let delta = operation == .enable ? flag.enable(at: replica) : flag.disable()
+            self = .flag(flag)
+            return .flag(delta)
+        case var .map(map):
+            let delta: ORMap
+            switch operation {
+            case let .updateField(name, update):
+                self = Self.placeholder
+                delta = map.update(name, update, at: replica)
+            case let .removeField(field):
+                self = Self.placeholder
+                delta = map.remove(field)
+            default:
+                throw wrongKind
+            }
+            self = .map(map)
+            return .map(delta)
         }
-        self = merged(with: delta)
-        return delta
     }
+
+    /// Holds `self`'s place while its payload is being changed.
+    private static let placeholder = StateValue.gcounter(GCounter())
 }

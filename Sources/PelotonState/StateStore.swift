@@ -44,8 +44,15 @@ public struct StateStore: Sendable {
     public mutating func apply(
         _ operation: StateOperation, to key: StateKey, at replica: NodeID, nowMilliseconds: UInt64
     ) throws(StateError) -> (delta: StateValue, state: StateValue) {
-        var value = values[key] ?? .empty(key.kind)
-        let delta = try value.apply(operation, at: replica, nowMilliseconds: nowMilliseconds)
+        // Taken out of the dictionary while it changes, so its storage is not shared.
+        var value = values.removeValue(forKey: key) ?? .empty(key.kind)
+        let delta: StateValue
+        do {
+            delta = try value.apply(operation, at: replica, nowMilliseconds: nowMilliseconds)
+        } catch {
+            if value != .empty(key.kind) { values[key] = value }
+            throw error
+        }
         values[key] = value
         hashes[key] = nil
         return (delta, value)
@@ -55,12 +62,19 @@ public struct StateStore: Sendable {
     /// when nothing new arrived or the value is of another kind than the key.
     public mutating func merge(_ incoming: StateValue, into key: StateKey) -> StateValue? {
         guard incoming.kind == key.kind else { return nil }
-        let current = values[key] ?? .empty(key.kind)
-        let merged = current.merged(with: incoming)
-        guard merged != current else { return nil }
-        values[key] = merged
+        // Taken out of the dictionary while it changes, so its storage is not shared.
+        guard var value = values.removeValue(forKey: key) else {
+            let merged = StateValue.empty(key.kind).merged(with: incoming)
+            guard merged != .empty(key.kind) else { return nil }
+            values[key] = merged
+            hashes[key] = nil
+            return merged
+        }
+        let changed = value.merge(incoming)
+        values[key] = value
+        guard changed else { return nil }
         hashes[key] = nil
-        return merged
+        return value
     }
 
     public static func hash(of value: StateValue) -> UInt64 { StableHash.hash(value.wireBytes) }

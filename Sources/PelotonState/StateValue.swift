@@ -57,6 +57,44 @@ public enum StateValue: Equatable, Sendable {
         }
     }
 
+    /// Merges `other` in place, without copying a big state; returns whether anything changed.
+    /// A value of another kind changes nothing.
+    @discardableResult
+    public mutating func merge(_ other: StateValue) -> Bool {
+        switch self {
+        case var .mvregister(register):
+            guard case let .mvregister(incoming) = other else { return false }
+            self = .gcounter(GCounter())
+            let changed = register.state.merge(incoming.state)
+            self = .mvregister(register)
+            return changed
+        case var .set(set):
+            guard case let .set(incoming) = other else { return false }
+            self = .gcounter(GCounter())
+            let changed = set.state.merge(incoming.state)
+            self = .set(set)
+            return changed
+        case var .flag(flag):
+            guard case let .flag(incoming) = other else { return false }
+            self = .gcounter(GCounter())
+            let changed = flag.state.merge(incoming.state)
+            self = .flag(flag)
+            return changed
+        case var .map(map):
+            guard case let .map(incoming) = other else { return false }
+            self = .gcounter(GCounter())
+            let changed = map.state.merge(incoming.state)
+            self = .map(map)
+            return changed
+        default:
+            // Counters and registers are small: merge by value.
+            let merged = merged(with: other)
+            guard merged != self else { return false }
+            self = merged
+            return true
+        }
+    }
+
     /// The join of two values of one kind. Values of different kinds do not merge; the key
     /// keeps its kind (`StateStore` refuses writes of another kind before they get here).
     public func merged(with other: StateValue) -> StateValue {

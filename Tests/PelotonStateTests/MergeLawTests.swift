@@ -22,6 +22,11 @@ import Testing
                 #expect(a.merged(with: b).merged(with: c) == a.merged(with: b.merged(with: c)), "associative, \(kind.name) seed \(seed)")
                 #expect(a.merged(with: a) == a, "idempotent, \(kind.name) seed \(seed)")
                 #expect(a.merged(with: b).merged(with: b) == a.merged(with: b), "absorbs, \(kind.name) seed \(seed)")
+                // The in-place merge (what stores use) is the same join, and knows whether it changed anything.
+                var inPlace = a
+                let changed = inPlace.merge(b)
+                #expect(inPlace == a.merged(with: b), "in place, \(kind.name) seed \(seed)")
+                #expect(changed == (a.merged(with: b) != a), "change flag, \(kind.name) seed \(seed)")
             }
         }
     }
