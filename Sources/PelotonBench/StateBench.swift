@@ -84,7 +84,7 @@ private func runDeltaSizeBench() {
     print("a 10,000-element OR-Set: whole state \(full) bytes; one add's delta \(addDelta) bytes (\(format(Double(full) / Double(addDelta)))× smaller), one remove's \(removeDelta) bytes")
 }
 
-private func runConvergenceBench() throws {
+func runConvergenceBench() throws {
     let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     var scenario = try Scenario.load(from: directory.appendingPathComponent("Simulations/state-partition-heal.json").path)
     // Writes only while the halves are apart, so the time to agree is the heal's alone.

@@ -13,6 +13,7 @@ let suites: [String: () async throws -> Void] = [
     "services": runServicesBench,
     "state": runStateBench,
     "state-merge": runMergeBench,
+    "state-converge": runConvergenceBench,
 ]
 /// The heavy suites (real processes, 11 GiB of simulated mesh) run only when named.
 let quickSuites = ["crypto", "membership", "placement", "services"]

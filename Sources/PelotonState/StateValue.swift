@@ -61,31 +61,23 @@ public enum StateValue: Equatable, Sendable {
     /// A value of another kind changes nothing.
     @discardableResult
     public mutating func merge(_ other: StateValue) -> Bool {
-        switch self {
-        case var .mvregister(register):
-            guard case let .mvregister(incoming) = other else { return false }
-            self = .gcounter(GCounter())
-            let changed = register.state.merge(incoming.state)
-            self = .mvregister(register)
-            return changed
-        case var .set(set):
-            guard case let .set(incoming) = other else { return false }
-            self = .gcounter(GCounter())
-            let changed = set.state.merge(incoming.state)
-            self = .set(set)
-            return changed
-        case var .flag(flag):
-            guard case let .flag(incoming) = other else { return false }
-            self = .gcounter(GCounter())
-            let changed = flag.state.merge(incoming.state)
-            self = .flag(flag)
-            return changed
-        case var .map(map):
-            guard case let .map(incoming) = other else { return false }
-            self = .gcounter(GCounter())
-            let changed = map.state.merge(incoming.state)
-            self = .map(map)
-            return changed
+        switch other {
+        case let .mvregister(incoming):
+            guard var register = take(\.mvregister) else { return false }
+            defer { self = .mvregister(register) }
+            return register.state.merge(incoming.state)
+        case let .set(incoming):
+            guard var set = take(\.set) else { return false }
+            defer { self = .set(set) }
+            return set.state.merge(incoming.state)
+        case let .flag(incoming):
+            guard var flag = take(\.flag) else { return false }
+            defer { self = .flag(flag) }
+            return flag.state.merge(incoming.state)
+        case let .map(incoming):
+            guard var map = take(\.map) else { return false }
+            defer { self = .map(map) }
+            return map.state.merge(incoming.state)
         default:
             // Counters and registers are small: merge by value.
             let merged = merged(with: other)
@@ -94,6 +86,19 @@ public enum StateValue: Equatable, Sendable {
             return true
         }
     }
+
+    /// Moves the payload out when `self` is of that kind, leaving a placeholder: the payload
+    /// is then the only reference to its storage, and changes to it happen in place.
+    private mutating func take<Payload>(_ payload: (StateValue) -> Payload?) -> Payload? {
+        guard let taken = payload(self) else { return nil }
+        self = .gcounter(GCounter())
+        return taken
+    }
+
+    var mvregister: MVRegister? { if case let .mvregister(value) = self { value } else { nil } }
+    var set: ORSet? { if case let .set(value) = self { value } else { nil } }
+    var flag: EnableWinsFlag? { if case let .flag(value) = self { value } else { nil } }
+    var map: ORMap? { if case let .map(value) = self { value } else { nil } }
 
     /// The join of two values of one kind. Values of different kinds do not merge; the key
     /// keeps its kind (`StateStore` refuses writes of another kind before they get here).
