@@ -267,7 +267,7 @@ public final class Simulation {
     private func observe(_ event: MembershipEvent, by observer: Int) {
         calls?.rings[observer] = nil
         state?.rings[observer] = nil
-        if state != nil, event.status == .alive, let peer = indexByID[event.member] {
+        if let load = state?.load, load.antiEntropyIntervalSeconds > 0, event.status == .alive, let peer = indexByID[event.member] {
             schedule(.state(.exchange(from: observer, with: peer)), at: now)
         }
         guard let subject = indexByID[event.member] else { return }

@@ -79,7 +79,7 @@ extension Simulation {
         guard let load = scenario.state else { return }
         state = StateTraffic(load: load, nodes: nodes.count)
         schedule(.state(.issue), at: Int64(load.fromSeconds * 1e9))
-        for index in nodes.indices {
+        for index in nodes.indices where load.antiEntropyIntervalSeconds > 0 {
             schedule(.state(.antiEntropy(node: index)), at: Int64(load.antiEntropyIntervalSeconds * 1e9 * random.unit()))
         }
         schedule(.state(.checkAgreement), at: Int64(load.fromSeconds * 1e9) + StateTraffic.agreementCheckInterval)

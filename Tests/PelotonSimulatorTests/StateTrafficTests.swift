@@ -20,7 +20,7 @@ import Testing
     @Test func withoutAntiEntropyAPartitionLeavesOwnersApart() throws {
         var scenario = try CallTrafficTests.scenario("state-partition-heal.json")
         // Writes at level one reach one owner; only anti-entropy would bring the others along.
-        scenario.state?.antiEntropyIntervalSeconds = 10_000
+        scenario.state?.antiEntropyIntervalSeconds = 0
         let report = Simulation(scenario: scenario).run()
         #expect((report.state?.lostAcknowledged ?? 0) > 0)
         #expect((report.state?.divergentKeys ?? 0) > 0)
@@ -30,6 +30,9 @@ import Testing
     @Test func stateScenariosAreValidated() throws {
         var scenario = try CallTrafficTests.scenario("state-partition-heal.json")
         scenario.state?.keys = 0
+        #expect(throws: ScenarioError.self) { try scenario.validate() }
+        scenario.state?.keys = 10
+        scenario.state?.antiEntropyIntervalSeconds = 0.001
         #expect(throws: ScenarioError.self) { try scenario.validate() }
         let unknownLevel = #"{"nodes": 4, "durationSeconds": 5, "state": {"level": "most"}}"#
         #expect(throws: (any Error).self) { try JSONDecoder().decode(Scenario.self, from: Data(unknownLevel.utf8)) }
