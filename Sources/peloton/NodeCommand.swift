@@ -55,6 +55,9 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(help: "How many calls one stream (a peer or a client) may have running on this node at once.")
     var maxCallsPerStream = 1024
 
+    @Option(help: "How often, in milliseconds, this node compares the state it holds with one random peer.")
+    var stateSyncMs = 2_000
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
@@ -93,6 +96,8 @@ struct NodeCommand: AsyncParsableCommand {
             httpAddress: httpAddress.description)
         configuration.injectedLoss = injectLoss
         configuration.maxCallsInFlightPerStream = maxCallsPerStream
+        guard (50...600_000).contains(stateSyncMs) else { throw ValidationError("--state-sync-ms must be from 50 to 600000") }
+        configuration.stateSyncInterval = .milliseconds(stateSyncMs)
         let token = try httpTokenFile.map { path in
             try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         }
