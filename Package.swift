@@ -44,6 +44,11 @@ let package = Package(
         .target(name: "PelotonPlacement", dependencies: ["PelotonCrypto"]),
         // CRDTs, their wire form and the replication decisions. No I/O.
         .target(name: "PelotonState", dependencies: ["PelotonCore", "PelotonCrypto", "PelotonWire", "PelotonPlacement"]),
+        // Event topics, the event wire form and gossip dissemination. No I/O.
+        .target(
+            name: "PelotonEvents",
+            dependencies: ["PelotonCore", "PelotonCrypto", "PelotonWire", .product(name: "DequeModule", package: "swift-collections")]
+        ),
         // Services: typed handlers, routing decisions, de-duplication, reply rendering. No I/O.
         .target(
             name: "PelotonServices",
@@ -56,7 +61,7 @@ let package = Package(
         .target(
             name: "PelotonSimulator",
             dependencies: [
-                "PelotonCore", "PelotonCrypto", "PelotonWire", "PelotonMembership", "PelotonPlacement", "PelotonServices", "PelotonState",
+                "PelotonCore", "PelotonCrypto", "PelotonWire", "PelotonMembership", "PelotonPlacement", "PelotonServices", "PelotonState", "PelotonEvents",
                 .product(name: "HeapModule", package: "swift-collections"),
             ]
         ),
@@ -111,6 +116,7 @@ let package = Package(
         ),
         .testTarget(name: "PelotonPlacementTests", dependencies: ["PelotonPlacement", "PelotonCrypto", "PelotonCore"]),
         .testTarget(name: "PelotonServicesTests", dependencies: ["PelotonServices", "PelotonCrypto", "PelotonCore", "PelotonWire"]),
+        .testTarget(name: "PelotonEventsTests", dependencies: ["PelotonEvents", "PelotonCrypto", "PelotonCore", "PelotonWire"]),
         .testTarget(name: "PelotonStateTests", dependencies: ["PelotonState", "PelotonCrypto", "PelotonCore", "PelotonWire"]),
         .testTarget(name: "PelotonWireTests", dependencies: ["PelotonWire", "PelotonCrypto", "PelotonCore"]),
     ],

@@ -1,0 +1,109 @@
+import PelotonCore
+import PelotonCrypto
+import PelotonWire
+import Testing
+@testable import PelotonEvents
+
+@Suite struct TopicTests {
+    @Test(arguments: [
+        ("orders.*", "orders.created", true), ("orders.*", "orders", false), ("orders.*", "orders.eu.created", false),
+        ("orders.#", "orders", true), ("orders.#", "orders.eu.created", true), ("#", "anything.at.all", true),
+        ("*.created", "orders.created", true), ("orders.#.created", "orders.created", true),
+        ("orders.#.created", "orders.eu.fr.created", true), ("orders.#.created", "orders.eu.deleted", false),
+        ("orders.created", "orders.created", true), ("orders.created", "orders.deleted", false), ("#.#", "a", true),
+    ])
+    func wildcardsMatchAsInAMQP(pattern: String, topic: String, matches: Bool) throws {
+        #expect(try TopicPattern(pattern).matches(Topic(topic)) == matches)
+    }
+
+    @Test func badTopicsAreRefused() {
+        for bad in ["", "a..b", ".a", "a.", "a b", "ä", String(repeating: "x", count: 256), "a.*"] {
+            #expect(throws: EventError.self) { try Topic(bad) }
+        }
+        for bad in ["", "a..b", "a.*b", "a.#x"] {
+            #expect(throws: EventError.self) { try TopicPattern(bad) }
+        }
+    }
+
+    @Test func manyWildcardsStillMatchQuickly() throws {
+        let pattern = try TopicPattern(Array(repeating: "#", count: 60).joined(separator: ".") + ".z")
+        let topic = try Topic(Array(repeating: "a", count: 120).joined(separator: "."))
+        #expect(!pattern.matches(topic))
+    }
+}
+
+@Suite struct EventWireTests {
+    static let origin = NodeID(high: 1, low: 2)
+
+    static func event(_ topic: String = "orders.created", payload: [UInt8] = Array("{\"id\":7}".utf8)) throws -> MeshEvent {
+        try MeshEvent(topic: Topic(topic), origin: origin, publishedAtMilliseconds: 1_700_000_000_000, payload: payload)
+    }
+
+    @Test func batchesRoundTripAndRefuseEveryTruncation() throws {
+        let batch = EventBatch(events: [try Self.event(), try Self.event("mesh.member.dead", payload: [])])
+        let bytes = batch.wireBytes
+        #expect(try EventBatch(wireBytes: bytes) == batch)
+        for length in 0..<bytes.count {
+            #expect(throws: WireError.self) { try EventBatch(wireBytes: bytes.prefix(length)) }
+        }
+        var random = SeededRandom(seed: 3)
+        for _ in 0..<20_000 {
+            var mutated = bytes
+            for _ in 0..<Int.random(in: 1...3, using: &random) {
+                mutated[Int.random(in: 0..<mutated.count, using: &random)] = UInt8.random(in: 0...255, using: &random)
+            }
+            _ = try? EventBatch(wireBytes: mutated)
+        }
+    }
+
+    @Test func theLargestEventFitsOneBatchAndLargerPayloadsAreRefused() throws {
+        let largest = try Self.event(String(repeating: "t", count: Topic.maxBytes), payload: Array(repeating: 1, count: MeshEvent.maxPayloadBytes))
+        #expect(largest.encodedSize <= EventGossipSettings().maxBatchBytes)
+        #expect(EventBatch(events: [largest]).wireBytes.count == largest.encodedSize + 2)
+        #expect(throws: EventError.payloadTooLarge(MeshEvent.maxPayloadBytes + 1, limit: MeshEvent.maxPayloadBytes)) {
+            try Self.event(payload: Array(repeating: 0, count: MeshEvent.maxPayloadBytes + 1))
+        }
+    }
+}
+
+@Suite struct EventGossipTests {
+    let peers = (1...5).map { NodeID(high: UInt64($0), low: 0) }
+
+    @Test func anEventIsDeliveredOnceAndPassedOnALimitedNumberOfTimes() throws {
+        var gossip = EventGossip()
+        let event = try EventWireTests.event()
+        let now = Instant(nanoseconds: 0)
+        #expect(gossip.publish(event, members: 50, at: now) == event)
+        #expect(gossip.receive([event], members: 50, at: now).isEmpty, "a copy is not delivered again")
+        #expect(gossip.duplicatesDropped == 1)
+        var sends = 0
+        for _ in 0..<20 { sends += gossip.gossip(to: Array(peers.prefix(3))).filter { $0.batch.contains(event) }.count }
+        // 4 × ceil(log10(51)) = 8 sends in all, then it is done.
+        #expect(sends == 8)
+        #expect(gossip.pendingCount == 0)
+    }
+
+    @Test func idsAreForgottenAfterTheRetentionOrBeyondTheLimit() throws {
+        var settings = EventGossipSettings()
+        settings.maxSeen = 10
+        var gossip = EventGossip(settings: settings)
+        let first = try EventWireTests.event()
+        _ = gossip.receive([first], members: 3, at: Instant(nanoseconds: 0))
+        for _ in 0..<10 { _ = gossip.receive([try EventWireTests.event()], members: 3, at: Instant(nanoseconds: 0)) }
+        #expect(gossip.receive([first], members: 3, at: Instant(nanoseconds: 1)) == [first], "forgotten beyond the limit")
+        var timed = EventGossip()
+        _ = timed.receive([first], members: 3, at: Instant(nanoseconds: 0))
+        #expect(timed.receive([first], members: 3, at: Instant(nanoseconds: 0) + .seconds(299)).isEmpty)
+        #expect(timed.receive([first], members: 3, at: Instant(nanoseconds: 0) + .seconds(301)) == [first])
+    }
+
+    @Test func batchesStayWithinTheDatagramBudget() throws {
+        var gossip = EventGossip()
+        for index in 0..<40 {
+            _ = gossip.publish(try EventWireTests.event(payload: Array(repeating: UInt8(index), count: 200)), members: 10, at: Instant(nanoseconds: 0))
+        }
+        for (_, batch) in gossip.gossip(to: peers) {
+            #expect(EventBatch(events: batch).wireBytes.count <= gossip.settings.maxBatchBytes + 4)
+        }
+    }
+}
