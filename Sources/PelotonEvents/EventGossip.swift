@@ -15,6 +15,12 @@ public struct EventGossipSettings: Sendable {
     public var maxSeen = 200_000
     /// Bytes of events in one datagram.
     public var maxBatchBytes = 1_200
+    /// Datagrams to one peer in one round, at most: a burst of events waits for the next round.
+    public var maxBatchesPerPeer = 8
+    /// How often a node sends one random peer its digest, to pull events gossip missed.
+    public var repairInterval: Duration = .seconds(1)
+    /// How long a node keeps events to answer such pulls.
+    public var repairRetention: Duration = .seconds(30)
 
     public init() {}
 }
@@ -32,12 +38,28 @@ public struct EventGossip: Sendable {
     /// Events still being passed on, oldest first, with their sends left.
     private var pending: [(event: MeshEvent, sendsLeft: Int)] = []
     public private(set) var duplicatesDropped = 0
+    /// Per origin: every number up to `contiguous` heard, and those heard beyond it.
+    private var heard: [NodeID: (contiguous: UInt64, beyond: Set<UInt64>)] = [:]
+    /// Recent events, oldest first, to answer pulls.
+    private var recent: Deque<(event: MeshEvent, at: Instant)> = []
+    private var nextSequence: UInt64 = 0
+    public private(set) var repaired = 0
+    static let maxGapTracked = 4096
 
-    public init(settings: EventGossipSettings = EventGossipSettings()) {
+    /// `firstSequence` should grow across restarts (the runtime uses its incarnation), so a
+    /// node's new events never reuse numbers its peers have already heard.
+    public init(settings: EventGossipSettings = EventGossipSettings(), firstSequence: UInt64 = 0) {
         self.settings = settings
+        nextSequence = firstSequence
     }
 
     public var pendingCount: Int { pending.count }
+
+    /// The number for this node's next event.
+    public mutating func takeSequence() -> UInt64 {
+        nextSequence += 1
+        return nextSequence
+    }
 
     /// Publishes an event from this node; returns it for local delivery, or nil when its id was
     /// seen before.
@@ -59,30 +81,97 @@ public struct EventGossip: Sendable {
             seenOrder.append((event.id, now))
             fresh.append(event)
             pending.append((event, sends(forMembers: members)))
+            recent.append((event, now))
+            note(event)
         }
         while seen.count > settings.maxSeen, let (oldest, _) = seenOrder.popFirst() { seen[oldest] = nil }
         return fresh
     }
 
-    /// One gossip round: a batch for each of `peers` (the shell picks `fanout` random alive
-    /// members), each event counted as sent once per peer it goes to.
+    /// One gossip round: the events still being passed on go to each of `peers` (the shell
+    /// picks `fanout` random alive members), least-sent first, in as many datagram-sized
+    /// batches as they need (at most `maxBatchesPerPeer`); each event counts one send per peer.
     public mutating func gossip(to peers: [NodeID]) -> [(peer: NodeID, batch: [MeshEvent])] {
         var batches: [(peer: NodeID, batch: [MeshEvent])] = []
         for peer in peers {
-            guard !pending.isEmpty else { break }
+            // Most sends left first (newest among equals): a new event spreads at once, and an
+            // old one that has mostly been passed on waits when a round is full.
+            let order = pending.indices.filter { pending[$0].sendsLeft > 0 }
+                .sorted { (pending[$0].sendsLeft, $0) > (pending[$1].sendsLeft, $1) }
             var budget = settings.maxBatchBytes
             var batch: [MeshEvent] = []
-            for index in pending.indices where pending[index].sendsLeft > 0 && batch.count < EventBatch.maxEvents {
+            var sentBatches = 0
+            for index in order {
                 let size = pending[index].event.encodedSize
-                guard size <= budget else { continue }
+                if size > budget || batch.count == EventBatch.maxEvents {
+                    batches.append((peer, batch))
+                    sentBatches += 1
+                    batch = []
+                    budget = settings.maxBatchBytes
+                    if sentBatches == settings.maxBatchesPerPeer { break }
+                }
                 budget -= size
                 batch.append(pending[index].event)
                 pending[index].sendsLeft -= 1
             }
-            pending.removeAll { $0.sendsLeft <= 0 }
-            if !batch.isEmpty { batches.append((peer, batch)) }
+            if !batch.isEmpty && sentBatches < settings.maxBatchesPerPeer { batches.append((peer, batch)) }
         }
+        pending.removeAll { $0.sendsLeft <= 0 }
         return batches
+    }
+
+    /// This node's marks, for a peer to answer with what lies beyond them.
+    public func digest() -> [EventWatermark] {
+        heard.keys.sorted().prefix(EventMessage.maxWatermarks).compactMap { origin in
+            heard[origin].map { EventWatermark(origin: origin, contiguous: $0.contiguous) }
+        }
+    }
+
+    /// The recent events a peer lacks by its digest, in datagram-sized batches (at most
+    /// `maxBatchesPerPeer`). An origin the peer has never heard of gets everything recent.
+    public mutating func answer(_ digest: [EventWatermark], at now: Instant) -> [[MeshEvent]] {
+        forget(before: now)
+        var marks: [NodeID: UInt64] = [:]
+        for mark in digest { marks[mark.origin] = mark.contiguous }
+        var batches: [[MeshEvent]] = []
+        var batch: [MeshEvent] = []
+        var budget = settings.maxBatchBytes
+        for (event, _) in recent where event.sequence > marks[event.origin, default: 0] {
+            let size = event.encodedSize
+            if size > budget || batch.count == EventBatch.maxEvents {
+                batches.append(batch)
+                if batches.count == settings.maxBatchesPerPeer { return batches }
+                batch = []
+                budget = settings.maxBatchBytes
+            }
+            budget -= size
+            batch.append(event)
+        }
+        if !batch.isEmpty { batches.append(batch) }
+        return batches
+    }
+
+    /// Takes events a peer sent in answer to this node's digest: like `receive`, but counted
+    /// as repairs.
+    public mutating func receiveRepair(_ events: [MeshEvent], members: Int, at now: Instant) -> [MeshEvent] {
+        let fresh = receive(events, members: members, at: now)
+        repaired += fresh.count
+        return fresh
+    }
+
+    private mutating func note(_ event: MeshEvent) {
+        // The first event heard from an origin sets where its marks start: earlier ones came
+        // before this node was listening and are not asked for.
+        var mark = heard[event.origin] ?? (event.sequence &- 1, [])
+        if event.sequence > mark.contiguous { mark.beyond.insert(event.sequence) }
+        while mark.beyond.remove(mark.contiguous &+ 1) != nil { mark.contiguous += 1 }
+        // A gap that never fills (an event lost beyond repair) must not grow this without
+        // bound: past a limit, give up on the oldest gap.
+        while mark.beyond.count > Self.maxGapTracked, let lowest = mark.beyond.min() {
+            mark.contiguous = lowest - 1
+            while mark.beyond.remove(mark.contiguous &+ 1) != nil { mark.contiguous += 1 }
+        }
+        heard[event.origin] = mark
     }
 
     private func sends(forMembers members: Int) -> Int {
@@ -96,6 +185,7 @@ public struct EventGossip: Sendable {
     }
 
     private mutating func forget(before now: Instant) {
+        while let (_, at) = recent.first, now - at > settings.repairRetention { recent.removeFirst() }
         while let (id, at) = seenOrder.first, now - at > settings.seenRetention {
             seenOrder.removeFirst()
             if seen[id] == at { seen[id] = nil }

@@ -21,6 +21,8 @@ public struct Scenario: Codable, Sendable {
     public var calls: CallLoad?
     /// Writes to replicated state while the faults happen (`StateTraffic`).
     public var state: StateLoad?
+    /// Events gossiped to every node while the faults happen (`EventTraffic`).
+    public var events: EventLoad?
 
     /// A steady stream of calls to one keyed service that every node offers. Calls enter at
     /// nodes that no fault names (a client whose node dies would simply try another one).
@@ -103,6 +105,7 @@ public struct Scenario: Codable, Sendable {
         guard (0..<0.5).contains(clockDrift) else { throw ScenarioError("clockDrift must be in [0, 0.5)") }
         if let calls { try calls.validate(scenario: self) }
         if let state { try state.validate(scenario: self) }
+        if let events { try events.validate(scenario: self) }
         for fault in faults {
             guard fault.atSeconds >= 0, fault.atSeconds <= durationSeconds else {
                 throw ScenarioError("fault \(fault.action) at \(fault.atSeconds)s is outside the run")

@@ -20,7 +20,7 @@ func rejectUnknownKeys<Keys: CodingKey & CaseIterable>(_ decoder: Decoder, allow
 
 extension Scenario {
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case description, nodes, seed, durationSeconds, network, joinStaggerMilliseconds, startJoined, clockDrift, faults, invariants, calls, state
+        case description, nodes, seed, durationSeconds, network, joinStaggerMilliseconds, startJoined, clockDrift, faults, invariants, calls, state, events
     }
 
     public init(from decoder: Decoder) throws {
@@ -38,6 +38,7 @@ extension Scenario {
         invariants = try container.decodeIfPresent(Invariants.self, forKey: .invariants) ?? Invariants()
         calls = try container.decodeIfPresent(CallLoad.self, forKey: .calls)
         state = try container.decodeIfPresent(StateLoad.self, forKey: .state)
+        events = try container.decodeIfPresent(EventLoad.self, forKey: .events)
     }
 }
 
@@ -133,5 +134,20 @@ extension Scenario.StateLoad {
         budgetMilliseconds = try container.decodeIfPresent(Double.self, forKey: .budgetMilliseconds) ?? budgetMilliseconds
         attemptTimeoutMilliseconds = try container.decodeIfPresent(Double.self, forKey: .attemptTimeoutMilliseconds) ?? attemptTimeoutMilliseconds
         antiEntropyIntervalSeconds = try container.decodeIfPresent(Double.self, forKey: .antiEntropyIntervalSeconds) ?? antiEntropyIntervalSeconds
+    }
+}
+
+extension Scenario.EventLoad {
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case count, perSecond, fromSeconds
+    }
+
+    public init(from decoder: Decoder) throws {
+        try rejectUnknownKeys(decoder, allowed: CodingKeys.self)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init()
+        count = try container.decodeIfPresent(Int.self, forKey: .count) ?? count
+        perSecond = try container.decodeIfPresent(Double.self, forKey: .perSecond) ?? perSecond
+        fromSeconds = try container.decodeIfPresent(Double.self, forKey: .fromSeconds) ?? fromSeconds
     }
 }

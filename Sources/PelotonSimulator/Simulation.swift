@@ -31,6 +31,8 @@ public final class Simulation {
     var calls: CallTraffic?
     /// State writes and anti-entropy, when the scenario asks for them.
     var state: StateTraffic?
+    /// Gossiped events, when the scenario asks for them.
+    var eventTraffic: EventTraffic?
     /// Every node alive at incarnation 0: the view a `startJoined` node begins with. Built
     /// once, so a 10,000-node start does not build 10,000 copies of it.
     private lazy var formedMeshView = nodes.map {
@@ -92,6 +94,8 @@ public final class Simulation {
         case let .call(event):
             handle(event)
         case let .state(event):
+            handle(event)
+        case let .events(event):
             handle(event)
         }
     }
@@ -157,6 +161,7 @@ public final class Simulation {
             scheduleFaults()
             scheduleCalls()
             scheduleStateWrites()
+            scheduleEvents()
             schedule(.sample, at: 1_000_000_000)
         }
         while let next = events.min, next.time <= end, let event = events.popMin() {
@@ -306,6 +311,7 @@ struct Event: Comparable {
         case sample
         case call(CallTraffic.Event)
         case state(StateTraffic.Event)
+        case events(EventTraffic.Event)
     }
 
     let time: Int64

@@ -44,6 +44,7 @@ public struct SimulationReport: Sendable {
     public let timeline: [TimelineRow]
     public let calls: CallReport?
     public let state: StateReport?
+    public let events: EventReport?
     public let violations: [String]
 
     public var speedup: Double { simulatedSeconds / max(wallSeconds, 1e-9) }
@@ -72,6 +73,7 @@ public struct SimulationReport: Sendable {
         }
         if let calls { lines.append(calls.summary) }
         if let state { lines.append(state.summary) }
+        if let events { lines.append(events.summary) }
         for violation in violations.prefix(10) { lines.append("VIOLATION: \(violation)") }
         return lines.joined(separator: "\n")
     }
@@ -139,6 +141,8 @@ extension Simulation {
         violations += callOutcome?.1 ?? []
         let stateOutcome = stateReport()
         violations += stateOutcome?.1 ?? []
+        let eventOutcome = eventReport()
+        violations += eventOutcome?.1 ?? []
         let nodeSeconds = max(metrics.nodeSeconds, 1e-9)
         return SimulationReport(
             description: scenario.description, nodes: nodes.count, seed: seed, simulatedSeconds: Double(end) / 1e9,
@@ -147,6 +151,6 @@ extension Simulation {
             datagramBytes: metrics.datagramBytes, streamMessages: metrics.streamMessages, streamBytes: metrics.streamBytes,
             droppedMessages: metrics.dropped, bytesPerNodePerSecond: Double(metrics.datagramBytes) / nodeSeconds,
             datagramsPerNodePerSecond: Double(metrics.datagrams) / nodeSeconds, convergedAtEnd: convergedAtEnd,
-            convergenceSeconds: convergence, timeline: timeline, calls: callOutcome?.0, state: stateOutcome?.0, violations: violations)
+            convergenceSeconds: convergence, timeline: timeline, calls: callOutcome?.0, state: stateOutcome?.0, events: eventOutcome?.0, violations: violations)
     }
 }

@@ -36,7 +36,7 @@ import Testing
     static let origin = NodeID(high: 1, low: 2)
 
     static func event(_ topic: String = "orders.created", payload: [UInt8] = Array("{\"id\":7}".utf8)) throws -> MeshEvent {
-        try MeshEvent(topic: Topic(topic), origin: origin, publishedAtMilliseconds: 1_700_000_000_000, payload: payload)
+        try MeshEvent(topic: Topic(topic), origin: origin, sequence: 1, publishedAtMilliseconds: 1_700_000_000_000, payload: payload)
     }
 
     @Test func batchesRoundTripAndRefuseEveryTruncation() throws {
@@ -105,5 +105,47 @@ import Testing
         for (_, batch) in gossip.gossip(to: peers) {
             #expect(EventBatch(events: batch).wireBytes.count <= gossip.settings.maxBatchBytes + 4)
         }
+    }
+}
+
+extension EventGossipTests {
+    @Test func aMissedEventIsPulledWithADigest() throws {
+        let origin = NodeID(high: 9, low: 0)
+        var publisher = EventGossip()
+        var listener = EventGossip()
+        let now = Instant(nanoseconds: 0)
+        func next(_ gossip: inout EventGossip) throws -> MeshEvent {
+            try MeshEvent(topic: Topic("orders.created"), origin: origin, sequence: gossip.takeSequence(), publishedAtMilliseconds: 0, payload: [])
+        }
+        let first = try next(&publisher)
+        let lost = try next(&publisher)
+        let third = try next(&publisher)
+        for event in [first, lost, third] { _ = publisher.publish(event, members: 2, at: now) }
+        // The listener hears the first and third; the second was lost on the way.
+        _ = listener.receive([first, third], members: 2, at: now)
+        #expect(listener.digest() == [EventWatermark(origin: origin, contiguous: 1)])
+        let answer = publisher.answer(listener.digest(), at: now)
+        #expect(answer.flatMap { $0 }.map(\.sequence) == [2, 3])
+        #expect(listener.receiveRepair(answer.flatMap { $0 }, members: 2, at: now) == [lost], "the third is not delivered twice")
+        #expect(listener.repaired == 1)
+        #expect(listener.digest() == [EventWatermark(origin: origin, contiguous: 3)])
+        #expect(publisher.answer(listener.digest(), at: now).isEmpty)
+        // Past the retention, nothing is kept to answer with.
+        #expect(publisher.answer([], at: now + .seconds(31)).isEmpty)
+    }
+
+    @Test func messagesRoundTripAndRefuseHostileInput() throws {
+        let messages: [EventMessage] = [
+            .batch(EventBatch(events: [try EventWireTests.event()])),
+            .digest([EventWatermark(origin: NodeID(high: 1, low: 1), contiguous: 42)]),
+        ]
+        for message in messages {
+            let bytes = message.wireBytes
+            #expect(try EventMessage(wireBytes: bytes) == message)
+            for length in 0..<bytes.count {
+                #expect(throws: WireError.self) { try EventMessage(wireBytes: bytes.prefix(length)) }
+            }
+        }
+        #expect(throws: WireError.self) { try EventMessage(wireBytes: [7]) }
     }
 }
