@@ -18,7 +18,7 @@ public struct PelotonRequestContext: RequestContext, RemoteAddressRequestContext
 }
 
 /// Every node's HTTP API: `GET /v1/members`, `GET /v1/health`, `GET /v1/ring`, `GET /metrics`,
-/// `POST /v1/call/{service}/{method}` (`CallEndpoint`), `/v1/state/...` (`StateEndpoint`), and `POST /v1/revocations` (a
+/// `POST /v1/call/{service}/{method}` (`CallEndpoint`), `/v1/state/...` (`StateEndpoint`), `/v1/events/...` (`EventEndpoint`), and `POST /v1/revocations` (a
 /// revocation signed by the authority, as `peloton revoke` makes).
 public enum HTTPAPI {
     /// Where the API listens and who may use it.
@@ -71,6 +71,7 @@ public enum HTTPAPI {
         }
         CallEndpoint.register(on: router, node: node)
         StateEndpoint.register(on: router, node: node)
+        EventEndpoint.register(on: router, node: node)
         router.get("/metrics") { _, _ in
             await node.refreshMetrics()
             return Response(

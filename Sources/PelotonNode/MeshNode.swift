@@ -4,6 +4,7 @@ import NIOCore
 import NIOPosix
 import PelotonCore
 import PelotonCrypto
+import PelotonEvents
 import PelotonMembership
 import PelotonPlacement
 import PelotonServices
@@ -48,6 +49,11 @@ public actor MeshNode: Service {
     nonisolated let placements = Mutex<[String: ServiceRingSnapshot]>([:])
     /// The replicated state this node holds.
     nonisolated let stateReplica: StateReplica
+    /// Event dissemination and this node's subscribers.
+    var eventGossip: EventGossip
+    nonisolated let eventBus = EventBus()
+    var nextEventGossipAt = Instant.zero
+    var nextEventRepairAt = Instant.zero
 
     /// A node with its credentials; `files` (when given) keeps the incarnation across restarts.
     public init(
@@ -89,6 +95,8 @@ public actor MeshNode: Service {
             revocations.append(revocation)
             book.revoke(revocation.node)
         }
+        // Each life numbers its events above the last: peers never mistake a new one for old.
+        eventGossip = EventGossip(firstSequence: incarnation << 32)
         stateReplica = try StateReplica(id: credentials.identity.nodeID, database: try files.map { try StateDatabase(path: $0.statePath) })
         services?.attach(NodeSharedState(node: self, budget: .seconds(5)))
     }
@@ -192,6 +200,7 @@ public actor MeshNode: Service {
                 continue
             }
             if now >= nextRevocationGossipAt { gossipRevocations(at: now) }
+            runEventRounds(at: now)
             try await Task.sleep(for: min(deadline - now, .milliseconds(20)))
         }
     }
@@ -231,6 +240,12 @@ public actor MeshNode: Service {
             perform(deliver(message, from: envelope.sender, address: address))
         case let .revocations(received):
             for revocation in received { learn(revocation) }
+        case let .events(message):
+            guard let address = NodeAddress(datagram.remoteAddress) else {
+                metrics.dropped("unusable_source_address")
+                return
+            }
+            receiveEvents(message, address: address)
         case .membership, .call, .callReply, nil:
             metrics.dropped("malformed_payload")
         }
@@ -304,6 +319,7 @@ public actor MeshNode: Service {
                     Task { await self.antiEntropyRound(with: event.member) }
                 }
                 let name = book.name(for: event.member)
+                announce(event, name: name)
                 logger.info("member \(name) (\(event.member.short)) is \(event.status) at incarnation \(event.incarnation)")
             }
         }

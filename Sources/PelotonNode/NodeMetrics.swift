@@ -103,6 +103,16 @@ public final class NodeMetrics: Sendable {
         timer("peloton_state_duration", ("operation", operation)).recordNanoseconds(duration.nanosecondsClamped)
     }
 
+    /// An event published on this node.
+    func eventPublished(topicCount: Int) {
+        counter(LabelledCounter(name: "peloton_events_published_total", dimensions: [])).increment(by: topicCount)
+    }
+
+    /// An event from another node delivered here for the first time.
+    func eventDelivered() {
+        counter(LabelledCounter(name: "peloton_events_received_total", dimensions: [])).increment()
+    }
+
     /// One anti-entropy exchange started, and how many keys it shipped either way.
     func antiEntropyRound(keysShipped: Int) {
         counter(LabelledCounter(name: "peloton_state_anti_entropy_rounds_total", dimensions: [])).increment()

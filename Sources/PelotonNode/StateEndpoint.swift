@@ -93,7 +93,7 @@ enum StateEndpoint {
 
     private static func key(from context: PelotonRequestContext) throws -> StateKey {
         let type = try context.parameters.require("type")
-        let name = try context.parameters.require("key")
+        let name = try context.parameters.require("key").decodedPathSegment
         guard let kind = StateKind(name: type) else {
             throw HTTPError(.notFound, message: "no state type '\(type)'; the types are \(StateKind.allCases.map(\.name).joined(separator: ", "))")
         }

@@ -108,7 +108,7 @@ extension MeshNode {
                 case let .call(first):
                     timeLimit.cancel()
                     try await self.serveCalls(first: first, frames: &frames, session: session, outbound: outbound)
-                case .revocations, .callReply:
+                case .revocations, .callReply, .events:
                     throw UnexpectedStreamPayload()
                 }
             }

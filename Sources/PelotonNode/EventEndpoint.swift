@@ -1,0 +1,111 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import PelotonEvents
+
+/// The event bus over HTTP, on every node:
+///
+/// - `POST /v1/events/{topic}`: publish the body (JSON by convention, at most 768 bytes).
+/// - `GET /v1/events/{pattern}/stream`: server-sent events, one per event matching the pattern
+///   (`*` one segment, `#` any number) from now on.
+/// - `GET /v1/events?pattern=&limit=`: the latest events this node delivered, as JSON.
+enum EventEndpoint {
+    static func register(on router: Router<PelotonRequestContext>, node: MeshNode) {
+        router.post("/v1/events/:topic") { request, context in
+            let text = try context.parameters.require("topic").decodedPathSegment
+            let topic: Topic
+            do {
+                topic = try Topic(text)
+            } catch {
+                throw HTTPError(.badRequest, message: "\(error)")
+            }
+            let body: ByteBuffer
+            do {
+                body = try await request.body.collect(upTo: MeshEvent.maxPayloadBytes)
+            } catch {
+                throw HTTPError(.contentTooLarge, message: "an event's payload is at most \(MeshEvent.maxPayloadBytes) bytes (it travels in one datagram)")
+            }
+            let event: MeshEvent
+            do {
+                event = try await node.publish(topic, payload: Array(body.readableBytesView))
+            } catch {
+                throw HTTPError(.contentTooLarge, message: "\(error)")
+            }
+            return try json(EventView(event), status: .accepted)
+        }
+        // The same parameter name as the POST route's: the router needs one name per position.
+        router.get("/v1/events/:topic/stream") { _, context in
+            let pattern = try pattern(try context.parameters.require("topic").decodedPathSegment)
+            let lines = node.subscribe(pattern).map { event in
+                var frame = ByteBuffer(string: "id: \(event.id)\nevent: \(event.topic)\ndata: ")
+                frame.writeBytes((try? encoder.encode(EventView(event))) ?? Data())
+                frame.writeString("\n\n")
+                return frame
+            }
+            return Response(
+                status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
+                body: ResponseBody(asyncSequence: lines))
+        }
+        router.get("/v1/events") { request, _ in
+            let query = request.uri.queryParameters
+            let pattern = try pattern(query.get("pattern").map { String($0) } ?? "#")
+            let limit = query.get("limit").flatMap { Int($0) } ?? 50
+            guard (1...EventBus.recentCapacity).contains(limit) else {
+                throw HTTPError(.badRequest, message: "limit must be 1 to \(EventBus.recentCapacity)")
+            }
+            return try json(node.recentEvents(matching: pattern, limit: limit).map { EventView($0) }, status: .ok)
+        }
+    }
+
+    private static func pattern(_ text: String) throws -> TopicPattern {
+        do {
+            return try TopicPattern(text)
+        } catch {
+            throw HTTPError(.badRequest, message: "\(error)")
+        }
+    }
+
+    private static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }()
+
+    private static func json(_ value: some Encodable, status: HTTPResponse.Status) throws -> Response {
+        Response(
+            status: status, headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+    }
+}
+
+/// An event as JSON: the payload as text when it is UTF-8 (JSON by convention), else base64.
+public struct EventView: Codable, Sendable, Equatable {
+    public let id: String
+    public let topic: String
+    public let origin: String
+    public let sequence: UInt64
+    public let publishedAt: UInt64
+    public let payload: String?
+    public let payloadBase64: String?
+
+    init(_ event: MeshEvent) {
+        id = event.id.description
+        topic = event.topic.description
+        origin = event.origin.description
+        sequence = event.sequence
+        publishedAt = event.publishedAtMilliseconds
+        if let text = String(validating: event.payload, as: UTF8.self) {
+            payload = text
+            payloadBase64 = nil
+        } else {
+            payload = nil
+            payloadBase64 = Data(event.payload).base64EncodedString()
+        }
+    }
+}
+
+extension String {
+    /// A path segment as the client meant it: `orders.%23` is the pattern `orders.#`. The
+    /// router hands segments over still percent-encoded.
+    var decodedPathSegment: String { removingPercentEncoding ?? self }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import PelotonCore
+import PelotonCrypto
+import PelotonEvents
+import PelotonMembership
+
+/// The event bus's runtime side: events travel in signed datagrams (`NodePayload.events`),
+/// decided by `EventGossip`: every gossip interval to a few random alive members, and once a
+/// second a digest to one member, which answers with what this node missed.
+extension MeshNode {
+    /// Publishes an event from this node to every subscriber in the mesh.
+    public func publish(_ topic: Topic, payload: [UInt8]) throws(EventError) -> MeshEvent {
+        let event = try MeshEvent(
+            topic: topic, origin: id, sequence: eventGossip.takeSequence(), publishedAtMilliseconds: Self.wallClockMilliseconds(),
+            payload: payload)
+        if let fresh = eventGossip.publish(event, members: membership.activeCount + 1, at: Self.now()) { eventBus.deliver(fresh) }
+        metrics.eventPublished(topicCount: 1)
+        return event
+    }
+
+    /// Every later event matching `pattern` that this node hears.
+    public nonisolated func subscribe(_ pattern: TopicPattern) -> AsyncStream<MeshEvent> {
+        eventBus.subscribe(pattern)
+    }
+
+    /// The latest events this node delivered that match `pattern`.
+    public nonisolated func recentEvents(matching pattern: TopicPattern, limit: Int) -> [MeshEvent] {
+        eventBus.recent(matching: pattern, limit: limit)
+    }
+
+    func receiveEvents(_ message: EventMessage, address: NodeAddress) {
+        let now = Self.now()
+        switch message {
+        case let .batch(batch):
+            for event in eventGossip.receive(batch.events, members: membership.activeCount + 1, at: now) {
+                eventBus.deliver(event)
+                metrics.eventDelivered()
+            }
+        case let .digest(marks):
+            for batch in eventGossip.answer(marks, at: now) {
+                sendDatagram(.events(.batch(EventBatch(events: batch))), to: address)
+            }
+        }
+    }
+
+    /// Runs the event gossip and repair rounds that are due.
+    func runEventRounds(at now: Instant) {
+        let alive = membership.members.filter { $0.status == .alive }
+        if now >= nextEventGossipAt {
+            nextEventGossipAt = now + eventGossip.settings.interval
+            let peers = Array(alive.shuffled().prefix(eventGossip.settings.fanout))
+            let addresses = Dictionary(peers.map { ($0.id, $0.address) }, uniquingKeysWith: { first, _ in first })
+            for (peer, batch) in eventGossip.gossip(to: peers.map(\.id)) {
+                guard let address = addresses[peer] else { continue }
+                sendDatagram(.events(.batch(EventBatch(events: batch))), to: address)
+            }
+        }
+        if now >= nextEventRepairAt {
+            nextEventRepairAt = now + eventGossip.settings.repairInterval
+            if let peer = alive.randomElement() {
+                sendDatagram(.events(.digest(eventGossip.digest())), to: peer.address)
+            }
+        }
+    }
+
+    /// A membership change, as a local system event (`mesh.member.alive`, `.suspect`, `.dead`,
+    /// `.left`): every node sees the membership, so these are not gossiped.
+    func announce(_ event: MembershipEvent, name: String) {
+        guard let topic = try? Topic("mesh.member.\(event.status)") else { return }
+        let payload = (try? JSONEncoder().encode(MemberEventView(member: event.member.description, name: name, incarnation: event.incarnation))) ?? Data()
+        guard let system = try? MeshEvent(
+            topic: topic, origin: id, sequence: 0, publishedAtMilliseconds: Self.wallClockMilliseconds(), payload: Array(payload))
+        else { return }
+        eventBus.deliver(system)
+    }
+}
+
+/// The payload of a `mesh.member.*` event.
+struct MemberEventView: Codable {
+    let member: String
+    let name: String
+    let incarnation: UInt64
+}
