@@ -94,10 +94,11 @@ public struct EventGossip: Sendable {
     public mutating func gossip(to peers: [NodeID]) -> [(peer: NodeID, batch: [MeshEvent])] {
         var batches: [(peer: NodeID, batch: [MeshEvent])] = []
         for peer in peers {
-            // Most sends left first (newest among equals): a new event spreads at once, and an
-            // old one that has mostly been passed on waits when a round is full.
+            // Most sends left first, so a new event spreads at once and an old one that has mostly
+            // been passed on waits when a round is full; among equals, in the order heard, so
+            // one origin's events usually arrive in order (not a guarantee: loss reorders).
             let order = pending.indices.filter { pending[$0].sendsLeft > 0 }
-                .sorted { (pending[$0].sendsLeft, $0) > (pending[$1].sendsLeft, $1) }
+                .sorted { (pending[$0].sendsLeft, -$0) > (pending[$1].sendsLeft, -$1) }
             var budget = settings.maxBatchBytes
             var batch: [MeshEvent] = []
             var sentBatches = 0

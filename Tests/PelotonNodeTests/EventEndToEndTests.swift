@@ -1,0 +1,52 @@
+import Foundation
+import PelotonLocalMesh
+import PelotonNode
+import Testing
+
+/// The event bus through real `peloton node` processes: published on one node, delivered by
+/// pattern to a subscriber on another, once each; membership changes as system events.
+@Suite(.serialized) struct EventEndToEndTests {
+    @Test(.timeLimit(.minutes(3))) func eventsReachSubscribersOnOtherNodesByPattern() async throws {
+        guard let mesh = try await StateEndToEndTests.mesh(3) else { return }
+        // `peloton subscribe` on node 2, for three events.
+        let subscriber = Process()
+        subscriber.executableURL = URL(fileURLWithPath: mesh.binary)
+        subscriber.arguments = ["subscribe", "orders.#", "--count", "3", "--node", mesh.nodes[2].url]
+        let output = Pipe()
+        subscriber.standardOutput = output
+        try subscriber.run()
+        defer { if subscriber.isRunning { subscriber.terminate() } }
+        // The stream is open once the node has a subscriber; give it a moment, then publish.
+        try await Task.sleep(for: .seconds(1))
+        for (index, topic) in ["orders.created", "billing.paid", "orders.eu.shipped", "orders.deleted"].enumerated() {
+            let published = await mesh.request("POST", "/v1/events/\(topic)", json: #"{"n":\#(index)}"#, via: index % 2)
+            #expect(published?.status == 202, "\(published?.body ?? "no answer")")
+        }
+        let exited = await mesh.waitUntil(seconds: 20) { !subscriber.isRunning }
+        #expect(exited, "the subscriber did not get three events\n\(mesh.logs())")
+        let lines = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n")
+        // Each matching event once; gossip does not promise an order.
+        #expect(lines.sorted() == [#"orders.created  {"n":0}"#, #"orders.deleted  {"n":3}"#, #"orders.eu.shipped  {"n":2}"#])
+
+        // Every node delivered each event once, including those it did not subscribe to.
+        let recent = await mesh.request("GET", "/v1/events?pattern=%23&limit=200", via: 1)
+        let events = (try? JSONSerialization.jsonObject(with: Data((recent?.body ?? "[]").utf8)) as? [[String: Any]]) ?? []
+        let published = events.filter { !(($0["topic"] as? String) ?? "").hasPrefix("mesh.") }
+        #expect(published.count == 4, "\(recent?.body ?? "")")
+
+        // Bad input: a bad topic, a payload too large for a datagram.
+        #expect(await mesh.request("POST", "/v1/events/bad..topic", json: "{}", via: 0)?.status == 400)
+        let large = await mesh.request("POST", "/v1/events/orders.big", json: String(repeating: "x", count: 2_000), via: 0)
+        #expect(large?.status == 413 && large?.body.contains("at most 768 bytes") == true, "\(large?.body ?? "")")
+    }
+
+    @Test(.timeLimit(.minutes(3))) func membershipChangesAreSystemEvents() async throws {
+        guard let mesh = try await StateEndToEndTests.mesh(3) else { return }
+        mesh.kill(2)
+        let seen = await mesh.waitUntil(seconds: 60) {
+            let recent = await mesh.request("GET", "/v1/events?pattern=mesh.member.dead", via: 0)
+            return recent?.body.contains(#"\"name\":\"s2\""#) == true
+        }
+        #expect(seen, "\(mesh.logs())")
+    }
+}
