@@ -11,6 +11,7 @@ let package = Package(
         // What a service author or a Swift client imports.
         .library(name: "PelotonServices", targets: ["PelotonServices"]),
         .library(name: "PelotonState", targets: ["PelotonState"]),
+        .library(name: "PelotonEvents", targets: ["PelotonEvents"]),
         .library(name: "PelotonNode", targets: ["PelotonNode"]),
     ],
     dependencies: [
@@ -53,7 +54,7 @@ let package = Package(
         .target(
             name: "PelotonServices",
             dependencies: [
-                "PelotonCore", "PelotonCrypto", "PelotonWire", "PelotonMembership", "PelotonPlacement", "PelotonState",
+                "PelotonCore", "PelotonCrypto", "PelotonWire", "PelotonMembership", "PelotonPlacement", "PelotonState", "PelotonEvents",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ]
@@ -81,7 +82,7 @@ let package = Package(
             ]
         ),
         // The demo's services, written as any service author would.
-        .target(name: "PelotonExamples", dependencies: ["PelotonServices", "PelotonState"]),
+        .target(name: "PelotonExamples", dependencies: ["PelotonServices", "PelotonState", "PelotonEvents"]),
         .executableTarget(
             name: "peloton",
             dependencies: [

@@ -1,10 +1,13 @@
+import Foundation
+import PelotonEvents
 import PelotonServices
 import PelotonState
 
 /// The demo's keyed service: each key (`?key=` on the call) lives on its own two owners, so
 /// the counters spread over the mesh. On a node the count is a replicated counter in the
 /// mesh's state (`counter/counter-service.KEY`, written at quorum), so it survives its owners;
-/// a host without a node (a unit test) keeps it in memory.
+/// a host without a node (a unit test) keeps it in memory. Each increment on a node is also
+/// published as a `counter.incremented` event.
 public enum CounterService {
     public struct Increment: Codable, Sendable {
         public var by: Int?
@@ -28,7 +31,10 @@ public enum CounterService {
                 let by = request.by ?? 1
                 guard (-1_000_000...1_000_000).contains(by) else { throw ServiceError(status: 422, "by must be within ±1,000,000") }
                 if let state = call.state {
-                    return Count(key: key, value: try await replicated { try await state.write(.add(Int64(by)), to: stateKey(key), level: .quorum) })
+                    let count = Count(key: key, value: try await replicated { try await state.write(.add(Int64(by)), to: stateKey(key), level: .quorum) })
+                    // Subscribers hear of it: `peloton subscribe 'counter.#'`.
+                    try? await call.events?.publish(Topic("counter.incremented"), payload: Array(JSONEncoder().encode(count)))
+                    return count
                 }
                 return Count(key: key, value: try await counts.add(by, to: key))
             }

@@ -3,6 +3,7 @@ import PelotonCore
 import PelotonCrypto
 import PelotonEvents
 import PelotonMembership
+import PelotonServices
 
 /// The event bus's runtime side: events travel in signed datagrams (`NodePayload.events`),
 /// decided by `EventGossip`: every gossip interval to a few random alive members, and once a
@@ -80,4 +81,14 @@ struct MemberEventView: Codable {
     let member: String
     let name: String
     let incarnation: UInt64
+}
+
+/// Handlers publish through the node they run on.
+struct NodeEventPublisher: EventPublisher {
+    weak var node: MeshNode?
+
+    func publish(_ topic: Topic, payload: [UInt8]) async throws {
+        guard let node else { throw EventError.invalidTopic(topic.description, "the node is gone") }
+        _ = try await node.publish(topic, payload: payload)
+    }
 }

@@ -99,6 +99,7 @@ public actor MeshNode: Service {
         eventGossip = EventGossip(firstSequence: incarnation << 32)
         stateReplica = try StateReplica(id: credentials.identity.nodeID, database: try files.map { try StateDatabase(path: $0.statePath) })
         services?.attach(NodeSharedState(node: self, budget: .seconds(5)))
+        services?.attach(NodeEventPublisher(node: self))
     }
 
     public nonisolated var id: NodeID { credentials.identity.nodeID }

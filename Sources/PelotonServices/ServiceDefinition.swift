@@ -93,12 +93,15 @@ public struct CallContext: Sendable {
     public let budget: Duration
     /// The mesh's replicated state, when the handler runs on a node.
     public let state: (any SharedState)?
+    /// The mesh's event bus, when the handler runs on a node.
+    public let events: (any EventPublisher)?
 
-    public init(requestID: RequestID, key: String?, budget: Duration, state: (any SharedState)? = nil) {
+    public init(requestID: RequestID, key: String?, budget: Duration, state: (any SharedState)? = nil, events: (any EventPublisher)? = nil) {
         self.requestID = requestID
         self.key = key
         self.budget = budget
         self.state = state
+        self.events = events
     }
 }
 

@@ -12,6 +12,7 @@ public final class ServiceHost: Sendable {
     private let clock: @Sendable () -> Instant
     /// Set by the node once it exists (it is built after its services).
     private let sharedState = Mutex<(any SharedState)?>(nil)
+    private let eventPublisher = Mutex<(any EventPublisher)?>(nil)
 
     private struct State {
         var ledger: RequestLedger<CallReply>
@@ -36,6 +37,11 @@ public final class ServiceHost: Sendable {
     /// Gives handlers the mesh's replicated state.
     public func attach(_ state: any SharedState) {
         sharedState.withLock { $0 = state }
+    }
+
+    /// Gives handlers the mesh's event bus.
+    public func attach(_ events: any EventPublisher) {
+        eventPublisher.withLock { $0 = events }
     }
 
     /// How many handler runs a reissue or duplicate did not repeat.
@@ -77,7 +83,8 @@ public final class ServiceHost: Sendable {
                 if let ready { waiter.resume(returning: ready) }
             }
         case .run:
-            let context = CallContext(requestID: request.id, key: request.key, budget: budget, state: sharedState.withLock { $0 })
+            let context = CallContext(
+                requestID: request.id, key: request.key, budget: budget, state: sharedState.withLock { $0 }, events: eventPublisher.withLock { $0 })
             let reply = CallReply(id: request.id, outcome: await method.run(request.body, request.formats, context))
             let waiters = state.withLock { state in
                 state.ledger.finish(request.id, reply: reply, deadline: started + budget, at: clock())

@@ -1,3 +1,4 @@
+import PelotonEvents
 import PelotonState
 
 /// Replicated state as a service handler sees it: read and write any key, at the consistency
@@ -8,4 +9,9 @@ public protocol SharedState: Sendable {
     func write(_ operation: StateOperation, to key: StateKey, level: ConsistencyLevel) async throws -> StateValue
     /// The key's state merged from as many owners as `level` asks; nil when none holds it.
     func read(_ key: StateKey, level: ConsistencyLevel) async throws -> StateValue?
+}
+
+/// The event bus as a service handler sees it: publish to every subscriber in the mesh.
+public protocol EventPublisher: Sendable {
+    func publish(_ topic: Topic, payload: [UInt8]) async throws
 }

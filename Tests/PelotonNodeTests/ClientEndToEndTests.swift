@@ -115,5 +115,10 @@ extension ClientEndToEndTests {
         #expect(counted.value == 7)
         let stored = try await client.read(StateKey(kind: .counter, name: "counter-service.plums"), level: .all)
         #expect(stored.json == .number(7))
+        // ... and announces each increment on the event bus, which reaches every node.
+        let announced = await mesh.waitUntil(seconds: 20) {
+            await mesh.request("GET", "/v1/events?pattern=counter.%23", via: 0)?.body.contains(#"\"key\":\"plums\""#) == true
+        }
+        #expect(announced, "\(mesh.logs())")
     }
 }
