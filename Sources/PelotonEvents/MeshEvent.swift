@@ -12,9 +12,8 @@ public struct EventID: Hashable, Comparable, Sendable, CustomStringConvertible {
     }
 
     public static func random() -> EventID {
-        let bytes = secureRandomBytes(count: 16)
-        let words = stride(from: 0, to: 16, by: 8).map { start in bytes[start..<start + 8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) } }
-        return EventID(high: words[0], low: words[1])
+        let words = secureRandomWords()
+        return EventID(high: words.high, low: words.low)
     }
 
     public static func < (lhs: EventID, rhs: EventID) -> Bool { (lhs.high, lhs.low) < (rhs.high, rhs.low) }

@@ -13,9 +13,8 @@ public struct RequestID: Hashable, Sendable, CustomStringConvertible {
     }
 
     public static func random() -> RequestID {
-        let bytes = secureRandomBytes(count: 16)
-        let words = stride(from: 0, to: 16, by: 8).map { start in bytes[start..<start + 8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) } }
-        return RequestID(high: words[0], low: words[1])
+        let words = secureRandomWords()
+        return RequestID(high: words.high, low: words.low)
     }
 
     /// Parses 32 hex digits (what `description` prints), as a client's `X-Request-Id`.
