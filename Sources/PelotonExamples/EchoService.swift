@@ -1,7 +1,9 @@
+import PelotonEvents
 import PelotonServices
+import Synchronization
 
 /// The demo's stateless service: any of its two owners can answer, so a call survives the
-/// loss of one.
+/// loss of one. It also listens to `echo.#` events: `heard` returns the last one this owner got.
 public enum EchoService {
     public struct Message: Codable, Sendable {
         public var text: String
@@ -22,8 +24,22 @@ public enum EchoService {
         public var length: Int
     }
 
+    public struct Heard: Codable, Sendable {
+        public var topic: String?
+        public var payload: String?
+    }
+
+    public struct Nothing: Codable, Sendable {
+        public init() {}
+    }
+
     public static func definition() throws -> ServiceDefinition {
-        try ServiceDefinition(name: "echo", version: "1.0.0", replicas: 2) { service in
+        let lastHeard = LastHeard()
+        return try ServiceDefinition(name: "echo", version: "1.0.0", replicas: 2) { service in
+            try service.subscribe("echo.#") { event, _ in
+                lastHeard.value.withLock { $0 = Heard(topic: event.topic.description, payload: String(decoding: event.payload, as: UTF8.self)) }
+            }
+            try service.method("heard") { (_: Nothing, _) in lastHeard.value.withLock { $0 } }
             try service.method("echo") { (message: Message, _) in
                 Echoed(text: message.text, length: message.text.count)
             }
@@ -40,4 +56,9 @@ public enum EchoService {
             }
         }
     }
+}
+
+/// The last `echo.#` event an owner heard, shared by its subscription and its `heard` method.
+private final class LastHeard: Sendable {
+    let value = Mutex(EchoService.Heard())
 }

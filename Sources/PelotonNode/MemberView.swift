@@ -26,6 +26,10 @@ public struct HealthView: Codable, Sendable {
     public let id: String
     public let name: String
     public let aliveMembers: Int
+    /// State keys this node holds.
+    public let stateKeys: Int?
+    /// Event subscribers connected to this node.
+    public let eventSubscribers: Int?
 }
 
 extension MeshNode {
@@ -44,10 +48,11 @@ extension MeshNode {
         return MembersView(node: credentials.certificate.name, members: [local] + others.sorted { ($0.name, $0.id) < ($1.name, $1.id) })
     }
 
-    public func health() -> HealthView {
+    public func health() async -> HealthView {
         HealthView(
             status: membership.isLeaving ? "leaving" : isListening ? "ok" : "starting", id: id.description, name: credentials.certificate.name,
-            aliveMembers: membership.memberIDs(withStatus: .alive).count)
+            aliveMembers: membership.memberIDs(withStatus: .alive).count, stateKeys: await stateReplica.keyCount,
+            eventSubscribers: eventBus.subscriberCount)
     }
 
     /// Brings the membership gauges up to date; called when `/metrics` is scraped.

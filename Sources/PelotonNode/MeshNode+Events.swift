@@ -29,6 +29,24 @@ extension MeshNode {
         eventBus.recent(matching: pattern, limit: limit)
     }
 
+    /// Runs the offered services' event handlers until cancelled: each handler sees each
+    /// matching event this node delivers, one at a time, in the order delivered. Returns at
+    /// once when there are none, so the caller adds it only when there are.
+    nonisolated func runEventSubscriptions() async {
+        guard let services else { return }
+        let context = services.eventContext
+        await withDiscardingTaskGroup { group in
+            for service in services.services.values {
+                for subscription in service.subscriptions {
+                    let events = eventBus.subscribe(subscription.pattern)
+                    group.addTask {
+                        for await event in events { await subscription.handler(event, context) }
+                    }
+                }
+            }
+        }
+    }
+
     func receiveEvents(_ message: EventMessage, address: NodeAddress) {
         let now = Self.now()
         switch message {

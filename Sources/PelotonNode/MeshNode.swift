@@ -171,6 +171,10 @@ public actor MeshNode: Service {
             }
             tasks.addTask { try await self.runTimers() }
             tasks.addTask { try await self.runAntiEntropy() }
+            // Only with handlers to run: the first task of this group to end stops the node.
+            if services?.services.values.contains(where: { !$0.subscriptions.isEmpty }) == true {
+                tasks.addTask { await self.runEventSubscriptions() }
+            }
             tasks.addTask {
                 // Returns when the service group starts a graceful shutdown (SIGTERM, SIGINT).
                 try await gracefulShutdown()

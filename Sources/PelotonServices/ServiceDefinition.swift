@@ -1,5 +1,6 @@
 import Foundation
 import Mustache
+import PelotonEvents
 
 /// A service as its author writes it: a name, a version, how many owners it has, and typed
 /// async methods (Codable request in, Codable reply out).
@@ -18,6 +19,8 @@ public struct ServiceDefinition: Sendable {
     public let version: String
     public let replicas: Int
     let methods: [String: ServiceMethod]
+    /// Event handlers: on every node that offers the service, each event matching a pattern.
+    public let subscriptions: [EventSubscription]
 
     public init(name: String, version: String, replicas: Int, _ build: (inout ServiceBuilder) throws -> Void) throws {
         try requireValidName(name, "service name \"\(name)\"")
@@ -34,6 +37,7 @@ public struct ServiceDefinition: Sendable {
         self.version = version
         self.replicas = replicas
         methods = builder.methods
+        subscriptions = builder.subscriptions
     }
 
     public var methodNames: [String] { methods.keys.sorted() }
@@ -43,6 +47,17 @@ public struct ServiceDefinition: Sendable {
 public struct ServiceBuilder {
     let service: String
     var methods: [String: ServiceMethod] = [:]
+    var subscriptions: [EventSubscription] = []
+
+    /// Runs `handler` for each event matching `pattern` that reaches a node offering the
+    /// service (every such node, once per event). `context.events` lets it publish in turn.
+    public mutating func subscribe(_ pattern: String, _ handler: @escaping @Sendable (MeshEvent, EventContext) async -> Void) throws {
+        do {
+            subscriptions.append(EventSubscription(pattern: try TopicPattern(pattern), handler: handler))
+        } catch {
+            throw ServiceDefinitionError("service \(service): subscription \(error)")
+        }
+    }
 
     /// Adds a method. `html` is a Mustache template rendered with the reply's fields;
     /// `text` renders the reply as plain text; `transforms` add other media types. Without
@@ -85,6 +100,23 @@ public struct ServiceBuilder {
 }
 
 /// What a handler knows about its call besides the request.
+/// A service's handler for events matching a pattern.
+public struct EventSubscription: Sendable {
+    public let pattern: TopicPattern
+    public let handler: @Sendable (MeshEvent, EventContext) async -> Void
+}
+
+/// What an event handler can reach on its node.
+public struct EventContext: Sendable {
+    public let state: (any SharedState)?
+    public let events: (any EventPublisher)?
+
+    public init(state: (any SharedState)?, events: (any EventPublisher)?) {
+        self.state = state
+        self.events = events
+    }
+}
+
 public struct CallContext: Sendable {
     public let requestID: RequestID
     /// The routing key of a keyed call.

@@ -39,6 +39,11 @@ public final class ServiceHost: Sendable {
         sharedState.withLock { $0 = state }
     }
 
+    /// What event handlers reach: the state and bus attached so far.
+    public var eventContext: EventContext {
+        EventContext(state: sharedState.withLock { $0 }, events: eventPublisher.withLock { $0 })
+    }
+
     /// Gives handlers the mesh's event bus.
     public func attach(_ events: any EventPublisher) {
         eventPublisher.withLock { $0 = events }

@@ -50,3 +50,29 @@ import Testing
         #expect(seen, "\(mesh.logs())")
     }
 }
+
+extension EventEndToEndTests {
+    @Test(.timeLimit(.minutes(3))) func servicesHandleEventsAndStatusSummarisesTheMesh() async throws {
+        guard let mesh = try await RoutingEndToEndTests.mesh(3) else { return }
+        let published = await mesh.request("POST", "/v1/events/echo.hello", json: #"{"hi":1}"#, via: 2)
+        #expect(published?.status == 202)
+        // The echo service subscribes to echo.#: the owner that answers has heard it.
+        let heard = await mesh.waitUntil(seconds: 20) {
+            await mesh.call("echo", "heard", via: 0)?.body == #"{"payload":"{\"hi\":1}","topic":"echo.hello"}"#
+        }
+        let last = await mesh.call("echo", "heard", via: 0)?.body ?? "no answer"
+        #expect(heard, "\(last)\n\(mesh.logs())")
+
+        let status = Process()
+        status.executableURL = URL(fileURLWithPath: mesh.binary)
+        status.arguments = ["status", "--node", mesh.nodes[1].url]
+        let output = Pipe()
+        status.standardOutput = output
+        try status.run()
+        status.waitUntilExit()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(status.terminationStatus == 0)
+        #expect(text.contains("r1 (") && text.contains("3 alive, 0 suspect, 0 dead, 0 left"), "\(text)")
+        #expect(text.contains("echo 1.0.0 ×2 on") && text.contains("echo.hello"), "\(text)")
+    }
+}
