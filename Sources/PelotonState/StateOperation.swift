@@ -51,8 +51,8 @@ extension StateValue {
     /// Applies `operation` as `replica` (the owner running the write) and returns its delta,
     /// which the other owners merge. `nowMilliseconds` is the replica's clock, for registers.
     public mutating func apply(_ operation: StateOperation, at replica: NodeID, nowMilliseconds: UInt64) throws(StateError) -> StateValue {
-        // The payload is moved out of `self` before it changes, so it holds the only reference
-        // to its storage and a write into a big set or map updates it in place, not a copy.
+        // Big payloads are moved out of `self` (`take`) before they change, so each holds the
+        // only reference to its storage and a write into a big set or map updates it in place.
         let wrongKind = StateError.wrongKind(operation: operation.name, kind: kind)
         switch self {
         case var .gcounter(counter):
@@ -75,49 +75,39 @@ extension StateValue {
             let delta = register.assign(value, at: replica, nowMilliseconds: nowMilliseconds)
             self = .register(register)
             return .register(delta)
-        case var .mvregister(register):
-            guard case let .assign(value) = operation else { throw wrongKind }
-            self = Self.placeholder
-            let delta = register.assign(value, at: replica)
-            self = .mvregister(register)
-            return .mvregister(delta)
-        case var .set(set):
-            var delta = ORSet()
+        case .mvregister:
+            guard case let .assign(value) = operation, var register = take(\.mvregister) else { throw wrongKind }
+            defer { self = .mvregister(register) }
+            return .mvregister(register.assign(value, at: replica))
+        case .set:
+            let (elements, adding): ([String], Bool)
             switch operation {
-            case let .insert(elements):
-                self = Self.placeholder
-                for element in elements { delta.state.merge(set.add(element, at: replica).state) }
-            case let .remove(elements):
-                self = Self.placeholder
-                for element in elements { delta.state.merge(set.remove(element).state) }
-            default:
-                throw wrongKind
+            case let .insert(named): (elements, adding) = (named, true)
+            case let .remove(named): (elements, adding) = (named, false)
+            default: throw wrongKind
             }
-            self = .set(set)
+            guard var set = take(\.set) else { throw wrongKind }
+            defer { self = .set(set) }
+            var delta = ORSet()
+            for element in elements { delta.state.merge((adding ? set.add(element, at: replica) : set.remove(element)).state) }
             return .set(delta)
-        case var .flag(flag):
-            guard operation == .enable || operation == .disable else { throw wrongKind }
-            self = Self.placeholder
-            let delta = operation == .enable ? flag.enable(at: replica) : flag.disable()
-            self = .flag(flag)
-            return .flag(delta)
-        case var .map(map):
-            let delta: ORMap
+        case .flag:
+            guard operation == .enable || operation == .disable, var flag = take(\.flag) else { throw wrongKind }
+            defer { self = .flag(flag) }
+            return .flag(operation == .enable ? flag.enable(at: replica) : flag.disable())
+        case .map:
             switch operation {
             case let .updateField(name, update):
-                self = Self.placeholder
-                delta = map.update(name, update, at: replica)
+                guard var map = take(\.map) else { throw wrongKind }
+                defer { self = .map(map) }
+                return .map(map.update(name, update, at: replica))
             case let .removeField(field):
-                self = Self.placeholder
-                delta = map.remove(field)
+                guard var map = take(\.map) else { throw wrongKind }
+                defer { self = .map(map) }
+                return .map(map.remove(field))
             default:
                 throw wrongKind
             }
-            self = .map(map)
-            return .map(delta)
         }
     }
-
-    /// Holds `self`'s place while its payload is being changed.
-    private static let placeholder = StateValue.gcounter(GCounter())
 }

@@ -44,13 +44,12 @@ public struct StateStore: Sendable {
     public mutating func apply(
         _ operation: StateOperation, to key: StateKey, at replica: NodeID, nowMilliseconds: UInt64
     ) throws(StateError) -> (delta: StateValue, state: StateValue) {
-        // Taken out of the dictionary while it changes, so its storage is not shared.
-        var value = values.removeValue(forKey: key) ?? .empty(key.kind)
+        var (value, existed) = take(key)
         let delta: StateValue
         do {
             delta = try value.apply(operation, at: replica, nowMilliseconds: nowMilliseconds)
         } catch {
-            if value != .empty(key.kind) { values[key] = value }
+            if existed { values[key] = value }
             throw error
         }
         values[key] = value
@@ -62,19 +61,19 @@ public struct StateStore: Sendable {
     /// when nothing new arrived or the value is of another kind than the key.
     public mutating func merge(_ incoming: StateValue, into key: StateKey) -> StateValue? {
         guard incoming.kind == key.kind else { return nil }
-        // Taken out of the dictionary while it changes, so its storage is not shared.
-        guard var value = values.removeValue(forKey: key) else {
-            let merged = StateValue.empty(key.kind).merged(with: incoming)
-            guard merged != .empty(key.kind) else { return nil }
-            values[key] = merged
-            hashes[key] = nil
-            return merged
-        }
+        var (value, existed) = take(key)
         let changed = value.merge(incoming)
-        values[key] = value
+        if changed || existed { values[key] = value }
         guard changed else { return nil }
         hashes[key] = nil
         return value
+    }
+
+    /// `key`'s value taken out of the dictionary (the empty value when absent), so while it
+    /// changes it holds the only reference to its storage; and whether it was there.
+    private mutating func take(_ key: StateKey) -> (value: StateValue, existed: Bool) {
+        guard let value = values.removeValue(forKey: key) else { return (.empty(key.kind), false) }
+        return (value, true)
     }
 
     public static func hash(of value: StateValue) -> UInt64 { StableHash.hash(value.wireBytes) }

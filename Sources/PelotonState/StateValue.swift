@@ -89,7 +89,7 @@ public enum StateValue: Equatable, Sendable {
 
     /// Moves the payload out when `self` is of that kind, leaving a placeholder: the payload
     /// is then the only reference to its storage, and changes to it happen in place.
-    private mutating func take<Payload>(_ payload: (StateValue) -> Payload?) -> Payload? {
+    mutating func take<Payload>(_ payload: (StateValue) -> Payload?) -> Payload? {
         guard let taken = payload(self) else { return nil }
         self = .gcounter(GCounter())
         return taken
