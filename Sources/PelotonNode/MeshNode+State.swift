@@ -94,26 +94,15 @@ extension MeshNode {
         }
         var tally = ReplicaTally(owners: placement.owners, level: level)
         tally.answer(from: id)
+        // Every owner should get the delta: the requests run on once the tally is decided.
         let others = placement.owners.filter { $0 != id }
-        let (answers, answersInput) = AsyncStream.makeStream(of: (NodeID, String?).self)
-        for owner in others {
-            // Not cancelled when the tally is decided: every owner should get the delta.
-            Task {
-                let limit = min(Self.now() + self.configuration.callAttemptTimeout, deadline)
-                let outcome = await self.askOwner(owner, addresses: placement.addresses, .merge([key: written.delta]), until: limit, deadline: deadline)
-                switch outcome {
-                case .success(.merged): answersInput.yield((owner, nil))
-                case .success: answersInput.yield((owner, "unexpected answer"))
-                case let .failure(failure): answersInput.yield((owner, failure.message))
-                }
+        for await (owner, outcome) in askOwners(others, addresses: placement.addresses, .merge([key: written.delta]), deadline: deadline) {
+            switch outcome {
+            case .success(.merged): tally.answer(from: owner)
+            case .success: tally.fail(owner, because: "unexpected answer")
+            case let .failure(failure): tally.fail(owner, because: failure.message)
             }
-        }
-        var pending = others.count
-        if pending == 0 { answersInput.finish() }
-        for await (owner, failure) in answers {
-            if let failure { tally.fail(owner, because: failure) } else { tally.answer(from: owner) }
-            pending -= 1
-            if tally.outcome != .pending || pending == 0 { break }
+            if tally.outcome != .pending { break }
         }
         guard tally.outcome == .succeeded else {
             return .failure(CallFailure(.unavailable, "the write is saved on \(tally.answered.count) owners but \(level.rawValue) needs \(tally.required): \(tally.failureReason); anti-entropy will spread it, but it is not acknowledged"))
@@ -145,15 +134,7 @@ extension MeshNode {
             if tally.outcome == .succeeded { return .success(merged) }
         }
         let others = placement.owners.filter { $0 != id }
-        let (answers, answersInput) = AsyncStream.makeStream(of: (NodeID, Result<StateResponse, CallFailure>).self)
-        for owner in others {
-            Task {
-                let limit = min(Self.now() + self.configuration.callAttemptTimeout, deadline)
-                answersInput.yield((owner, await self.askOwner(owner, addresses: placement.addresses, .read(key, .one), until: limit, deadline: deadline)))
-            }
-        }
-        var pending = others.count
-        for await (owner, outcome) in answers {
+        for await (owner, outcome) in askOwners(others, addresses: placement.addresses, .read(key, .one), deadline: deadline) {
             switch outcome {
             case let .success(.value(value)):
                 take(value)
@@ -163,8 +144,7 @@ extension MeshNode {
             case let .failure(failure):
                 tally.fail(owner, because: failure.message)
             }
-            pending -= 1
-            if tally.outcome != .pending || pending == 0 { break }
+            if tally.outcome != .pending { break }
         }
         guard tally.outcome == .succeeded else {
             return .failure(CallFailure(.unavailable, "\(level.rawValue) read of \(key): \(tally.failureReason)"))
@@ -215,6 +195,27 @@ extension MeshNode {
             let answer = await stateReplica.answer(entries) { ring.ring.owners(of: $0.placementKey, count: ring.replicas).contains(sender) }
             return reply(.success(.answer(answer)))
         }
+    }
+
+    /// Sends `message` to each of `owners` at once, each within the attempt timeout and the
+    /// deadline, and yields their answers as they come; the stream ends after the last. The
+    /// requests do not stop when the caller stops listening.
+    nonisolated func askOwners(
+        _ owners: [NodeID], addresses: [NodeID: NodeAddress], _ message: StateRequest, deadline: Instant
+    ) -> AsyncStream<(NodeID, Result<StateResponse, CallFailure>)> {
+        let (answers, input) = AsyncStream.makeStream(of: (NodeID, Result<StateResponse, CallFailure>).self)
+        Task {
+            await withTaskGroup(of: Void.self) { group in
+                for owner in owners {
+                    group.addTask {
+                        let limit = min(Self.now() + self.configuration.callAttemptTimeout, deadline)
+                        input.yield((owner, await self.askOwner(owner, addresses: addresses, message, until: limit, deadline: deadline)))
+                    }
+                }
+            }
+            input.finish()
+        }
+        return answers
     }
 
     /// Asks another node for a state operation, within `until`.
