@@ -35,13 +35,7 @@ enum CallEndpoint {
         if let key, key.utf8.count > CallRequest.maxKeyBytes {
             throw HTTPError(.badRequest, message: "key is longer than \(CallRequest.maxKeyBytes) bytes")
         }
-        var timeout = defaultTimeoutMilliseconds
-        if let given = query.get("timeout_ms") {
-            guard let milliseconds = UInt32(given), (1...CallRequest.maxBudgetMilliseconds).contains(milliseconds) else {
-                throw HTTPError(.badRequest, message: "timeout_ms must be a whole number from 1 to \(CallRequest.maxBudgetMilliseconds)")
-            }
-            timeout = milliseconds
-        }
+        let timeout = try JSONReply.timeoutMilliseconds(of: request)
         var id = RequestID.random()
         if let given = request.headers[.requestID] {
             guard let parsed = RequestID(hex: given) else {
@@ -68,9 +62,7 @@ enum CallEndpoint {
             headers[.contentType] = reply.contentType
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: reply.body)))
         case let .failure(failure):
-            headers[.contentType] = "application/json; charset=utf-8"
-            let body = (try? JSONEncoder().encode(CallErrorView(error: "\(failure.code)", message: failure.message))) ?? Data()
-            return Response(status: .init(code: Int(failure.status)), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+            return JSONReply.failure(failure, headers: headers)
         }
     }
 }

@@ -31,14 +31,14 @@ enum EventEndpoint {
             } catch {
                 throw HTTPError(.contentTooLarge, message: "\(error)")
             }
-            return try json(EventView(event), status: .accepted)
+            return try JSONReply.response(EventView(event), status: .accepted, encoder: JSONReply.compact)
         }
         // The same parameter name as the POST route's: the router needs one name per position.
         router.get("/v1/events/:topic/stream") { _, context in
             let pattern = try pattern(try context.parameters.require("topic").decodedPathSegment)
             let lines = node.subscribe(pattern).map { event in
                 var frame = ByteBuffer(string: "id: \(event.id)\nevent: \(event.topic)\ndata: ")
-                frame.writeBytes((try? encoder.encode(EventView(event))) ?? Data())
+                frame.writeBytes((try? JSONReply.compact.encode(EventView(event))) ?? Data())
                 frame.writeString("\n\n")
                 return frame
             }
@@ -53,7 +53,7 @@ enum EventEndpoint {
             guard (1...EventBus.recentCapacity).contains(limit) else {
                 throw HTTPError(.badRequest, message: "limit must be 1 to \(EventBus.recentCapacity)")
             }
-            return try json(node.recentEvents(matching: pattern, limit: limit).map { EventView($0) }, status: .ok)
+            return try JSONReply.response(node.recentEvents(matching: pattern, limit: limit).map { EventView($0) }, encoder: JSONReply.compact)
         }
     }
 
@@ -63,18 +63,6 @@ enum EventEndpoint {
         } catch {
             throw HTTPError(.badRequest, message: "\(error)")
         }
-    }
-
-    private static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return encoder
-    }()
-
-    private static func json(_ value: some Encodable, status: HTTPResponse.Status) throws -> Response {
-        Response(
-            status: status, headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
     }
 }
 

@@ -45,13 +45,13 @@ public enum HTTPAPI {
         router.get("/v1/health") { _, _ in
             // 503 until the gossip sockets are bound, so "healthy" means "can be joined".
             let health = await node.health()
-            return try jsonResponse(health, status: health.status == "starting" ? .serviceUnavailable : .ok)
+            return try JSONReply.response(health, status: health.status == "starting" ? .serviceUnavailable : .ok)
         }
         router.get("/v1/members") { _, _ in
-            try jsonResponse(await node.membersView())
+            try JSONReply.response(await node.membersView())
         }
         router.get("/v1/ring") { _, _ in
-            try jsonResponse(await node.ringView())
+            try JSONReply.response(await node.ringView())
         }
         router.post("/v1/revocations") { request, _ in
             let body = try await request.body.collect(upTo: 4096)
@@ -67,7 +67,7 @@ public enum HTTPAPI {
                 throw HTTPError(.forbidden, message: "revocation refused: \(error)")
             }
             let isNew = await node.learn(revocation)
-            return try jsonResponse(RevocationView(node: revocation.node.description, isNew: isNew))
+            return try JSONReply.response(RevocationView(node: revocation.node.description, isNew: isNew))
         }
         CallEndpoint.register(on: router, node: node)
         StateEndpoint.register(on: router, node: node)
@@ -89,18 +89,6 @@ public struct RevocationView: Codable, Sendable {
     public let node: String
     /// False when this node already knew the revocation.
     public let isNew: Bool
-}
-
-private let jsonEncoder: JSONEncoder = {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-    return encoder
-}()
-
-private func jsonResponse(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
-    Response(
-        status: status, headers: [.contentType: "application/json; charset=utf-8"],
-        body: .init(byteBuffer: ByteBuffer(bytes: try jsonEncoder.encode(value))))
 }
 
 /// Loopback clients are trusted like the machine's own users; anyone else shows the token.

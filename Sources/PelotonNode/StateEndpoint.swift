@@ -23,9 +23,10 @@ enum StateEndpoint {
             let (level, budget) = try options(request)
             switch await node.readState(key, level: level, budget: budget) {
             case let .success(value):
-                return try json(StateReadView(type: key.kind.name, key: key.name, level: level.rawValue, value: (value ?? .empty(key.kind)).json))
+                let view = StateReadView(type: key.kind.name, key: key.name, level: level.rawValue, value: (value ?? .empty(key.kind)).json)
+                return try JSONReply.response(view, encoder: JSONReply.compact)
             case let .failure(failure):
-                return errorResponse(failure)
+                return JSONReply.failure(failure)
             }
         }
         router.post("/v1/state/:type/:key/:operation") { request, context in
@@ -50,7 +51,7 @@ enum StateEndpoint {
             }
             let changes = await node.stateReplica.watch(key)
             let lines = changes.map { value in
-                var line = ByteBuffer(bytes: (try? jsonEncoder.encode(StateChangeView(type: key.kind.name, key: key.name, value: value.json))) ?? Data())
+                var line = ByteBuffer(bytes: (try? JSONReply.compact.encode(StateChangeView(type: key.kind.name, key: key.name, value: value.json))) ?? Data())
                 line.writeString("\n")
                 return line
             }
@@ -83,11 +84,11 @@ enum StateEndpoint {
         }
         switch await node.writeState(operation, to: key, level: level, budget: budget) {
         case let .success(result):
-            return try json(StateWriteView(
+            return try JSONReply.response(StateWriteView(
                 type: key.kind.name, key: key.name, level: level.rawValue, value: result.state.json, acknowledged: result.acknowledged,
-                owners: result.owners, servedBy: result.servedBy?.description))
+                owners: result.owners, servedBy: result.servedBy?.description), encoder: JSONReply.compact)
         case let .failure(failure):
-            return errorResponse(failure)
+            return JSONReply.failure(failure)
         }
     }
 
@@ -111,33 +112,7 @@ enum StateEndpoint {
             guard let parsed = ConsistencyLevel(rawValue: given) else { throw HTTPError(.badRequest, message: "level must be one, quorum or all") }
             level = parsed
         }
-        var milliseconds = CallEndpoint.defaultTimeoutMilliseconds
-        if let given = query.get("timeout_ms") {
-            guard let parsed = UInt32(given), (1...CallRequest.maxBudgetMilliseconds).contains(parsed) else {
-                throw HTTPError(.badRequest, message: "timeout_ms must be a whole number from 1 to \(CallRequest.maxBudgetMilliseconds)")
-            }
-            milliseconds = parsed
-        }
-        return (level, .milliseconds(Int64(milliseconds)))
-    }
-
-    private static func errorResponse(_ failure: CallFailure) -> Response {
-        let body = (try? JSONEncoder().encode(CallErrorView(error: "\(failure.code)", message: failure.message))) ?? Data()
-        return Response(
-            status: .init(code: Int(failure.status)), headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: body)))
-    }
-
-    private static let jsonEncoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return encoder
-    }()
-
-    private static func json(_ value: some Encodable) throws -> Response {
-        Response(
-            status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: try jsonEncoder.encode(value))))
+        return (level, .milliseconds(Int64(try JSONReply.timeoutMilliseconds(of: request))))
     }
 }
 

@@ -1,0 +1,46 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import PelotonServices
+
+/// The HTTP API's JSON answers, errors and shared query options, written once for every
+/// endpoint.
+enum JSONReply {
+    /// Views meant for people too (`/v1/members`, `/v1/ring`): indented.
+    static let pretty: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return encoder
+    }()
+
+    /// State and event answers: one line each, as a stream of them needs.
+    static let compact: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }()
+
+    static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok, encoder: JSONEncoder = pretty) throws -> Response {
+        Response(
+            status: status, headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+    }
+
+    /// A failed call or state operation: `{"error": code, "message": why}` with its status,
+    /// after `headers` (a call's id and attempts).
+    static func failure(_ failure: CallFailure, headers: HTTPFields = [:]) -> Response {
+        var headers = headers
+        headers[.contentType] = "application/json; charset=utf-8"
+        let body = (try? JSONEncoder().encode(CallErrorView(error: "\(failure.code)", message: failure.message))) ?? Data()
+        return Response(status: .init(code: Int(failure.status)), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    /// `?timeout_ms=`, 5 s unless given.
+    static func timeoutMilliseconds(of request: Request) throws -> UInt32 {
+        guard let given = request.uri.queryParameters.get("timeout_ms") else { return CallEndpoint.defaultTimeoutMilliseconds }
+        guard let milliseconds = UInt32(given), (1...CallRequest.maxBudgetMilliseconds).contains(milliseconds) else {
+            throw HTTPError(.badRequest, message: "timeout_ms must be a whole number from 1 to \(CallRequest.maxBudgetMilliseconds)")
+        }
+        return milliseconds
+    }
+}
