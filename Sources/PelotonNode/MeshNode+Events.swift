@@ -64,22 +64,29 @@ extension MeshNode {
 
     /// Runs the event gossip and repair rounds that are due.
     func runEventRounds(at now: Instant) {
-        let alive = membership.members.filter { $0.status == .alive }
+        // Called by the timer loop every few milliseconds: look at the members only when a
+        // round is due and has something to send.
         if now >= nextEventGossipAt {
             nextEventGossipAt = now + eventGossip.settings.interval
-            let peers = Array(alive.shuffled().prefix(eventGossip.settings.fanout))
-            let addresses = Dictionary(peers.map { ($0.id, $0.address) }, uniquingKeysWith: { first, _ in first })
-            for (peer, batch) in eventGossip.gossip(to: peers.map(\.id)) {
-                guard let address = addresses[peer] else { continue }
-                sendDatagram(.events(.batch(EventBatch(events: batch))), to: address)
+            if eventGossip.pendingCount > 0 {
+                let peers = Array(aliveMembers().shuffled().prefix(eventGossip.settings.fanout))
+                let addresses = Dictionary(peers.map { ($0.id, $0.address) }, uniquingKeysWith: { first, _ in first })
+                for (peer, batch) in eventGossip.gossip(to: peers.map(\.id)) {
+                    guard let address = addresses[peer] else { continue }
+                    sendDatagram(.events(.batch(EventBatch(events: batch))), to: address)
+                }
             }
         }
         if now >= nextEventRepairAt {
             nextEventRepairAt = now + eventGossip.settings.repairInterval
-            if let peer = alive.randomElement() {
+            if let peer = aliveMembers().randomElement() {
                 sendDatagram(.events(.digest(eventGossip.digest())), to: peer.address)
             }
         }
+    }
+
+    func aliveMembers() -> [Member] {
+        membership.members.filter { $0.status == .alive }
     }
 
     /// A membership change, as a local system event (`mesh.member.alive`, `.suspect`, `.dead`,

@@ -255,7 +255,7 @@ extension MeshNode {
     /// the keys it owns that this node holds, merge what differs on its side, and send back
     /// what it wants.
     func antiEntropyRound(with peerID: NodeID? = nil) async {
-        let peers = membership.members.filter { $0.status == .alive }
+        let peers = aliveMembers()
         guard let peer = peerID.map({ id in peers.first { $0.id == id } }) ?? peers.randomElement() else { return }
         let (ring, replicas) = stateRing()
         let digest = await stateReplica.digest { ring.owners(of: $0.placementKey, count: replicas).contains(peer.id) }

@@ -42,7 +42,7 @@ actor StateReplica {
         }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (key, value) in saves {
-                let (version, database) = nextVersion(of: key, value: value)
+                let (version, database) = recordChange(of: key, to: value)
                 if let database { group.addTask { try await database.save(key, version: version, value: value) } }
             }
             try await group.waitForAll()
@@ -78,11 +78,13 @@ actor StateReplica {
     }
 
     private func changed(_ key: StateKey, to value: StateValue) async throws {
-        let (version, database) = nextVersion(of: key, value: value)
+        let (version, database) = recordChange(of: key, to: value)
         try await database?.save(key, version: version, value: value)
     }
 
-    private func nextVersion(of key: StateKey, value: StateValue) -> (Int64, StateDatabase?) {
+    /// Counts a change of `key` (its next version, for the database) and tells its watchers;
+    /// returns the version to save under and where to save it.
+    private func recordChange(of key: StateKey, to value: StateValue) -> (Int64, StateDatabase?) {
         let version = versions[key, default: 0] + 1
         versions[key] = version
         for watcher in watchers[key]?.values ?? [:].values { watcher.yield(value) }
