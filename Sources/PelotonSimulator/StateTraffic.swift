@@ -68,6 +68,16 @@ struct StateTraffic {
 
     static let agreementCheckInterval: Int64 = 250_000_000
 
+    /// The ring of `members`, built once per member set (at most 256 kept).
+    mutating func ring(of members: [NodeID]) -> HashRing {
+        let sorted = members.sorted()
+        if let known = ringsByMembers[sorted] { return known }
+        if ringsByMembers.count >= 256 { ringsByMembers.removeAll() }
+        let ring = HashRing(members: sorted)
+        ringsByMembers[sorted] = ring
+        return ring
+    }
+
     init(load: Scenario.StateLoad, nodes: Int) {
         self.load = load
         stores = Array(repeating: StateStore(), count: nodes)
@@ -253,19 +263,14 @@ extension Simulation {
     private func stateRing(of node: Int, traffic: inout StateTraffic) -> (HashRing, Int) {
         if let cached = traffic.rings[node], cached.validUntil > now { return (cached.ring, traffic.load.replicas) }
         let others = nodes[node].membership?.members.filter { $0.status == .alive || $0.status == .suspect }.map(\.id) ?? []
-        let members = ([nodes[node].id] + others).sorted()
-        let ring = traffic.ringsByMembers[members] ?? HashRing(members: members)
-        if traffic.ringsByMembers.count > 256 { traffic.ringsByMembers.removeAll() }
-        traffic.ringsByMembers[members] = ring
+        let ring = traffic.ring(of: [nodes[node].id] + others)
         traffic.rings[node] = (ring, now + 1_000_000_000)
         return (ring, traffic.load.replicas)
     }
 
     /// Keys whose owners (on the ring of the running nodes) hold different states.
     func disagreeingKeys(_ traffic: inout StateTraffic) -> [StateKey] {
-        let members = nodes.indices.filter { nodes[$0].isRunning }.map { nodes[$0].id }.sorted()
-        let ring = traffic.ringsByMembers[members] ?? HashRing(members: members)
-        traffic.ringsByMembers[members] = ring
+        let ring = traffic.ring(of: nodes.indices.filter { nodes[$0].isRunning }.map { nodes[$0].id })
         return traffic.writtenKeys.sorted().filter { key in
             let owners = ring.owners(of: key.placementKey, count: traffic.load.replicas).compactMap { indexByID[$0] }
             let first = owners.first.flatMap { traffic.stores[$0][key] }
