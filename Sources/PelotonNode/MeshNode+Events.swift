@@ -92,10 +92,16 @@ extension MeshNode {
     /// A membership change, as a local system event (`mesh.member.alive`, `.suspect`, `.dead`,
     /// `.left`): every node sees the membership, so these are not gossiped.
     func announce(_ event: MembershipEvent, name: String) {
-        guard let topic = try? Topic("mesh.member.\(event.status)") else { return }
-        let payload = (try? JSONEncoder().encode(MemberEventView(member: event.member.description, name: name, incarnation: event.incarnation))) ?? Data()
+        guard let topic = try? Topic("mesh.member.\(event.status)"),
+              let payload = try? JSONReply.compact.encode(MemberEventView(member: event.member.description, name: name, incarnation: event.incarnation))
+        else { return }
+        deliverSystemEvent(topic, payload: Array(payload))
+    }
+
+    /// Delivers an event about this node's own view to its subscribers only.
+    func deliverSystemEvent(_ topic: Topic, payload: [UInt8]) {
         guard let system = try? MeshEvent(
-            topic: topic, origin: id, sequence: 0, publishedAtMilliseconds: Self.wallClockMilliseconds(), payload: Array(payload))
+            topic: topic, origin: id, sequence: 0, publishedAtMilliseconds: Self.wallClockMilliseconds(), payload: payload)
         else { return }
         eventBus.deliver(system)
     }

@@ -32,17 +32,11 @@ extension MeshNode {
         let ring = meshRing()
         let shares = ring.primaryShares()
         let members = ring.members.map { RingView.Member(id: $0.description, name: name(of: $0), share: shares[$0] ?? 0) }
-        var versions: [String: Set<String>] = [:]
-        if let services {
-            for service in services.services.values { versions[service.name, default: []].insert(service.version) }
-        }
-        for member in membership.members where member.status == .alive || member.status == .suspect {
-            for service in member.metadata.services { versions[service.name, default: []].insert(service.version) }
-        }
+        let versions = offeredServiceVersions()
         let serviceViews = versions.keys.sorted().map { service in
-            let placement = serviceRing(service)
-            let owners = placement.ring.owners(of: PlacementKey(service: service), count: placement.replicas).map { name(of: $0) }
-            return RingView.Service(name: service, versions: versions[service, default: []].sorted(), replicas: placement.replicas, owners: owners)
+            RingView.Service(
+                name: service, versions: versions[service, default: []].sorted(), replicas: serviceRing(service).replicas,
+                owners: owners(ofService: service).map { name(of: $0) })
         }
         return RingView(
             node: credentials.certificate.name, checksum: String(ring.checksum, radix: 16), virtualNodes: ring.virtualNodes,
