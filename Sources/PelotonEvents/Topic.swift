@@ -36,6 +36,14 @@ public struct TopicPattern: Hashable, Sendable, CustomStringConvertible {
         description = text
     }
 
+    /// `#`: every topic. Built directly, as it needs no checking.
+    public static let everything = TopicPattern(checked: ["#"])
+
+    private init(checked segments: [Substring]) {
+        self.segments = segments
+        description = segments.joined(separator: ".")
+    }
+
     /// Dynamic programming over (pattern segment, topic segment): time in proportion to their
     /// product, so no pattern of many `#` can make a match take long.
     public func matches(_ topic: Topic) -> Bool {

@@ -99,6 +99,9 @@ public final class LocalMesh {
         nodes[index].process = nil
     }
 
+    /// Whether node `index`'s process is still running (it may be stopping after a signal).
+    public func isRunning(_ index: Int) -> Bool { nodes[index].process?.isRunning ?? false }
+
     /// The process id of node `index`, while it runs.
     public func processID(of index: Int) -> Int32? { nodes[index].process?.processIdentifier }
 

@@ -39,6 +39,16 @@ final class EventBus: Sendable {
         return stream
     }
 
+    /// Ends every subscription: the node is stopping, and open streams must not hold up the
+    /// HTTP API's graceful shutdown.
+    func closeAll() {
+        let continuations = state.withLock { state in
+            defer { state.subscribers.removeAll() }
+            return state.subscribers.values.map(\.continuation)
+        }
+        for continuation in continuations { continuation.finish() }
+    }
+
     /// The latest events delivered here that match `pattern`, oldest first.
     func recent(matching pattern: TopicPattern, limit: Int) -> [MeshEvent] {
         Array(state.withLock { $0.recent }.filter { pattern.matches($0.topic) }.suffix(limit))

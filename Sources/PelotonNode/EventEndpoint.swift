@@ -34,11 +34,15 @@ enum EventEndpoint {
             return try JSONReply.response(EventView(event), status: .accepted, encoder: JSONReply.compact)
         }
         // The same parameter name as the POST route's: the router needs one name per position.
-        router.get("/v1/events/:topic/stream") { _, context in
+        router.get("/v1/events/:topic/stream") { request, context in
             let pattern = try pattern(try context.parameters.require("topic").decodedPathSegment)
-            let lines = node.subscribe(pattern).map { event in
-                var frame = ByteBuffer(string: "id: \(event.id)\nevent: \(event.topic)\ndata: ")
-                frame.writeBytes((try? JSONReply.compact.encode(EventView(event))) ?? Data())
+            // Each event is named by its topic (`addEventListener(topic)`), unless the client
+            // asks for plain messages (`?named=false`), as `EventSource.onmessage` wants.
+            let named = request.uri.queryParameters.get("named") != "false"
+            // A comment line is the heartbeat: EventSource clients ignore it.
+            let lines = LiveResponse.body(node.subscribe(pattern), heartbeat: ByteBuffer(string: ": keep-alive\n\n")) { event in
+                var frame = ByteBuffer(string: named ? "id: \(event.id)\nevent: \(event.topic)\ndata: " : "id: \(event.id)\ndata: ")
+                frame.writeBytes((try? JSONReply.compact.encode(EventView(event, originName: await node.name(of: event.origin)))) ?? Data())
                 frame.writeString("\n\n")
                 return frame
             }
@@ -53,7 +57,11 @@ enum EventEndpoint {
             guard (1...EventBus.recentCapacity).contains(limit) else {
                 throw HTTPError(.badRequest, message: "limit must be 1 to \(EventBus.recentCapacity)")
             }
-            return try JSONReply.response(node.recentEvents(matching: pattern, limit: limit).map { EventView($0) }, encoder: JSONReply.compact)
+            var views: [EventView] = []
+            for event in node.recentEvents(matching: pattern, limit: limit) {
+                views.append(EventView(event, originName: await node.name(of: event.origin)))
+            }
+            return try JSONReply.response(views, encoder: JSONReply.compact)
         }
     }
 
@@ -75,11 +83,14 @@ public struct EventView: Codable, Sendable, Equatable {
     public let publishedAt: UInt64
     public let payload: String?
     public let payloadBase64: String?
+    /// The publishing node's name, where the answering node knows it.
+    public let originName: String?
 
-    init(_ event: MeshEvent) {
+    init(_ event: MeshEvent, originName: String? = nil) {
         id = event.id.description
         topic = event.topic.description
         origin = event.origin.description
+        self.originName = originName
         sequence = event.sequence
         publishedAt = event.publishedAtMilliseconds
         if let text = String(validating: event.payload, as: UTF8.self) {

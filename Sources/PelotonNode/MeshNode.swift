@@ -54,6 +54,11 @@ public actor MeshNode: Service {
     nonisolated let eventBus = EventBus()
     var nextEventGossipAt = Instant.zero
     var nextEventRepairAt = Instant.zero
+    /// Each service's owners as last announced (`mesh.service.*`); looked at again after a
+    /// membership change, and at the start, when this node's own services get placed.
+    var placementWatch = PlacementWatch()
+    var placementsMayHaveChanged = true
+    var nextPlacementCheckAt = Instant.zero
 
     /// A node with its credentials; `files` (when given) keeps the incarnation across restarts.
     public init(
@@ -185,6 +190,8 @@ public actor MeshNode: Service {
             tasks.cancelAll()
         }
         callChannels.closeAll()
+        eventBus.closeAll()
+        await stateReplica.closeWatches()
         outboxInput.finish()
         isListening = false
     }
@@ -206,6 +213,7 @@ public actor MeshNode: Service {
             }
             if now >= nextRevocationGossipAt { gossipRevocations(at: now) }
             runEventRounds(at: now)
+            announcePlacementChanges(at: now)
             try await Task.sleep(for: min(deadline - now, .milliseconds(20)))
         }
     }
@@ -318,6 +326,7 @@ public actor MeshNode: Service {
                 }
             case let .event(event):
                 invalidateRings()
+                placementsMayHaveChanged = true
                 // A member that (re)appears may hold writes made while it was away, or own keys
                 // this node holds: compare state with it now rather than by chance later.
                 if event.status == .alive, event.member != id {

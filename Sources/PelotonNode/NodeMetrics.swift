@@ -29,6 +29,10 @@ public final class NodeMetrics: Sendable {
     /// lookup and a new counter object.
     private let labelledCounters = Mutex<[LabelledCounter: CoreMetrics.Counter]>([:])
     private let timers = Mutex<[LabelledCounter: CoreMetrics.Timer]>([:])
+    /// Calls per second by service, for the dashboard: Prometheus keeps totals, a person wants
+    /// a rate without doing the arithmetic.
+    private let callRateWindows = Mutex<[String: ServiceCallRates]>([:])
+    private let started = ContinuousClock.now
 
     public init() {
         let registry = PrometheusCollectorRegistry()
@@ -90,12 +94,27 @@ public final class NodeMetrics: Sendable {
             counter(LabelledCounter(name: "peloton_call_reissues_total", dimensions: [("service", service)])).increment(by: attempts - 1)
         }
         timer("peloton_call_duration", ("service", service)).recordNanoseconds(duration.nanosecondsClamped)
+        let second = currentSecond
+        callRateWindows.withLock { $0[service, default: ServiceCallRates()].routed.record(atSecond: second) }
     }
 
     /// This node ran (or replayed) a call as one of the service's owners.
     func callServed(service: String) {
         counter(LabelledCounter(name: "peloton_calls_served_total", dimensions: [("service", service)])).increment()
+        let second = currentSecond
+        callRateWindows.withLock { $0[service, default: ServiceCallRates()].served.record(atSecond: second) }
     }
+
+    /// Calls per second over the last ten seconds, by service: routed by this node (from any
+    /// client), and served by it as an owner.
+    public func callRates() -> [String: (routed: Double, served: Double)] {
+        let second = currentSecond
+        return callRateWindows.withLock { windows in
+            windows.mapValues { ($0.routed.perSecond(atSecond: second), $0.served.perSecond(atSecond: second)) }
+        }
+    }
+
+    private var currentSecond: Int64 { (ContinuousClock.now - started).components.seconds }
 
     /// A state read or write this node coordinated ended: `outcome` is `ok` or the failure's code.
     func stateOperation(_ operation: String, level: String, outcome: String, duration: Duration) {
@@ -157,6 +176,12 @@ public final class NodeMetrics: Sendable {
     }
 
     public func render() -> String { registry.emitToString() }
+}
+
+/// One service's call rates on this node.
+private struct ServiceCallRates {
+    var routed = RateWindow()
+    var served = RateWindow()
 }
 
 /// A counter's or timer's name and labels, as the key of those made so far.

@@ -50,7 +50,8 @@ enum StateEndpoint {
                 throw HTTPError(.conflict, message: "this node does not own \(key); watch it on one of its owners (GET /v1/ring shows the members)")
             }
             let changes = await node.stateReplica.watch(key)
-            let lines = changes.map { value in
+            // No heartbeat: every line of a watch is a state, as NDJSON readers expect.
+            let lines = LiveResponse.body(changes, heartbeat: nil) { value in
                 var line = ByteBuffer(bytes: (try? JSONReply.compact.encode(StateChangeView(type: key.kind.name, key: key.name, value: value.json))) ?? Data())
                 line.writeString("\n")
                 return line

@@ -26,6 +26,11 @@ actor StateReplica {
 
     subscript(key: StateKey) -> StateValue? { store[key] }
 
+    /// The first `limit` keys held here, in key order, with their states: what the dashboard lists.
+    func preview(limit: Int) -> [(key: StateKey, value: StateValue)] {
+        store.values.keys.sorted().prefix(limit).compactMap { key in store[key].map { (key, $0) } }
+    }
+
     /// Runs a write as this owner: the delta for the other owners and the new state, once the
     /// new state is saved.
     func apply(_ operation: StateOperation, to key: StateKey, nowMilliseconds: UInt64) async throws -> (delta: StateValue, state: StateValue) {
@@ -70,6 +75,13 @@ actor StateReplica {
         watchers[key, default: [:]][token] = continuation
         continuation.onTermination = { _ in Task { await self.unwatch(key, token) } }
         return stream
+    }
+
+    /// Ends every watch: the node is stopping.
+    func closeWatches() {
+        let open = watchers.values.flatMap(\.values)
+        watchers.removeAll()
+        for watcher in open { watcher.finish() }
     }
 
     private func unwatch(_ key: StateKey, _ token: UUID) {
