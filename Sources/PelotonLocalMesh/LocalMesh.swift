@@ -175,7 +175,12 @@ public final class LocalMesh {
     public func request(
         _ method: String, _ path: String, json: String? = nil, via index: Int, timeoutSeconds: Double = 10
     ) async -> (status: Int, body: String)? {
-        guard let url = URL(string: nodes[index].url + path) else { return nil }
+        await Self.request(method, nodes[index].url + path, json: json, timeoutSeconds: timeoutSeconds)
+    }
+
+    /// An HTTP request to any URL; for `@Sendable` code, where the mesh itself cannot go.
+    public static func request(_ method: String, _ address: String, json: String? = nil, timeoutSeconds: Double = 10) async -> (status: Int, body: String)? {
+        guard let url = URL(string: address) else { return nil }
         var request = URLRequest(url: url, timeoutInterval: timeoutSeconds)
         request.httpMethod = method
         if let json { request.httpBody = Data(json.utf8) }

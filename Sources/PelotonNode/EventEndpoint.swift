@@ -8,6 +8,7 @@ import PelotonEvents
 /// - `POST /v1/events/{topic}`: publish the body (JSON by convention, at most 768 bytes).
 /// - `GET /v1/events/{pattern}/stream`: server-sent events, one per event matching the pattern
 ///   (`*` one segment, `#` any number) from now on.
+/// - `GET /v1/events/{pattern}/ws`: the same as a WebSocket (`EventWebSocket`).
 /// - `GET /v1/events?pattern=&limit=`: the latest events this node delivered, as JSON.
 enum EventEndpoint {
     static func register(on router: Router<PelotonRequestContext>, node: MeshNode) {
@@ -50,6 +51,10 @@ enum EventEndpoint {
                 status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
                 body: ResponseBody(asyncSequence: lines))
         }
+        // Reached only without an upgrade: WebSocket requests go to `EventWebSocket`'s router.
+        router.get("/v1/events/:topic/ws") { _, _ -> Response in
+            throw HTTPError(.upgradeRequired, message: "this is a WebSocket: connect with a WebSocket client (or use .../stream for server-sent events)")
+        }
         router.get("/v1/events") { request, _ in
             let query = request.uri.queryParameters
             let pattern = try pattern(query.get("pattern").map { String($0) } ?? "#")
@@ -65,7 +70,7 @@ enum EventEndpoint {
         }
     }
 
-    private static func pattern(_ text: String) throws -> TopicPattern {
+    static func pattern(_ text: String) throws -> TopicPattern {
         do {
             return try TopicPattern(text)
         } catch {

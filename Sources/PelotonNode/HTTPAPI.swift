@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdWebSocket
 import Logging
 import NIOCore
 import PelotonCrypto
@@ -80,8 +81,8 @@ public enum HTTPAPI {
                 body: .init(byteBuffer: ByteBuffer(string: node.metrics.render())))
         }
         return Application(
-            router: router, configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "peloton"),
-            logger: logger)
+            router: router, server: .http1WebSocketUpgrade(webSocketRouter: EventWebSocket.router(node: node, token: configuration.bearerToken)),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "peloton"), logger: logger)
     }
 }
 
@@ -92,18 +93,20 @@ public struct RevocationView: Codable, Sendable {
     public let isNew: Bool
 }
 
-/// Loopback clients are trusted like the machine's own users; anyone else shows the token.
-struct RemoteClientsNeedToken: RouterMiddleware {
-    typealias Context = PelotonRequestContext
+/// Loopback clients are trusted like the machine's own users; anyone else shows the token. The
+/// HTTP routes and WebSocket upgrades each have their own context, hence generic.
+struct RemoteClientsNeedToken<Context: RequestContext & RemoteAddressRequestContext>: RouterMiddleware {
     let token: String?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard Self.admits(clientIP: context.remoteAddress?.ipAddress, authorization: request.headers[.authorization], token: token) else {
+        guard TokenPolicy.admits(clientIP: context.remoteAddress?.ipAddress, authorization: request.headers[.authorization], token: token) else {
             throw HTTPError(.unauthorized, message: "this node needs \"Authorization: Bearer TOKEN\" from remote clients")
         }
         return try await next(request, context)
     }
+}
 
+enum TokenPolicy {
     /// The policy on its own: no token configured means the API is on loopback only (the
     /// configuration refuses anything else); with one, loopback passes and others must match.
     static func admits(clientIP: String?, authorization: String?, token: String?) -> Bool {

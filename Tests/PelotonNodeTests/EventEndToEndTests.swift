@@ -78,3 +78,40 @@ extension EventEndToEndTests {
         #expect(text.contains("echo 1.0.0 ×2 on") && text.contains("echo.hello"), "\(text)")
     }
 }
+
+extension EventEndToEndTests {
+    @Test(.timeLimit(.minutes(2))) func aWebSocketSubscriberGetsMatchingEventsAndANodeStopClosesIt() async throws {
+        let mesh = try LocalMesh()
+        try mesh.start("w0")
+        let up = await mesh.waitUntil(seconds: 30) { await mesh.health(of: 0)?.status == "ok" }
+        #expect(up)
+        let port = mesh.nodes[0].httpPort
+        let url = mesh.nodes[0].url
+        let outcome = try await WebSocketProbe.run(port: port, path: "/v1/events/orders.%23/ws", count: 2, within: .seconds(20)) {
+            for topic in ["orders.created", "billing.paid", "orders.eu.shipped"] {
+                _ = await LocalMesh.request("POST", url + "/v1/events/\(topic)", json: #"{"via":"ws"}"#)
+            }
+        }
+        #expect(outcome.status.contains(" 101 "), "\(outcome.status)")
+        let topics = outcome.messages.compactMap { message in
+            (try? JSONSerialization.jsonObject(with: Data(message.utf8)) as? [String: Any])?["topic"] as? String
+        }
+        // Published on this node, so delivered here in the order published.
+        #expect(topics == ["orders.created", "orders.eu.shipped"], "\(outcome.messages)")
+        #expect(outcome.messages.first?.contains(#""originName":"w0""#) == true && outcome.messages.first?.contains(#""payload":"{\"via\":\"ws\"}""#) == true)
+
+        // A bad pattern is refused before any upgrade; a plain GET is told to upgrade.
+        let refused = try await WebSocketProbe.run(port: port, path: "/v1/events/bad..pattern/ws", count: 1, within: .seconds(10))
+        #expect(refused.status.contains(" 400 "), "\(refused.status)")
+        #expect(await mesh.request("GET", "/v1/events/orders.%23/ws", via: 0)?.status == 426)
+
+        // A node that stops closes its sockets rather than waiting for clients to leave.
+        guard let pid = mesh.processID(of: 0) else { return }
+        let closing = try await WebSocketProbe.run(port: port, path: "/v1/events/%23/ws", count: 1_000, within: .seconds(30)) {
+            kill(pid, SIGTERM)
+        }
+        #expect(closing.status.contains(" 101 ") && closing.closedByServer, "\(closing)")
+        let stopped = await mesh.waitUntil(seconds: 15) { !mesh.isRunning(0) }
+        #expect(stopped, "\(mesh.logs())")
+    }
+}

@@ -4,13 +4,13 @@ import Testing
 @Suite struct HTTPAccessTests {
     @Test func remoteClientsNeedTheExactTokenAndLoopbackDoesNot() {
         let token = "s3cret"
-        #expect(RemoteClientsNeedToken.admits(clientIP: "127.0.0.1", authorization: nil, token: token))
-        #expect(RemoteClientsNeedToken.admits(clientIP: "::1", authorization: nil, token: token))
-        #expect(RemoteClientsNeedToken.admits(clientIP: "10.1.2.3", authorization: "Bearer s3cret", token: token))
-        #expect(!RemoteClientsNeedToken.admits(clientIP: "10.1.2.3", authorization: nil, token: token))
-        #expect(!RemoteClientsNeedToken.admits(clientIP: "10.1.2.3", authorization: "Bearer s3cre", token: token))
-        #expect(!RemoteClientsNeedToken.admits(clientIP: "10.1.2.3", authorization: "s3cret", token: token))
-        #expect(!RemoteClientsNeedToken.admits(clientIP: nil, authorization: "Bearer wrong", token: token))
+        #expect(TokenPolicy.admits(clientIP: "127.0.0.1", authorization: nil, token: token))
+        #expect(TokenPolicy.admits(clientIP: "::1", authorization: nil, token: token))
+        #expect(TokenPolicy.admits(clientIP: "10.1.2.3", authorization: "Bearer s3cret", token: token))
+        #expect(!TokenPolicy.admits(clientIP: "10.1.2.3", authorization: nil, token: token))
+        #expect(!TokenPolicy.admits(clientIP: "10.1.2.3", authorization: "Bearer s3cre", token: token))
+        #expect(!TokenPolicy.admits(clientIP: "10.1.2.3", authorization: "s3cret", token: token))
+        #expect(!TokenPolicy.admits(clientIP: nil, authorization: "Bearer wrong", token: token))
     }
 
     @Test func anAPIOpenToTheNetworkNeedsAToken() throws {
