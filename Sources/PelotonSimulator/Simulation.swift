@@ -27,6 +27,9 @@ public final class Simulation {
     /// Keep every message's encoded bytes and decode them on delivery: proves the codec on
     /// real traffic at some cost in speed.
     public var roundTripEveryMessage = false
+    /// Told the simulated seconds done and the scenario's length, once a simulated second, for
+    /// a progress line; it only watches.
+    public var progress: ((_ simulatedSeconds: Double, _ totalSeconds: Double) -> Void)?
     /// Client calls, when the scenario asks for them.
     var calls: CallTraffic?
     /// State writes and anti-entropy, when the scenario asks for them.
@@ -90,6 +93,7 @@ public final class Simulation {
             apply(action)
         case .sample:
             sample()
+            progress?(Double(now) / 1e9, scenario.durationSeconds)
             schedule(.sample, at: now + 1_000_000_000)
         case let .call(event):
             handle(event)

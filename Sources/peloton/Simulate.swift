@@ -35,7 +35,15 @@ struct Simulate: ParsableCommand {
         }
         let simulation = Simulation(scenario: loaded, seed: seed)
         simulation.roundTripEveryMessage = roundTrip
+        let progress = ProgressOutput("simulating \(URL(fileURLWithPath: scenario).lastPathComponent)")
+        let started = ContinuousClock.now
+        simulation.progress = { done, total in
+            let elapsed = (ContinuousClock.now - started).components
+            let wall = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
+            progress.update(fraction: done / total, detail: "\(Int(done)) of \(Int(total)) s simulated, \(format(done / max(wall, 0.001)))× real time")
+        }
         let report = simulation.run()
+        progress.finish()
         print(report.summary)
         if let csv { try report.csv.write(toFile: csv, atomically: true, encoding: .utf8) }
         if let svg { try report.svgChart.write(toFile: svg, atomically: true, encoding: .utf8) }
