@@ -25,6 +25,7 @@ enum DashboardTemplates {
     </div>
     <section id="events" class="card">
       <h2>Events <small>live, newest first</small></h2>
+      <div class="scroll">
       <table>
         <thead><tr><th>time</th><th>topic</th><th>from</th><th>payload</th></tr></thead>
         <tbody id="event-rows">
@@ -33,6 +34,7 @@ enum DashboardTemplates {
         {{/events}}
         </tbody>
       </table>
+      </div>
       <p id="no-events" class="empty"{{#hasEvents}} hidden{{/hasEvents}}>No events yet. Publish one: <code>peloton publish demo.hello '{"hi":1}'</code></p>
     </section>
     </main>
@@ -153,6 +155,8 @@ enum DashboardTemplates {
     .ring-bar span { display: block; height: 100%; border-right: 1px solid rgba(255,255,255,.7); }
     .legend { display: flex; flex-wrap: wrap; gap: 14px; color: var(--muted); font-size: 13px; }
     .empty { color: var(--muted); margin: 6px 0 10px; }
+    .scroll { max-height: 380px; overflow-y: auto; }
+    .scroll thead th { position: sticky; top: 0; background: var(--card); }
     footer { text-align: center; color: var(--muted); font-size: 12px; padding: 8px 0 24px; }
     @media (max-width: 900px) { .tiles { grid-template-columns: repeat(3, 1fr); } main { padding: 12px; } }
     """
