@@ -23,9 +23,9 @@ public enum CounterService {
         public var value: Int
     }
 
-    public static func definition() throws -> ServiceDefinition {
+    public static func definition(version: String = "1.0.0") throws -> ServiceDefinition {
         let counts = Counts()
-        return try ServiceDefinition(name: "counter", version: "1.0.0", replicas: 2) { service in
+        return try ServiceDefinition(name: "counter", version: version, replicas: 2) { service in
             try service.method("increment", text: { "\($0.key) = \($0.value)" }) { (request: Increment, call) -> Count in
                 guard let key = call.key else { throw ServiceError(status: 400, "counter calls need ?key=NAME") }
                 let by = request.by ?? 1
@@ -92,11 +92,15 @@ public enum CounterService {
 public enum ExampleServices {
     public static let names = ["echo", "counter"]
 
+    /// The services named `NAME` or `NAME@VERSION` (the same code announced under another
+    /// version, for trying a rolling upgrade where two versions run side by side).
     public static func definitions(named names: [String]) throws -> [ServiceDefinition] {
-        try names.map { name in
+        try names.map { entry in
+            let parts = entry.split(separator: "@", maxSplits: 1).map(String.init)
+            let (name, version) = (parts.first ?? entry, parts.count > 1 ? parts[1] : "1.0.0")
             switch name {
-            case "echo": try EchoService.definition()
-            case "counter": try CounterService.definition()
+            case "echo": return try EchoService.definition(version: version)
+            case "counter": return try CounterService.definition(version: version)
             default: throw ServiceDefinitionError.unknown(name, known: Self.names)
             }
         }

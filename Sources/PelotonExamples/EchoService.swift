@@ -33,9 +33,9 @@ public enum EchoService {
         public init() {}
     }
 
-    public static func definition() throws -> ServiceDefinition {
+    public static func definition(version: String = "1.0.0") throws -> ServiceDefinition {
         let lastHeard = LastHeard()
-        return try ServiceDefinition(name: "echo", version: "1.0.0", replicas: 2) { service in
+        return try ServiceDefinition(name: "echo", version: version, replicas: 2) { service in
             try service.subscribe("echo.#") { event, _ in
                 lastHeard.value.withLock { $0 = Heard(topic: event.topic.description, payload: String(decoding: event.payload, as: UTF8.self)) }
             }

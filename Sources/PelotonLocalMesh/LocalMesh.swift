@@ -275,3 +275,25 @@ public final class LocalMesh {
         throw NodeSetupError("no free port found")
     }
 }
+
+extension LocalMesh {
+    /// Restarts every node in turn, as an upgrade would: SIGTERM (the node drains, then
+    /// leaves), then the same binary on the same data directory and ports, joining through the
+    /// next node. The next restart waits until every node agrees on one ring with all of them
+    /// in it, and `settle` seconds more. Returns each restart's seconds, from SIGTERM to that
+    /// agreement; nil when a node did not stop or the mesh did not agree in time.
+    public func rollingRestart(extra: [String], settle: Double = 1, onEach: (Int) -> Void = { _ in }) async throws -> [Double]? {
+        var durations: [Double] = []
+        for index in nodes.indices {
+            onEach(index)
+            let started = Date()
+            kill(index, signal: SIGTERM, wait: false)
+            guard await waitUntil(seconds: 30, { !isRunning(index) }) else { return nil }
+            try launch(index, seed: (index + 1) % nodes.count, extra: extra)
+            guard await agreeOnOneRing(seconds: 60) else { return nil }
+            durations.append(Date().timeIntervalSince(started))
+            try? await Task.sleep(for: .milliseconds(Int64(settle * 1000)))
+        }
+        return durations
+    }
+}

@@ -54,6 +54,20 @@ public struct MemberMetadata: Hashable, Sendable {
 
     public static let empty = MemberMetadata(validated: nil, services: [], tags: [:], credential: [])
 
+    /// The tag a member sets when it drains before leaving: placement stops choosing it while
+    /// it finishes what it has. A tag rather than a field, so nodes of the previous release,
+    /// which decode the metadata strictly, still read a draining member's updates.
+    public static let drainingTag = "peloton.draining"
+
+    public var isDraining: Bool { tags[Self.drainingTag] != nil }
+
+    /// The same metadata, marked as draining.
+    public func markedDraining() throws(WireError) -> MemberMetadata {
+        var tags = tags
+        tags[Self.drainingTag] = "1"
+        return try MemberMetadata(httpAddress: httpAddress, services: services, tags: tags, credential: credential)
+    }
+
     public static func == (lhs: Self, rhs: Self) -> Bool {
         lhs.storage === rhs.storage
             || (lhs.httpAddress == rhs.httpAddress && lhs.services == rhs.services && lhs.tags == rhs.tags

@@ -6,7 +6,8 @@ import PelotonServices
 /// `POST /v1/call/{service}/{method}[.json|.txt|.html]`: any node takes the call and routes it
 /// to the service's owners. The body is the request as JSON; `?key=` places a keyed call;
 /// `?timeout_ms=` sets the deadline (5 s unless given); `X-Request-Id` (32 hex digits) makes a
-/// client's own retries safe, since owners run each id once. The reply comes back in the
+/// client's own retries safe, since owners run each id once; `?version=1.2.0` asks only owners
+/// offering that version, `?version=newest` asks the newest first. The reply comes back in the
 /// format the suffix or `Accept` asks for.
 enum CallEndpoint {
     static let defaultTimeoutMilliseconds: UInt32 = 5_000
@@ -14,7 +15,8 @@ enum CallEndpoint {
     static func register(on router: Router<PelotonRequestContext>, node: MeshNode) {
         router.post("/v1/call/:service/:method") { request, context in
             let call = try await parse(request, context: context)
-            let routed = await node.route(call)
+            let versions = VersionRule(query: request.uri.queryParameters.get("version").map { String($0) })
+            let routed = await node.route(call, versions: versions)
             return response(for: routed, node: node)
         }
     }

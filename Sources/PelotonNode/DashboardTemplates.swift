@@ -63,7 +63,7 @@ enum DashboardTemplates {
         <tbody>
         {{#members}}
         <tr class="member {{status}}">
-          <td><span class="swatch" style="background: {{color}}"></span>{{#dashboardURL}}<a href="{{dashboardURL}}">{{name}}</a>{{/dashboardURL}}{{^dashboardURL}}{{name}}{{/dashboardURL}}{{#isLocal}} <span class="tag">this node</span>{{/isLocal}}<br><code class="muted" title="{{id}}">{{shortID}}</code></td>
+          <td><span class="swatch" style="background: {{color}}"></span>{{#dashboardURL}}<a href="{{dashboardURL}}">{{name}}</a>{{/dashboardURL}}{{^dashboardURL}}{{name}}{{/dashboardURL}}{{#isLocal}} <span class="tag">this node</span>{{/isLocal}}{{#isDraining}} <span class="tag drain">draining</span>{{/isDraining}}<br><code class="muted" title="{{id}}">{{shortID}}</code></td>
           <td><span class="pill {{status}}">{{status}}</span></td>
           <td class="num">{{incarnation}}</td>
           <td><code>{{address}}</code></td>
@@ -148,6 +148,7 @@ enum DashboardTemplates {
     .pill.alive { background: var(--alive); } .pill.suspect { background: var(--suspect); } .pill.dead { background: var(--dead); } .pill.left { background: var(--left); }
     tr.member.dead td, tr.member.left td { opacity: .6; }
     .tag { font-size: 11px; background: #e8edff; color: var(--accent); border-radius: 4px; padding: 0 5px; }
+    .tag.drain { background: #fff4de; color: #9a6700; }
     .chip { display: inline-block; margin: 0 4px 3px 0; padding: 0 7px; border: 1px solid var(--line); border-radius: 6px; font-size: 12px; background: #fafbfc; }
     .chip.first { border-color: #b7c6ff; background: #eef2ff; font-weight: 600; }
     .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 3px; margin-right: 6px; vertical-align: baseline; }

@@ -23,6 +23,7 @@ struct DashboardView: Sendable {
         let sharePercent: String
         let color: String
         let isLocal: Bool
+        let isDraining: Bool
         /// Services whose unkeyed calls it answers first, and those it is a replica of.
         let primaryOf: [String]
         let replicaOf: [String]
@@ -175,7 +176,7 @@ extension MeshNode {
                 dashboardURL: member.httpAddress.map { "http://\($0)/" }, httpAddress: member.httpAddress,
                 age: member.isLocal ? "—" : DashboardView.age(seconds: member.statusAgeSeconds),
                 sharePercent: shares[member.name].map(DashboardView.percent) ?? "—",
-                color: index[member.name].map(DashboardView.color) ?? "transparent", isLocal: member.isLocal,
+                color: index[member.name].map(DashboardView.color) ?? "transparent", isLocal: member.isLocal, isDraining: member.isDraining,
                 primaryOf: primaryOf[member.name] ?? [], replicaOf: replicaOf[member.name] ?? [], keysOwned: keysOwned[member.name] ?? 0)
         }
         let counts = Dictionary(grouping: members.members, by: \.status).mapValues(\.count)

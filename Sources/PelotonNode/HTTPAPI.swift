@@ -44,9 +44,10 @@ public enum HTTPAPI {
         let router = Router(context: PelotonRequestContext.self)
         router.add(middleware: RemoteClientsNeedToken(token: configuration.bearerToken))
         router.get("/v1/health") { _, _ in
-            // 503 until the gossip sockets are bound, so "healthy" means "can be joined".
+            // 503 until the gossip sockets are bound, so "healthy" means "can be joined"; and
+            // again once draining or leaving, so a load balancer stops sending clients here.
             let health = await node.health()
-            return try JSONReply.response(health, status: health.status == "starting" ? .serviceUnavailable : .ok)
+            return try JSONReply.response(health, status: health.status == "ok" ? .ok : .serviceUnavailable)
         }
         router.get("/v1/members") { _, _ in
             try JSONReply.response(await node.membersView())
@@ -70,6 +71,11 @@ public enum HTTPAPI {
             let isNew = await node.learn(revocation)
             return try JSONReply.response(RevocationView(node: revocation.node.description, isNew: isNew))
         }
+        router.post("/v1/drain") { _, _ in
+            // Answered before the drain starts: the node stops once it is done.
+            node.requestDrain()
+            return try JSONReply.response(DrainView(node: node.credentials.certificate.name, status: "draining"), status: .accepted)
+        }
         CallEndpoint.register(on: router, node: node)
         StateEndpoint.register(on: router, node: node)
         EventEndpoint.register(on: router, node: node)
@@ -84,6 +90,12 @@ public enum HTTPAPI {
             router: router, server: .http1WebSocketUpgrade(webSocketRouter: EventWebSocket.router(node: node, token: configuration.bearerToken)),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "peloton"), logger: logger)
     }
+}
+
+/// The answer to `POST /v1/drain`.
+public struct DrainView: Codable, Sendable {
+    public let node: String
+    public let status: String
 }
 
 /// The answer to `POST /v1/revocations`.

@@ -12,6 +12,8 @@ public struct MemberView: Codable, Sendable, Equatable {
     /// Seconds since this node saw the status change.
     public let statusAgeSeconds: Double
     public let isLocal: Bool
+    /// Finishing its calls before it leaves: placement no longer chooses it.
+    public let isDraining: Bool
 }
 
 /// `GET /v1/members`: every member this node knows, itself first, then by name.
@@ -38,19 +40,20 @@ extension MeshNode {
         let local = MemberView(
             id: id.description, name: credentials.certificate.name, address: configuration.advertise.description,
             httpAddress: configuration.httpAddress, status: membership.isLeaving ? "left" : "alive",
-            incarnation: membership.incarnation, statusAgeSeconds: 0, isLocal: true)
+            incarnation: membership.incarnation, statusAgeSeconds: 0, isLocal: true, isDraining: isDraining)
         let others = membership.members.map { member in
             MemberView(
                 id: member.id.description, name: book.name(for: member.id),
                 address: member.address.description, httpAddress: member.metadata.httpAddress, status: member.status.description,
-                incarnation: member.incarnation, statusAgeSeconds: max(0, (now - member.statusChangedAt).secondsDouble), isLocal: false)
+                incarnation: member.incarnation, statusAgeSeconds: max(0, (now - member.statusChangedAt).secondsDouble), isLocal: false,
+                isDraining: member.metadata.isDraining)
         }
         return MembersView(node: credentials.certificate.name, members: [local] + others.sorted { ($0.name, $0.id) < ($1.name, $1.id) })
     }
 
     public func health() async -> HealthView {
         HealthView(
-            status: membership.isLeaving ? "leaving" : isListening ? "ok" : "starting", id: id.description, name: credentials.certificate.name,
+            status: membership.isLeaving ? "leaving" : isDraining ? "draining" : isListening ? "ok" : "starting", id: id.description, name: credentials.certificate.name,
             aliveMembers: membership.memberIDs(withStatus: .alive).count, stateKeys: await stateReplica.keyCount,
             eventSubscribers: eventBus.subscriberCount)
     }

@@ -13,6 +13,8 @@ struct ServiceRingSnapshot: Sendable {
     let ring: HashRing
     let replicas: Int
     let addresses: [NodeID: NodeAddress]
+    /// The version of the service each member on the ring offers.
+    let versions: [NodeID: String]
     let validUntil: Instant
 }
 
@@ -28,12 +30,23 @@ public struct RoutedReply: Sendable {
 /// them in preference order (`CallPlan`) until one answers or the deadline passes. Calls to
 /// other owners travel over one long-lived authenticated stream per peer (`CallChannel`).
 extension MeshNode {
-    /// Routes `request` to its owners and returns the first reply that is not a reason to try
-    /// the next owner; always returns by the request's deadline.
-    public nonisolated func route(_ request: CallRequest) async -> RoutedReply {
+    /// Routes `request` to its owners (those `versions` accepts) and returns the first reply
+    /// that is not a reason to try the next owner; always returns by the request's deadline.
+    public nonisolated func route(_ request: CallRequest, versions: VersionRule = .any) async -> RoutedReply {
+        await inFlight.track { await self.routeTracked(request, versions: versions) }
+    }
+
+    private nonisolated func routeTracked(_ request: CallRequest, versions: VersionRule) async -> RoutedReply {
         let start = Self.now()
         let deadline = start + .milliseconds(Int64(request.budgetMilliseconds))
-        let placement = await placement(of: request.service, key: request.key, at: start)
+        let placement: (owners: [NodeID], addresses: [NodeID: NodeAddress])
+        switch await self.placement(of: request.service, key: request.key, at: start, versions: versions) {
+        case let .success(found):
+            placement = found
+        case let .failure(failure):
+            metrics.callRouted(service: "(none)", outcome: "\(failure.code)", attempts: 0, duration: Self.now() - start)
+            return RoutedReply(reply: CallReply(id: request.id, outcome: .failure(failure)), servedBy: nil, attempts: 0)
+        }
         var plan = CallPlan(owners: placement.owners, deadline: deadline, attemptTimeout: configuration.callAttemptTimeout)
         func finish(_ reply: CallReply, servedBy owner: NodeID?) -> RoutedReply {
             let outcome: String
@@ -98,8 +111,12 @@ extension MeshNode {
         }
     }
 
-    /// Runs a call this node owns.
+    /// Runs a call this node owns; a draining node waits for these before it leaves.
     nonisolated func serveLocally(_ request: CallRequest) async -> CallReply {
+        await inFlight.track { await self.serveTracked(request) }
+    }
+
+    private nonisolated func serveTracked(_ request: CallRequest) async -> CallReply {
         if request.service == StateKey.placementService { return await serveState(request) }
         guard let services else {
             return CallReply(id: request.id, outcome: .failure(CallFailure(.notOffered, "this node offers no services")))
@@ -120,13 +137,25 @@ extension MeshNode {
     /// The owners of (`service`, `key`) in this node's view, with their addresses. Served from
     /// the placement cache without entering the actor, unless the cache is stale.
     nonisolated func placement(of service: String, key: String?, at now: Instant) async -> (owners: [NodeID], addresses: [NodeID: NodeAddress]) {
-        let snapshot: ServiceRingSnapshot
-        if let cached = cachedRing(service, at: now) {
-            snapshot = cached
-        } else {
-            snapshot = await serviceRing(service)
-        }
+        let snapshot = await ringSnapshot(service, at: now)
         return (snapshot.ring.owners(of: PlacementKey(service: service, key: key), count: snapshot.replicas), snapshot.addresses)
+    }
+
+    /// The owners of (`service`, `key`) among the members whose version `versions` accepts.
+    nonisolated func placement(
+        of service: String, key: String?, at now: Instant, versions: VersionRule
+    ) async -> Result<(owners: [NodeID], addresses: [NodeID: NodeAddress]), CallFailure> {
+        if versions == .any { return .success(await placement(of: service, key: key, at: now)) }
+        let snapshot = await ringSnapshot(service, at: now)
+        // The whole preference list: an exact version walks past owners of other versions.
+        let preference = snapshot.ring.owners(of: PlacementKey(service: service, key: key), count: snapshot.ring.members.count)
+        return versions.owners(preference: preference, replicas: snapshot.replicas, versions: snapshot.versions, service: service)
+            .map { ($0, snapshot.addresses) }
+    }
+
+    private nonisolated func ringSnapshot(_ service: String, at now: Instant) async -> ServiceRingSnapshot {
+        if let cached = cachedRing(service, at: now) { return cached }
+        return await serviceRing(service)
     }
 
     /// The ring of the members offering `service`, its replica count and the members'
@@ -141,16 +170,22 @@ extension MeshNode {
             // Every member holds state.
             (ring, replicas) = (meshRing(), configuration.stateReplicas)
         } else {
-            let local = membership.isLeaving ? nil : services?.services[service]?.replicas
+            let local = isPlaceable ? services?.services[service]?.replicas : nil
             (ring, replicas) = ServicePlacement.ring(
                 localID: id, localReplicas: local, members: membership.members, virtualNodes: configuration.virtualNodes,
                 replicasOffered: { member in member.metadata.services.first { $0.name == service }?.replicas })
         }
         var addresses: [NodeID: NodeAddress] = [:]
-        for member in ring.members where member != id {
-            addresses[member] = membership.members[member]?.address
+        var versions: [NodeID: String] = [:]
+        for member in ring.members {
+            if member == id {
+                versions[member] = services?.services[service]?.version
+            } else if let known = membership.members[member] {
+                addresses[member] = known.address
+                versions[member] = known.metadata.services.first { $0.name == service }?.version
+            }
         }
-        let snapshot = ServiceRingSnapshot(ring: ring, replicas: replicas, addresses: addresses, validUntil: now + .seconds(1))
+        let snapshot = ServiceRingSnapshot(ring: ring, replicas: replicas, addresses: addresses, versions: versions, validUntil: now + .seconds(1))
         // Only services someone offers are kept: clients calling made-up names must not grow
         // the cache without bound.
         if !ring.isEmpty { placements.withLock { $0[service] = snapshot } }
@@ -162,12 +197,15 @@ extension MeshNode {
         placements.withLock { $0[service] }.flatMap { $0.validUntil > now ? $0 : nil }
     }
 
-    /// The ring of every alive or suspect member, whose checksum shows whether two nodes see
-    /// the same mesh.
+    /// The ring of every alive or suspect member that is not draining, whose checksum shows
+    /// whether two nodes see the same mesh.
     func meshRing() -> HashRing {
-        let others = membership.members.lazy.filter { $0.status == .alive || $0.status == .suspect }.map(\.id)
-        return HashRing(members: (membership.isLeaving ? [] : [id]) + others, virtualNodes: configuration.virtualNodes)
+        let others = membership.members.lazy.filter(\.isPlaceable).map(\.id)
+        return HashRing(members: (isPlaceable ? [id] : []) + others, virtualNodes: configuration.virtualNodes)
     }
+
+    /// Whether this node may be chosen as an owner: not leaving and not draining.
+    var isPlaceable: Bool { !membership.isLeaving && !isDraining }
 
     /// Forgets cached rings; the membership changed.
     func invalidateRings() {

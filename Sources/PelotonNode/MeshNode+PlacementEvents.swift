@@ -17,10 +17,10 @@ extension MeshNode {
     /// Every service some member (or this node) offers, with the versions on offer.
     func offeredServiceVersions() -> [String: Set<String>] {
         var versions: [String: Set<String>] = [:]
-        if let services, !membership.isLeaving {
+        if let services, isPlaceable {
             for service in services.services.values { versions[service.name, default: []].insert(service.version) }
         }
-        for member in membership.members where member.status == .alive || member.status == .suspect {
+        for member in membership.members where member.isPlaceable {
             for service in member.metadata.services { versions[service.name, default: []].insert(service.version) }
         }
         return versions

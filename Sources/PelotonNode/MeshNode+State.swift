@@ -29,7 +29,7 @@ extension MeshNode {
         _ operation: StateOperation, to key: StateKey, level: ConsistencyLevel, budget: Duration
     ) async -> Result<StateWriteResult, CallFailure> {
         let start = Self.now()
-        let result = await coordinateWrite(operation, to: key, level: level, deadline: start + budget)
+        let result = await inFlight.track { await self.coordinateWrite(operation, to: key, level: level, deadline: start + budget) }
         metrics.stateOperation("write", level: level.rawValue, outcome: Self.outcome(of: result), duration: Self.now() - start)
         return result
     }
@@ -68,6 +68,7 @@ extension MeshNode {
                     plan.attemptFailed("\(owner.short): unexpected answer")
                 case let .failure(failure) where failure.isRetriable:
                     plan.attemptFailed("\(owner.short): \(failure.message)")
+                    logger.notice("state write to \(key): \(owner.short) did not take it (\(failure.message)); asking the next owner")
                 case let .failure(failure):
                     // The owner ran the write (or refused it as invalid): asking another owner
                     // would run it twice.
@@ -113,7 +114,7 @@ extension MeshNode {
     /// `key`'s state merged from as many owners as `level` asks.
     public nonisolated func readState(_ key: StateKey, level: ConsistencyLevel, budget: Duration) async -> Result<StateValue?, CallFailure> {
         let start = Self.now()
-        let result = await coordinateRead(key, level: level, deadline: start + budget)
+        let result = await inFlight.track { await self.coordinateRead(key, level: level, deadline: start + budget) }
         metrics.stateOperation("read", level: level.rawValue, outcome: Self.outcome(of: result), duration: Self.now() - start)
         return result
     }

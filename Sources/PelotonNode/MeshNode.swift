@@ -59,6 +59,13 @@ public actor MeshNode: Service {
     var placementWatch = PlacementWatch()
     var placementsMayHaveChanged = true
     var nextPlacementCheckAt = Instant.zero
+    /// Set once the node starts draining (`drain()`): placement no longer chooses it.
+    var isDraining = false
+    /// Calls, routes and state operations under way here, which a draining node waits out.
+    nonisolated let inFlight = InFlightWork()
+    /// `POST /v1/drain` asks through this; the node then drains and stops as on SIGTERM.
+    let drainRequests: AsyncStream<Void>
+    nonisolated let drainRequestInput: AsyncStream<Void>.Continuation
 
     /// A node with its credentials; `files` (when given) keeps the incarnation across restarts.
     public init(
@@ -96,6 +103,7 @@ public actor MeshNode: Service {
         book = CredentialBook(authority: credentials.authority)
         book.learn(credentials.certificate)
         (outbox, outboxInput) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(4096))
+        (drainRequests, drainRequestInput) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
         for revocation in try files?.readRevocations(authority: credentials.authority) ?? [] {
             revocations.append(revocation)
             book.revoke(revocation.node)
@@ -181,15 +189,22 @@ public actor MeshNode: Service {
                 tasks.addTask { await self.runEventSubscriptions() }
             }
             tasks.addTask {
-                // Returns when the service group starts a graceful shutdown (SIGTERM, SIGINT).
-                try await gracefulShutdown()
+                // Returns on SIGTERM or SIGINT (the service group's graceful shutdown) or on
+                // `POST /v1/drain`; either way the node drains, then leaves.
+                try await self.waitForStopRequest()
+                await self.drain()
                 await self.leave()
                 try await Task.sleep(for: self.configuration.leaveGossipTime)
+                // A peer whose view is a moment old may still have sent a call or a write: it
+                // must finish here, or the streams closing under it would have the caller run
+                // it again elsewhere.
+                await self.waitForWorkUnderWay(atMost: self.configuration.drainGracePeriod)
             }
             _ = try await tasks.next()
             tasks.cancelAll()
         }
-        callChannels.closeAll()
+        // The call streams to peers stay open: the HTTP API still finishes the requests it has
+        // (routing them over these streams) before it stops; `closeConnections` ends them.
         eventBus.closeAll()
         await stateReplica.closeWatches()
         outboxInput.finish()
@@ -216,6 +231,12 @@ public actor MeshNode: Service {
             announcePlacementChanges(at: now)
             try await Task.sleep(for: min(deadline - now, .milliseconds(20)))
         }
+    }
+
+    /// Closes the call streams to peers; for after the HTTP API has stopped, when nothing
+    /// routes over them any more. A call still waiting on one fails (and is reissued).
+    public nonisolated func closeConnections() {
+        callChannels.closeAll()
     }
 
     /// Announces a graceful leave; the timers keep gossiping it until the node stops.

@@ -15,6 +15,11 @@ public struct NodeConfiguration: Sendable {
     public var injectedLoss = 0.0
     /// How long a leaving node keeps gossiping its departure before it exits.
     public var leaveGossipTime: Duration = .seconds(1)
+    /// How long a draining node lets the news spread before it waits out its calls: about five
+    /// gossip rounds, after which routers have stopped choosing it.
+    public var drainAnnounceTime: Duration = .seconds(1)
+    /// How long a draining node waits at most for the calls it is running to finish.
+    public var drainGracePeriod: Duration = .seconds(10)
     /// How long one stream exchange (connect, handshake, push-pull) may take.
     public var streamTimeout = Self.defaultStreamTimeout
     public static let defaultStreamTimeout: Duration = .seconds(5)

@@ -7,8 +7,9 @@ import PelotonPlacement
 public enum ServicePlacement {
     /// The ring of the members offering a service, and its replica count (the largest any of
     /// them announces). Alive and suspect members count: a suspect may well be up, and the
-    /// router moves on if it is not. The local node counts when it offers the service and is
-    /// not leaving.
+    /// router moves on if it is not. A draining member does not: it is finishing what it has
+    /// before it leaves. The local node counts when it offers the service and is neither
+    /// leaving nor draining (the caller says so through `localReplicas`).
     public static func ring(
         localID: NodeID, localReplicas: Int?, members: MemberTable, virtualNodes: Int, replicasOffered: (Member) -> Int?
     ) -> (ring: HashRing, replicas: Int) {
@@ -18,11 +19,16 @@ public enum ServicePlacement {
             offering.append(localID)
             replicas = localReplicas
         }
-        for member in members where member.status == .alive || member.status == .suspect {
+        for member in members where member.isPlaceable {
             guard let offered = replicasOffered(member) else { continue }
             offering.append(member.id)
             replicas = max(replicas, offered)
         }
         return (HashRing(members: offering, virtualNodes: virtualNodes), replicas)
     }
+}
+
+extension Member {
+    /// Whether placement may choose this member: alive or suspect, and not draining.
+    public var isPlaceable: Bool { (status == .alive || status == .suspect) && !metadata.isDraining }
 }

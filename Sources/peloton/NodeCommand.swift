@@ -43,7 +43,7 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(help: "With --dev: the node's name. Default: the data directory's name.")
     var name: String?
 
-    @Option(help: "Services this node offers, NAME[,NAME...], from: \(ExampleServices.names.joined(separator: ", ")).")
+    @Option(help: "Services this node offers, NAME[@VERSION][,...], from: \(ExampleServices.names.joined(separator: ", ")) (version 1.0.0 unless given).")
     var services: [String] = []
 
     @Option(help: "A file holding the bearer token remote HTTP clients must present.")
@@ -54,6 +54,9 @@ struct NodeCommand: AsyncParsableCommand {
 
     @Option(help: "How many calls one stream (a peer or a client) may have running on this node at once.")
     var maxCallsPerStream = 1024
+
+    @Option(help: "How long, in milliseconds, a draining node (SIGTERM, peloton drain) waits at most for its calls to finish.")
+    var drainGraceMs = 10_000
 
     @Option(help: "How often, in milliseconds, this node compares the state it holds with one random peer.")
     var stateSyncMs = 2_000
@@ -98,6 +101,8 @@ struct NodeCommand: AsyncParsableCommand {
         configuration.maxCallsInFlightPerStream = maxCallsPerStream
         guard (50...600_000).contains(stateSyncMs) else { throw ValidationError("--state-sync-ms must be from 50 to 600000") }
         configuration.stateSyncInterval = .milliseconds(stateSyncMs)
+        guard (0...600_000).contains(drainGraceMs) else { throw ValidationError("--drain-grace-ms must be from 0 to 600000") }
+        configuration.drainGracePeriod = .milliseconds(drainGraceMs)
         let token = try httpTokenFile.map { path in
             try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         }
@@ -109,7 +114,11 @@ struct NodeCommand: AsyncParsableCommand {
         let group = ServiceGroup(
             // Shutdown runs in reverse order: the node leaves (and gossips it) while the API
             // still answers, then the API stops.
-            configuration: .init(services: [.init(service: api), .init(service: node)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            // A node that finishes by itself (drained on `POST /v1/drain`) stops the API too.
+            configuration: .init(
+                services: [.init(service: api), .init(service: node, successTerminationBehavior: .gracefullyShutdownGroup)],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        defer { node.closeConnections() }
         try await group.run()
     }
 }

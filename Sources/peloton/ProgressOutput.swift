@@ -12,10 +12,19 @@ final class ProgressOutput {
     init(_ label: String) { self.label = label }
 
     func update(fraction: Double, detail: String) {
+        draw(progressLine(label, fraction: fraction, detail: detail))
+    }
+
+    /// For work of unknown length: the label and how it stands, no bar.
+    func update(status: String) {
+        draw("\(label)  \(status)")
+    }
+
+    private func draw(_ line: String) {
         guard isTerminal, ContinuousClock.now - lastDrawn >= .milliseconds(100) else { return }
         lastDrawn = .now
         drawn = true
-        FileHandle.standardError.write(Data(("\r\u{1B}[2K" + progressLine(label, fraction: fraction, detail: detail)).utf8))
+        FileHandle.standardError.write(Data(("\r\u{1B}[2K" + line).utf8))
     }
 
     /// Clears the line, so what the command prints next starts clean.

@@ -8,7 +8,7 @@ import Testing
         let member = DashboardView.Member(
             name: "alpha", id: "00112233445566778899aabbccddeeff", shortID: "00112233", status: "suspect", incarnation: 7,
             address: "127.0.0.1:7946", dashboardURL: "http://127.0.0.1:7980/", httpAddress: "127.0.0.1:7980", age: "12s",
-            sharePercent: "100.0%", color: DashboardView.color(0), isLocal: true, primaryOf: ["echo"], replicaOf: [], keysOwned: 2)
+            sharePercent: "100.0%", color: DashboardView.color(0), isLocal: true, isDraining: true, primaryOf: ["echo"], replicaOf: [], keysOwned: 2)
         return DashboardView(
             node: "alpha", nodeID: "00112233", status: "alive", alive: 0, suspect: 1, dead: 0, left: 0, checksum: "abc123", virtualNodes: 128,
             members: [member], ring: [DashboardView.RingSlice(name: "alpha", sharePercent: "100.0%", width: "100.00%", color: DashboardView.color(0))],
@@ -28,7 +28,7 @@ import Testing
         for expected in [
             "<title>Peloton · alpha</title>", #"<span class="pill suspect">suspect</span>"#, "<td class=\"num\">7</td>", "this node",
             #"<a href="http://127.0.0.1:7980/">alpha</a>"#, "<strong>echo</strong>", "1.0.0, 1.1.0", #"<span class="chip first">alpha</span>"#,
-            "4.5", "orders.created", "and 5 more keys not listed", "ring <code>abc123</code>", "<span class=\"n\">1</span> services",
+            "4.5", "orders.created", #"<span class="tag drain">draining</span>"#, "and 5 more keys not listed", "ring <code>abc123</code>", "<span class=\"n\">1</span> services",
         ] {
             #expect(html.contains(expected), "the page lacks \(expected)")
         }
