@@ -23,19 +23,23 @@ extension Membership {
 
     /// Someone spoke about this node. Suspicion or death is refuted by raising the incarnation
     /// (unless leaving); an alive claim above our incarnation (a previous life) is outbid too.
+    /// Refuting a suspicion sends no metadata (peers have this life's); refuting a death, a
+    /// departure or a previous life's claim sends it all, since what peers keep may be a
+    /// previous life's (its services, or the draining mark it left with).
     private mutating func applyAboutSelf(_ update: MembershipUpdate) {
         switch update {
         case .alive:
-            if update.incarnation > incarnation { refute(seen: update.incarnation) }
-        case .suspect, .dead, .left:
-            if !isLeaving && update.incarnation >= incarnation { refute(seen: update.incarnation) }
+            if update.incarnation > incarnation { refute(seen: update.incarnation, sendingMetadata: true) }
+        case .suspect:
+            if !isLeaving && update.incarnation >= incarnation { refute(seen: update.incarnation, sendingMetadata: false) }
+        case .dead, .left:
+            if !isLeaving && update.incarnation >= incarnation { refute(seen: update.incarnation, sendingMetadata: true) }
         }
     }
 
-    mutating func refute(seen: UInt64) {
+    mutating func refute(seen: UInt64, sendingMetadata: Bool) {
         incarnation = max(incarnation, seen) + 1
-        // Only the incarnation changes: peers keep the metadata they have.
-        queue.enqueue(.alive(id: localID, incarnation: incarnation, address: localAddress, metadata: nil))
+        queue.enqueue(.alive(id: localID, incarnation: incarnation, address: localAddress, metadata: sendingMetadata ? metadata : nil))
         counters.refutations += 1
         // Lifeguard: being suspected hints that this node is the slow one; probe less eagerly.
         adjustHealth(by: 1)

@@ -35,6 +35,7 @@ extension MeshNode {
         isDraining = true
         do {
             membership.updateMetadata(try membership.metadata.markedDraining())
+            persistIncarnation()
         } catch {
             logger.error("draining: could not mark the metadata (\(error)); leaving without the announcement")
         }

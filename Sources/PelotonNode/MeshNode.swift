@@ -362,7 +362,7 @@ public actor MeshNode: Service {
     }
 
     /// A refutation raised the incarnation: record it so the next life starts above it.
-    private func persistIncarnation() {
+    func persistIncarnation() {
         guard membership.incarnation > savedIncarnation, let files else { return }
         do {
             try files.writeIncarnation(membership.incarnation)

@@ -49,8 +49,7 @@ struct CallTraffic {
 
     init(load: Scenario.CallLoad, scenario: Scenario) {
         self.load = load
-        let touched = Set(scenario.faults.flatMap { ($0.nodes ?? []) + ($0.groups ?? []).flatMap { $0 } })
-        entries = (0..<scenario.nodes).filter { !touched.contains($0) }
+        entries = Scenario.Fault.entryNodes(of: scenario)
         ledgers = Array(repeating: (0, RequestLedger(), [:]), count: scenario.nodes)
     }
 }
@@ -92,7 +91,10 @@ extension Simulation {
     private func issueCall(_ traffic: inout CallTraffic) {
         let load = traffic.load
         let lastIssue = load.untilSeconds ?? (scenario.durationSeconds - load.budgetMilliseconds / 1000)
-        let running = traffic.entries.filter { nodes[$0].isRunning }
+        // As a client behind a health check: never a node that is draining or leaving.
+        let running = traffic.entries.filter { entry in
+            nodes[entry].membership.map { !$0.isLeaving && !$0.metadata.isDraining } ?? false
+        }
         if let entry = running.isEmpty ? nil : running[Int(random.next() % UInt64(running.count))],
            let view = nodes[entry].membership {
             let key = "key-\(random.next() % 1_000_000)"
@@ -110,8 +112,10 @@ extension Simulation {
     private func ring(of entry: Int, view: Membership, traffic: inout CallTraffic) -> (HashRing, Int) {
         if let cached = traffic.rings[entry], cached.validUntil > now { return (cached.ring, cached.replicas) }
         let replicas = traffic.load.replicas
+        // A draining (or leaving) entry node routes, but does not choose itself.
+        let placeable = !view.isLeaving && !view.metadata.isDraining
         let (ring, count) = ServicePlacement.ring(
-            localID: nodes[entry].id, localReplicas: replicas, members: view.members, virtualNodes: HashRing.defaultVirtualNodes,
+            localID: nodes[entry].id, localReplicas: placeable ? replicas : nil, members: view.members, virtualNodes: HashRing.defaultVirtualNodes,
             replicasOffered: { _ in replicas })
         traffic.rings[entry] = (ring, count, now + 1_000_000_000)
         return (ring, count)

@@ -7,6 +7,7 @@ enum FaultAction {
     case crashFraction(Double)
     case restart([Int])
     case leave([Int])
+    case drain([Int])
     case stop(Int)
     case partition(groups: [[Int]], oneWay: Bool)
     case heal
@@ -23,6 +24,9 @@ extension Simulation {
             case .crashFraction: schedule(.action(.crashFraction(fault.fraction ?? 0)), at: at)
             case .restart: schedule(.action(.restart(fault.nodes ?? [])), at: at)
             case .leave: schedule(.action(.leave(fault.nodes ?? [])), at: at)
+            case .drain:
+                schedule(.action(.drain(fault.nodes ?? [])), at: at)
+                schedule(.action(.leave(fault.nodes ?? [])), at: at + Int64((fault.drainSeconds ?? 1) * 1e9))
             case .partition: schedule(.action(.partition(groups: fault.groups ?? [], oneWay: fault.oneWay ?? false)), at: at)
             case .partitionHalves:
                 let half = nodes.count / 2
@@ -43,8 +47,17 @@ extension Simulation {
                 let interval = Int64((fault.intervalSeconds ?? 10) * 1e9)
                 let down = Int64((fault.downSeconds ?? 0) * 1e9)
                 for index in nodes.indices {
-                    schedule(.action(.crash([index])), at: at + Int64(index) * interval)
-                    schedule(.action(.restart([index])), at: at + Int64(index) * interval + down)
+                    let start = at + Int64(index) * interval
+                    if let drainSeconds = fault.drainSeconds {
+                        // As an operator's SIGTERM: drain, leave (stopped 2 s later), come back.
+                        let drain = Int64(drainSeconds * 1e9)
+                        schedule(.action(.drain([index])), at: start)
+                        schedule(.action(.leave([index])), at: start + drain)
+                        schedule(.action(.restart([index])), at: start + drain + Self.leaveGossip + down)
+                    } else {
+                        schedule(.action(.crash([index])), at: start)
+                        schedule(.action(.restart([index])), at: start + down)
+                    }
                 }
             }
         }
@@ -64,10 +77,22 @@ extension Simulation {
             }
         case let .leave(indices):
             for index in indices where withMembership(index, { membership, local in membership.leave(at: local) }) {
-                schedule(.action(.stop(index)), at: now + 2_000_000_000)
+                schedule(.action(.stop(index)), at: now + Self.leaveGossip)
             }
+        case let .drain(indices):
+            // The same metadata change the runtime gossips: placement everywhere stops
+            // choosing the node while it goes on serving what reaches it.
+            for index in indices {
+                withMembership(index) { membership, _ in
+                    if let marked = try? membership.metadata.markedDraining() { membership.updateMetadata(marked) }
+                    return []
+                }
+            }
+            metrics.faultHappened(at: now)
         case let .stop(index):
-            nodes[index].membership = nil
+            // As a crash, the timers go too: a wake left scheduled would keep a later restart
+            // from ever being woken.
+            halt(index)
             metrics.nodeStopped(index, at: now, crashed: false)
         case let .partition(groups, oneWay):
             for index in nodes.indices { nodes[index].group = 0 }
@@ -92,10 +117,18 @@ extension Simulation {
         }
     }
 
-    private func crash(_ index: Int) {
+    /// Takes node `index` down: its state machine and its pending wake.
+    private func halt(_ index: Int) {
         nodes[index].membership = nil
         nodes[index].wakeGeneration += 1
         nodes[index].scheduledWake = nil
+    }
+
+    /// How long a leaving node gossips its departure before it stops.
+    static let leaveGossip: Int64 = 2_000_000_000
+
+    private func crash(_ index: Int) {
+        halt(index)
         metrics.nodeStopped(index, at: now, crashed: true)
         trace.mix(0xC2A5_4000_0000_0000 | UInt64(index))
     }

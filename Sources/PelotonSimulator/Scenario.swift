@@ -50,7 +50,7 @@ public struct Scenario: Codable, Sendable {
 
     public struct Fault: Codable, Sendable {
         public enum Action: String, Codable, Sendable {
-            case crash, crashFraction, restart, leave
+            case crash, crashFraction, restart, leave, drain
             case partition, partitionHalves, heal
             case setLoss, flap, rollingRestart
         }
@@ -66,6 +66,9 @@ public struct Scenario: Codable, Sendable {
         public var untilSeconds: Double?
         public var intervalSeconds: Double?
         public var downSeconds: Double?
+        /// `drain`, and `rollingRestart` with it: how long a node drains (marked draining in its
+        /// metadata, still serving) before it leaves, as the runtime does on SIGTERM.
+        public var drainSeconds: Double?
     }
 
     public struct Invariants: Codable, Sendable {
@@ -115,7 +118,7 @@ public struct Scenario: Codable, Sendable {
                 throw ScenarioError("fault \(fault.action) names node \(bad), but nodes are 0 to \(nodes - 1)")
             }
             switch fault.action {
-            case .crash, .restart, .leave:
+            case .crash, .restart, .leave, .drain:
                 guard fault.nodes?.isEmpty == false else { throw ScenarioError("\(fault.action) needs \"nodes\"") }
             case .crashFraction:
                 guard let fraction = fault.fraction, (0...1).contains(fraction) else { throw ScenarioError("crashFraction needs \"fraction\" in [0, 1]") }
@@ -150,11 +153,23 @@ extension Scenario.CallLoad {
             throw ScenarioError("calls.handlerMilliseconds must be [min, max] with 0 <= min <= max")
         }
         guard maxFailedCalls >= 0 else { throw ScenarioError("calls.maxFailedCalls must not be negative") }
-        let named = Set(scenario.faults.flatMap { ($0.nodes ?? []) + ($0.groups ?? []).flatMap { $0 } })
-        let hasFractionFaults = scenario.faults.contains { [.crashFraction, .partitionHalves, .rollingRestart].contains($0.action) }
-        guard !hasFractionFaults, named.count < scenario.nodes else {
-            throw ScenarioError("calls need at least one node that no fault touches, to enter through")
+        guard !Scenario.Fault.entryNodes(of: scenario).isEmpty else {
+            throw ScenarioError("calls need at least one node that no fault other than a drain touches, to enter through")
         }
+    }
+}
+
+extension Scenario.Fault {
+    /// Whether this fault stops nodes only after draining them, as an operator's SIGTERM: a
+    /// client then moves to another node first (the draining one's health says 503).
+    var drainsFirst: Bool { action == .drain || (action == .rollingRestart && drainSeconds != nil) }
+
+    /// The nodes calls may enter through: those that no fault stops without draining them.
+    static func entryNodes(of scenario: Scenario) -> [Int] {
+        let abrupt = scenario.faults.filter { !$0.drainsFirst }
+        if abrupt.contains(where: { [.crashFraction, .partitionHalves, .rollingRestart].contains($0.action) }) { return [] }
+        let touched = Set(abrupt.flatMap { ($0.nodes ?? []) + ($0.groups ?? []).flatMap { $0 } })
+        return (0..<scenario.nodes).filter { !touched.contains($0) }
     }
 }
 

@@ -95,7 +95,7 @@ extension Scenario.Invariants {
 
 extension Scenario.Fault {
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case atSeconds, action, nodes, fraction, groups, oneWay, loss, periodSeconds, untilSeconds, intervalSeconds, downSeconds
+        case atSeconds, action, nodes, fraction, groups, oneWay, loss, periodSeconds, untilSeconds, intervalSeconds, downSeconds, drainSeconds
     }
 
     public init(from decoder: Decoder) throws {
@@ -112,6 +112,7 @@ extension Scenario.Fault {
         untilSeconds = try container.decodeIfPresent(Double.self, forKey: .untilSeconds)
         intervalSeconds = try container.decodeIfPresent(Double.self, forKey: .intervalSeconds)
         downSeconds = try container.decodeIfPresent(Double.self, forKey: .downSeconds)
+        drainSeconds = try container.decodeIfPresent(Double.self, forKey: .drainSeconds)
     }
 }
 

@@ -258,12 +258,15 @@ extension Simulation {
         schedule(.state(.digestArrives(from: node, to: peer, digest: digest)), at: now + callLatency(from: node, to: peer))
     }
 
-    /// The ring of every member `node` sees alive or suspect, itself included, as the runtime's
-    /// `meshRing`; cached until its view changes, and for at most a second.
+    /// The ring of every member `node` sees alive or suspect and not draining, itself
+    /// included unless it drains or leaves, as the runtime's `meshRing`; cached until its view
+    /// changes, and for at most a second.
     private func stateRing(of node: Int, traffic: inout StateTraffic) -> (HashRing, Int) {
         if let cached = traffic.rings[node], cached.validUntil > now { return (cached.ring, traffic.load.replicas) }
-        let others = nodes[node].membership?.members.filter { $0.status == .alive || $0.status == .suspect }.map(\.id) ?? []
-        let ring = traffic.ring(of: [nodes[node].id] + others)
+        let view = nodes[node].membership
+        let others = view?.members.filter(\.isPlaceable).map(\.id) ?? []
+        let placeable = view.map { !$0.isLeaving && !$0.metadata.isDraining } ?? false
+        let ring = traffic.ring(of: (placeable ? [nodes[node].id] : []) + others)
         traffic.rings[node] = (ring, now + 1_000_000_000)
         return (ring, traffic.load.replicas)
     }

@@ -67,6 +67,22 @@ import Testing
         #expect(membership.incarnation == 8)
     }
 
+    @Test func refutingADeathOrAPreviousLifeSendsThisLifesMetadata() throws {
+        // Peers may hold what a previous life announced (its services, its draining mark):
+        // the refutation that brings this node back must replace it.
+        var membership = node()
+        let metadata = try MemberMetadata(httpAddress: "127.0.0.1:9090")
+        membership.updateMetadata(metadata)
+        let start = membership.incarnation
+        _ = apply(.left(id: me, incarnation: start + 4), to: &membership)
+        #expect(membership.incarnation == start + 5)
+        #expect(membership.queue.pending(about: me) == .alive(id: me, incarnation: start + 5, address: Cluster.address(0), metadata: metadata))
+        _ = apply(.alive(id: me, incarnation: start + 9, address: Cluster.address(0), metadata: try metadata.markedDraining()), to: &membership)
+        #expect(membership.queue.pending(about: me) == .alive(id: me, incarnation: start + 10, address: Cluster.address(0), metadata: metadata))
+        _ = apply(.dead(id: me, incarnation: start + 10, from: other), to: &membership)
+        #expect(membership.queue.pending(about: me) == .alive(id: me, incarnation: start + 11, address: Cluster.address(0), metadata: metadata))
+    }
+
     @Test func aliveWithoutMetadataKeepsAKnownMembersMetadataAndIsIgnoredForStrangers() throws {
         var membership = node()
         let metadata = try MemberMetadata(httpAddress: "127.0.0.1:8080")
