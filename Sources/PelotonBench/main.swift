@@ -10,6 +10,7 @@ let suites: [String: () async throws -> Void] = [
     "scale": runScaleBench,
     "placement": runPlacementBench,
     "routing": runRoutingBench,
+    "rolling": runRollingRestartBench,
     "services": runServicesBench,
     "state": runStateBench,
     "state-merge": runMergeBench,

@@ -155,10 +155,11 @@ public final class LocalMesh {
     /// Calls `service.method` through node `index`; nil when the node did not answer at all.
     public func call(
         _ service: String, _ method: String, json: String = "{}", key: String? = nil, via index: Int, requestID: String? = nil,
-        accept: String? = nil, timeoutMilliseconds: Int = 5_000
+        accept: String? = nil, timeoutMilliseconds: Int = 5_000, version: String? = nil
     ) async -> CallResult? {
         var components = URLComponents(string: nodes[index].url + "/v1/call/\(service)/\(method)")
         components?.queryItems = [URLQueryItem(name: "timeout_ms", value: String(timeoutMilliseconds))] + (key.map { [URLQueryItem(name: "key", value: $0)] } ?? [])
+            + (version.map { [URLQueryItem(name: "version", value: $0)] } ?? [])
         guard let url = components?.url else { return nil }
         var request = URLRequest(url: url, timeoutInterval: Double(timeoutMilliseconds) / 1000 + 5)
         request.httpMethod = "POST"
@@ -186,6 +187,12 @@ public final class LocalMesh {
         if let json { request.httpBody = Data(json.utf8) }
         guard let (data, response) = try? await URLSession.shared.data(for: request), let http = response as? HTTPURLResponse else { return nil }
         return (http.statusCode, String(decoding: data, as: UTF8.self))
+    }
+
+    /// The value of counter `key` read through node `index` at `level`; nil when unanswered.
+    public func counter(_ key: String, level: String = "all", via index: Int) async -> Int? {
+        guard let read = await request("GET", "/v1/state/counter/\(key)?level=\(level)", via: index), read.status == 200 else { return nil }
+        return ((try? JSONSerialization.jsonObject(with: Data(read.body.utf8))) as? [String: Any])?["value"] as? Int
     }
 
     public func metrics(of index: Int) async -> String {

@@ -11,19 +11,23 @@ final class EventBus: Sendable {
     private struct State {
         var subscribers: [UUID: (pattern: TopicPattern, continuation: AsyncStream<MeshEvent>.Continuation)] = [:]
         var recent: [MeshEvent] = []
-        var delivered = 0
     }
 
     private let state = Mutex(State())
+    /// Told how many subscribers each event reached, for the metrics.
+    private let counted: @Sendable (Int) -> Void
+
+    init(counting counted: @escaping @Sendable (Int) -> Void = { _ in }) {
+        self.counted = counted
+    }
 
     func deliver(_ event: MeshEvent) {
         let targets = state.withLock { state in
             state.recent.append(event)
             if state.recent.count > Self.recentCapacity { state.recent.removeFirst(state.recent.count - Self.recentCapacity) }
-            let matching = state.subscribers.values.filter { $0.pattern.matches(event.topic) }
-            state.delivered += matching.count
-            return matching.map(\.continuation)
+            return state.subscribers.values.filter { $0.pattern.matches(event.topic) }.map(\.continuation)
         }
+        if !targets.isEmpty { counted(targets.count) }
         for continuation in targets { continuation.yield(event) }
     }
 

@@ -51,7 +51,7 @@ public actor MeshNode: Service {
     nonisolated let stateReplica: StateReplica
     /// Event dissemination and this node's subscribers.
     var eventGossip: EventGossip
-    nonisolated let eventBus = EventBus()
+    nonisolated let eventBus: EventBus
     var nextEventGossipAt = Instant.zero
     var nextEventRepairAt = Instant.zero
     /// Each service's owners as last announced (`mesh.service.*`); looked at again after a
@@ -108,6 +108,7 @@ public actor MeshNode: Service {
             revocations.append(revocation)
             book.revoke(revocation.node)
         }
+        eventBus = EventBus(counting: { [metrics] subscribers in metrics.eventReachedSubscribers(subscribers) })
         // Each life numbers its events above the last: peers never mistake a new one for old.
         eventGossip = EventGossip(firstSequence: incarnation << 32)
         stateReplica = try StateReplica(id: credentials.identity.nodeID, database: try files.map { try StateDatabase(path: $0.statePath) })

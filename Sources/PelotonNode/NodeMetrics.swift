@@ -132,6 +132,11 @@ public final class NodeMetrics: Sendable {
         counter(LabelledCounter(name: "peloton_events_received_total", dimensions: [])).increment()
     }
 
+    /// An event delivered here went to `subscribers` of this node's subscribers.
+    func eventReachedSubscribers(_ subscribers: Int) {
+        counter(LabelledCounter(name: "peloton_event_deliveries_total", dimensions: [])).increment(by: subscribers)
+    }
+
     /// One anti-entropy exchange started, and how many keys it shipped either way.
     func antiEntropyRound(keysShipped: Int) {
         counter(LabelledCounter(name: "peloton_state_anti_entropy_rounds_total", dimensions: [])).increment()

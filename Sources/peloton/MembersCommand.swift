@@ -24,7 +24,7 @@ struct MembersCommand: AsyncParsableCommand {
 func membersTable(_ members: [MemberView]) -> String {
     let header = ["NAME", "ADDRESS", "STATUS", "INCARNATION", "ID", "SINCE"]
     let rows = members.map { member in
-        [member.name + (member.isLocal ? " *" : ""), member.address, member.status, String(member.incarnation),
+        [member.name + (member.isLocal ? " *" : ""), member.address, member.status + (member.isDraining ? " (draining)" : ""), String(member.incarnation),
          String(member.id.prefix(8)), member.isLocal ? "-" : formatAge(member.statusAgeSeconds)]
     }
     return table(header, rows)
