@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "PelotonServices", targets: ["PelotonServices"]),
         .library(name: "PelotonState", targets: ["PelotonState"]),
         .library(name: "PelotonEvents", targets: ["PelotonEvents"]),
+        .library(name: "PelotonJobs", targets: ["PelotonJobs"]),
         .library(name: "PelotonNode", targets: ["PelotonNode"]),
     ],
     dependencies: [
@@ -51,6 +52,8 @@ let package = Package(
             name: "PelotonEvents",
             dependencies: ["PelotonCore", "PelotonCrypto", "PelotonWire", .product(name: "DequeModule", package: "swift-collections")]
         ),
+        // Parallel jobs: the Job protocol, job records and the coordinator's decisions. No I/O.
+        .target(name: "PelotonJobs"),
         // Services: typed handlers, routing decisions, de-duplication, reply rendering. No I/O.
         .target(
             name: "PelotonServices",
@@ -64,7 +67,7 @@ let package = Package(
             name: "PelotonSimulator",
             dependencies: [
                 "PelotonCore", "PelotonCrypto", "PelotonWire", "PelotonMembership", "PelotonPlacement", "PelotonServices", "PelotonState", "PelotonEvents",
-                .product(name: "HeapModule", package: "swift-collections"),
+                "PelotonJobs", .product(name: "HeapModule", package: "swift-collections"),
             ]
         ),
         // The runtime shell: NIO sockets and timers, the HTTP API and metrics.
@@ -72,6 +75,7 @@ let package = Package(
             name: "PelotonNode",
             dependencies: [
                 "PelotonCore", "PelotonCrypto", "PelotonWire", "PelotonMembership", "PelotonPlacement", "PelotonServices", "PelotonState", "PelotonEvents",
+                "PelotonJobs",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -85,11 +89,11 @@ let package = Package(
             ]
         ),
         // The demo's services, written as any service author would.
-        .target(name: "PelotonExamples", dependencies: ["PelotonServices", "PelotonState", "PelotonEvents"]),
+        .target(name: "PelotonExamples", dependencies: ["PelotonServices", "PelotonState", "PelotonEvents", "PelotonJobs"]),
         .executableTarget(
             name: "peloton",
             dependencies: [
-                "PelotonCrypto", "PelotonWire", "PelotonMembership", "PelotonSimulator", "PelotonNode", "PelotonServices", "PelotonExamples", "PelotonState", "PelotonEvents",
+                "PelotonCrypto", "PelotonWire", "PelotonMembership", "PelotonSimulator", "PelotonNode", "PelotonServices", "PelotonExamples", "PelotonState", "PelotonEvents", "PelotonJobs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -101,7 +105,7 @@ let package = Package(
             name: "PelotonBench",
             dependencies: [
                 "PelotonCore", "PelotonCrypto", "PelotonWire", "PelotonMembership", "PelotonSimulator", "PelotonLocalMesh", "PelotonPlacement",
-                "PelotonNode", "PelotonServices", "PelotonExamples", "PelotonState", .product(name: "Hummingbird", package: "hummingbird"),
+                "PelotonNode", "PelotonServices", "PelotonExamples", "PelotonState", "PelotonJobs", .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
         .testTarget(name: "PelotonCoreTests", dependencies: ["PelotonCore"]),
@@ -121,6 +125,7 @@ let package = Package(
         .testTarget(name: "PelotonPlacementTests", dependencies: ["PelotonPlacement", "PelotonCrypto", "PelotonCore"]),
         .testTarget(name: "PelotonServicesTests", dependencies: ["PelotonServices", "PelotonCrypto", "PelotonCore", "PelotonWire"]),
         .testTarget(name: "PelotonEventsTests", dependencies: ["PelotonEvents", "PelotonCrypto", "PelotonCore", "PelotonWire"]),
+        .testTarget(name: "PelotonJobsTests", dependencies: ["PelotonJobs", "PelotonExamples"]),
         .testTarget(name: "PelotonStateTests", dependencies: ["PelotonState", "PelotonCrypto", "PelotonCore", "PelotonWire"]),
         .testTarget(name: "PelotonWireTests", dependencies: ["PelotonWire", "PelotonCrypto", "PelotonCore"]),
     ],

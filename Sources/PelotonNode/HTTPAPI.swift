@@ -79,6 +79,7 @@ public enum HTTPAPI {
         CallEndpoint.register(on: router, node: node)
         StateEndpoint.register(on: router, node: node)
         EventEndpoint.register(on: router, node: node)
+        JobEndpoint.register(on: router, node: node)
         DashboardEndpoint.register(on: router, node: node)
         router.get("/metrics") { _, _ in
             await node.refreshMetrics()

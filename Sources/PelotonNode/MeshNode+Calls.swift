@@ -32,11 +32,12 @@ public struct RoutedReply: Sendable {
 extension MeshNode {
     /// Routes `request` to its owners (those `versions` accepts) and returns the first reply
     /// that is not a reason to try the next owner; always returns by the request's deadline.
-    public nonisolated func route(_ request: CallRequest, versions: VersionRule = .any) async -> RoutedReply {
-        await inFlight.track { await self.routeTracked(request, versions: versions) }
+    /// `attemptTimeout` replaces the configured one (work units run for longer than calls).
+    public nonisolated func route(_ request: CallRequest, versions: VersionRule = .any, attemptTimeout: Duration? = nil) async -> RoutedReply {
+        await inFlight.track { await self.routeTracked(request, versions: versions, attemptTimeout: attemptTimeout ?? configuration.callAttemptTimeout) }
     }
 
-    private nonisolated func routeTracked(_ request: CallRequest, versions: VersionRule) async -> RoutedReply {
+    private nonisolated func routeTracked(_ request: CallRequest, versions: VersionRule, attemptTimeout: Duration) async -> RoutedReply {
         let start = Self.now()
         let deadline = start + .milliseconds(Int64(request.budgetMilliseconds))
         let placement: (owners: [NodeID], addresses: [NodeID: NodeAddress])
@@ -47,7 +48,7 @@ extension MeshNode {
             metrics.callRouted(service: "(none)", outcome: "\(failure.code)", attempts: 0, duration: Self.now() - start)
             return RoutedReply(reply: CallReply(id: request.id, outcome: .failure(failure)), servedBy: nil, attempts: 0)
         }
-        var plan = CallPlan(owners: placement.owners, deadline: deadline, attemptTimeout: configuration.callAttemptTimeout)
+        var plan = CallPlan(owners: placement.owners, deadline: deadline, attemptTimeout: attemptTimeout)
         func finish(_ reply: CallReply, servedBy owner: NodeID?) -> RoutedReply {
             let outcome: String
             switch reply.outcome {
@@ -118,6 +119,7 @@ extension MeshNode {
 
     private nonisolated func serveTracked(_ request: CallRequest) async -> CallReply {
         if request.service == StateKey.placementService { return await serveState(request) }
+        if request.service == Self.jobsService { return await serveJob(request) }
         guard let services else {
             return CallReply(id: request.id, outcome: .failure(CallFailure(.notOffered, "this node offers no services")))
         }
@@ -166,8 +168,8 @@ extension MeshNode {
         if let cached = cachedRing(service, at: now) { return cached }
         let ring: HashRing
         let replicas: Int
-        if service == StateKey.placementService {
-            // Every member holds state.
+        if service == StateKey.placementService || service == Self.jobsService {
+            // Every member holds state and runs work units.
             (ring, replicas) = (meshRing(), configuration.stateReplicas)
         } else {
             let local = isPlaceable ? services?.services[service]?.replicas : nil

@@ -5,6 +5,7 @@ import NIOPosix
 import PelotonCore
 import PelotonCrypto
 import PelotonEvents
+import PelotonJobs
 import PelotonMembership
 import PelotonPlacement
 import PelotonServices
@@ -59,6 +60,10 @@ public actor MeshNode: Service {
     var placementWatch = PlacementWatch()
     var placementsMayHaveChanged = true
     var nextPlacementCheckAt = Instant.zero
+    /// The jobs this node can run units of, and those it coordinates or knows are finished.
+    nonisolated let jobExecutor: JobExecutor
+    var coordinatedJobs: Set<String> = []
+    var finishedJobs: Set<String> = []
     /// Set once the node starts draining (`drain()`): placement no longer chooses it.
     var isDraining = false
     /// Calls, routes and state operations under way here, which a draining node waits out.
@@ -69,8 +74,10 @@ public actor MeshNode: Service {
 
     /// A node with its credentials; `files` (when given) keeps the incarnation across restarts.
     public init(
-        credentials: NodeCredentials, configuration: NodeConfiguration, files: NodeFiles?, services: ServiceHost? = nil, logger: Logger? = nil
+        credentials: NodeCredentials, configuration: NodeConfiguration, files: NodeFiles?, services: ServiceHost? = nil,
+        jobs: [JobDefinition] = [], logger: Logger? = nil
     ) throws {
+        jobExecutor = JobExecutor(definitions: jobs)
         self.credentials = credentials
         self.services = services
         self.configuration = configuration
@@ -185,6 +192,7 @@ public actor MeshNode: Service {
             }
             tasks.addTask { try await self.runTimers() }
             tasks.addTask { try await self.runAntiEntropy() }
+            tasks.addTask { try await self.runJobSupervision() }
             // Only with handlers to run: the first task of this group to end stops the node.
             if services?.services.values.contains(where: { !$0.subscriptions.isEmpty }) == true {
                 tasks.addTask { await self.runEventSubscriptions() }

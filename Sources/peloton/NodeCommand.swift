@@ -109,7 +109,8 @@ struct NodeCommand: AsyncParsableCommand {
         let httpConfiguration = try HTTPAPI.Configuration(host: httpAddress.host, port: Int(httpAddress.port), bearerToken: token)
         let names = services.flatMap { $0.split(separator: ",").map(String.init) }
         let host = names.isEmpty ? nil : try ServiceHost(services: try ExampleServices.definitions(named: names), clock: MeshNode.clock)
-        let node = try MeshNode(credentials: credentials, configuration: configuration, files: files, services: host, logger: logger)
+        let node = try MeshNode(
+            credentials: credentials, configuration: configuration, files: files, services: host, jobs: try ExampleServices.jobs(), logger: logger)
         let api = HTTPAPI.application(for: node, configuration: httpConfiguration, logger: logger)
         let group = ServiceGroup(
             // Shutdown runs in reverse order: the node leaves (and gossips it) while the API

@@ -1,0 +1,250 @@
+import Foundation
+import PelotonCore
+import PelotonCrypto
+import PelotonJobs
+import PelotonPlacement
+import PelotonServices
+import PelotonState
+
+/// Parallel jobs on the runtime. A job's record lives in replicated state (`register` key
+/// `peloton.job.ID`, partial results beside it as `peloton.job.ID.N`, every job id in the set
+/// `peloton.jobs`), so any node answers for it. Its coordinator is the first owner of the job
+/// id on the ring of all members: it drives `JobRun`, routing each unit to the unit's owners
+/// (`peloton.jobs`, keyed `ID/N`), which reissue it to the next owner when one dies. Every node
+/// looks each second for jobs it should coordinate and does not: that is how a job outlives the
+/// node that submitted it and the node that coordinated it.
+extension MeshNode {
+    static let jobsService = "peloton.jobs"
+    static let jobIndex = "peloton.jobs"
+    static let jobBudget = Duration.seconds(10)
+
+    static func recordKey(_ id: String) throws -> StateKey { try StateKey(kind: .register, name: "peloton.job.\(id)") }
+    static func partialKey(_ id: String, _ unit: Int) throws -> StateKey { try StateKey(kind: .register, name: "peloton.job.\(id).\(unit)") }
+    static func cancelKey(_ id: String) throws -> StateKey { try StateKey(kind: .flag, name: "peloton.job.\(id).cancel") }
+    static func indexKey() throws -> StateKey { try StateKey(kind: .set, name: jobIndex) }
+
+    // MARK: - What clients ask
+
+    /// Splits `input` for `name` (here, so bad input is refused at once), saves the record at
+    /// quorum and lists the job; its coordinator starts it within a second.
+    public nonisolated func submitJob(name: String, input: [UInt8], priority: Int) async throws -> JobRecord {
+        guard let definition = jobExecutor.definitions[name] else {
+            throw JobError("no job named \(name); this mesh runs \(jobExecutor.definitions.keys.sorted().joined(separator: ", "))")
+        }
+        let units = try definition.split(input)
+        let id = RequestID.random().description
+        let record = JobRecord(
+            id: id, name: name, priority: priority, input: String(decoding: input, as: UTF8.self), maxAttempts: definition.maxAttempts,
+            units: units.count, submittedAtMilliseconds: Self.wallClockMilliseconds())
+        try await saveJob(record)
+        _ = try await writeState(.insert([id]), to: Self.indexKey(), level: .quorum, budget: Self.jobBudget).get()
+        await superviseJobs()
+        return record
+    }
+
+    /// The job's record, merged from a quorum of its owners.
+    public nonisolated func job(_ id: String) async throws -> JobRecord? {
+        guard case let .register(register)? = try await readState(Self.recordKey(id), level: .quorum, budget: Self.jobBudget).get(),
+              let text = register.value
+        else { return nil }
+        return try JSONDecoder().decode(JobRecord.self, from: Data(text.utf8))
+    }
+
+    /// Every job's record, newest first.
+    public nonisolated func jobList() async throws -> [JobRecord] {
+        var records: [JobRecord] = []
+        for id in try await jobIDs() {
+            if let record = try await job(id) { records.append(record) }
+        }
+        return records.sorted { ($0.submittedAtMilliseconds, $0.id) > ($1.submittedAtMilliseconds, $1.id) }
+    }
+
+    /// Asks the job's coordinator to cancel it (through a flag any node can set); false when
+    /// the job has already finished.
+    public nonisolated func cancelJob(_ id: String) async throws -> Bool {
+        guard let record = try await job(id) else { throw JobError("no job \(id)") }
+        guard !record.status.isFinished else { return false }
+        _ = try await writeState(.enable, to: Self.cancelKey(id), level: .quorum, budget: Self.jobBudget).get()
+        return true
+    }
+
+    nonisolated func jobIDs() async throws -> [String] {
+        guard case let .set(set)? = try await readState(Self.indexKey(), level: .quorum, budget: Self.jobBudget).get() else { return [] }
+        return set.elements
+    }
+
+    // MARK: - Coordinating
+
+    /// Starts coordinating every unfinished job whose id this node is the first owner of.
+    func superviseJobs() async {
+        guard isPlaceable, let ids = try? await jobIDs() else { return }
+        let ring = meshRing()
+        for id in ids where !coordinatedJobs.contains(id) && !finishedJobs.contains(id) {
+            guard ring.owners(of: PlacementKey(service: Self.jobsService, key: id), count: 1).first == self.id else { continue }
+            guard let record = try? await job(id) else { continue }
+            if record.status.isFinished {
+                finishedJobs.insert(id)
+                continue
+            }
+            // Checked again: another look may have started it while this one read.
+            guard !coordinatedJobs.contains(id) else { continue }
+            coordinatedJobs.insert(id)
+            Task { await self.coordinate(record) }
+        }
+    }
+
+    /// Runs the supervision every second until cancelled.
+    func runJobSupervision() async throws {
+        while !Task.isCancelled {
+            try await Task.sleep(for: .seconds(1))
+            await superviseJobs()
+        }
+    }
+
+    private enum CoordinatorEvent: Sendable {
+        case succeeded(Int, [UInt8])
+        case failed(Int, String, byHandler: Bool)
+        case combined(Result<String, JobError>)
+        case cancelRequested
+    }
+
+    /// Drives one job to its end (or until this node stops coordinating it).
+    func coordinate(_ record: JobRecord) async {
+        defer { coordinatedJobs.remove(record.id) }
+        guard let definition = jobExecutor.definitions[record.name], let units = try? definition.split(Array(record.input.utf8)),
+              units.count == record.units.count
+        else {
+            logger.error("job \(record.id): this node cannot run \(record.name) as recorded; leaving it to another")
+            return
+        }
+        var partials: [Int: [UInt8]] = [:]
+        for (index, unit) in record.units.enumerated() where unit.status == .done {
+            if case let .register(register)? = try? await readState(Self.partialKey(record.id, index), level: .quorum, budget: Self.jobBudget).get(),
+               let value = register.value {
+                partials[index] = Array(value.utf8)
+            }
+        }
+        var run = JobRun(record: record, partials: partials, maxInFlight: 4 * max(1, aliveMembers().count + 1) * jobExecutor.cores)
+        let (events, input) = AsyncStream.makeStream(of: CoordinatorEvent.self)
+        logger.info("job \(record.id) (\(record.name), \(record.units.count) units): coordinating")
+        let watcher = Task {
+            while !Task.isCancelled {
+                try await Task.sleep(for: .milliseconds(500))
+                if case let .flag(flag)? = try await self.readState(Self.cancelKey(record.id), level: .one, budget: Self.jobBudget).get(), flag.isEnabled {
+                    input.yield(.cancelRequested)
+                    return
+                }
+            }
+        }
+        defer { watcher.cancel() }
+        var effects = run.start()
+        var pending = events.makeAsyncIterator()
+        while true {
+            for effect in effects {
+                switch effect {
+                case let .dispatch(unit):
+                    let request = JobUnitRequest(
+                        jobID: record.id, name: record.name, priority: record.priority, submittedAtMilliseconds: record.submittedAtMilliseconds,
+                        unit: unit, unitJSON: String(decoding: units[unit], as: UTF8.self))
+                    Task { input.yield(await self.dispatch(request)) }
+                case let .savePartial(unit, partial):
+                    await saveState(.assign(String(decoding: partial, as: UTF8.self)), to: try? Self.partialKey(record.id, unit), what: "unit \(unit)'s result")
+                case .save:
+                    do { try await saveJob(run.record) } catch { logger.warning("job \(record.id): record not saved: \(error)") }
+                case let .combine(parts):
+                    Task.detached {
+                        input.yield(.combined(Result { String(decoding: try definition.combine(parts), as: UTF8.self) }.mapError { JobError("\($0)") }))
+                    }
+                case .cancelUnits:
+                    await cancelUnits(of: record.id)
+                }
+            }
+            if run.record.status.isFinished {
+                finishedJobs.insert(record.id)
+                logger.info("job \(record.id) \(run.record.status.rawValue)\(run.record.error.map { ": \($0)" } ?? "")")
+                return
+            }
+            // A draining node hands its jobs on: the next owner's supervision resumes them
+            // from the saved record.
+            guard isPlaceable else {
+                logger.info("job \(record.id): handed to the next owner (this node is draining)")
+                return
+            }
+            guard let event = await pending.next() else { return }
+            let now = Self.wallClockMilliseconds()
+            switch event {
+            case let .succeeded(unit, partial): effects = run.unitSucceeded(unit, partial: partial)
+            case let .failed(unit, error, byHandler): effects = run.unitFailed(unit, error: error, byHandler: byHandler, atMilliseconds: now)
+            case let .combined(outcome): effects = run.combined(outcome, atMilliseconds: now)
+            case .cancelRequested: effects = run.cancel(atMilliseconds: now)
+            }
+        }
+    }
+
+    /// Routes one unit to its owners and says how it went.
+    private nonisolated func dispatch(_ request: JobUnitRequest) async -> CoordinatorEvent {
+        let body = (try? JSONEncoder().encode(request)).map(Array.init) ?? []
+        let call = CallRequest(
+            service: Self.jobsService, method: "run", key: "\(request.jobID)/\(request.unit)", body: body,
+            budgetMilliseconds: CallRequest.maxBudgetMilliseconds)
+        // A unit may run for minutes: only a dead owner (its stream breaks) moves it on.
+        let routed = await route(call, attemptTimeout: .milliseconds(Int64(CallRequest.maxBudgetMilliseconds)))
+        switch routed.reply.outcome {
+        case let .success(reply): return .succeeded(request.unit, reply.body)
+        case let .failure(failure): return .failed(request.unit, failure.message, byHandler: failure.code == .handler)
+        }
+    }
+
+    private func cancelUnits(of id: String) async {
+        jobExecutor.cancel(id)
+        let body = Array(id.utf8)
+        for member in aliveMembers() {
+            let call = CallRequest(service: Self.jobsService, method: "cancel", body: body, budgetMilliseconds: 2_000, hops: 1)
+            Task {
+                guard let channel = try? await self.callChannels.channel(to: member.id, connect: { try await self.openCallChannel(to: member.id, at: member.address) }) else { return }
+                _ = try? await channel.call(call)
+            }
+        }
+    }
+
+    nonisolated func saveJob(_ record: JobRecord) async throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let text = String(decoding: try encoder.encode(record), as: UTF8.self)
+        _ = try await writeState(.assign(text), to: Self.recordKey(record.id), level: .quorum, budget: Self.jobBudget).get()
+    }
+
+    private nonisolated func saveState(_ operation: StateOperation, to key: StateKey?, what: String) async {
+        guard let key else { return }
+        if case let .failure(failure) = await writeState(operation, to: key, level: .quorum, budget: Self.jobBudget) {
+            logger.warning("\(what) not saved at quorum: \(failure.message)")
+        }
+    }
+
+    // MARK: - Serving units
+
+    /// A `peloton.jobs` call: run a unit here, or cancel a job's units here.
+    nonisolated func serveJob(_ request: CallRequest) async -> CallReply {
+        switch request.method {
+        case "cancel":
+            jobExecutor.cancel(String(decoding: request.body, as: UTF8.self))
+            return CallReply(id: request.id, outcome: .success(RenderedReply(contentType: "application/json", body: [])))
+        case "run":
+            guard let unit = try? JSONDecoder().decode(JobUnitRequest.self, from: Data(request.body)) else {
+                return CallReply(id: request.id, outcome: .failure(CallFailure(.badRequest, "not a work unit")))
+            }
+            switch await jobExecutor.run(unit) {
+            case let .success(partial):
+                return CallReply(id: request.id, outcome: .success(RenderedReply(contentType: "application/json", body: partial)))
+            case let .failure(.handler(message)):
+                return CallReply(id: request.id, outcome: .failure(CallFailure(.handler, status: 500, message)))
+            case .failure(.cancelled):
+                return CallReply(id: request.id, outcome: .failure(CallFailure(.unavailable, "the unit was cancelled")))
+            case let .failure(.unknownJob(name)):
+                return CallReply(id: request.id, outcome: .failure(CallFailure(.notOffered, "this node cannot run \(name)")))
+            }
+        default:
+            return CallReply(id: request.id, outcome: .failure(CallFailure(.noSuchMethod, "peloton.jobs has run and cancel")))
+        }
+    }
+}
