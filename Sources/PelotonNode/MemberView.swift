@@ -32,6 +32,9 @@ public struct HealthView: Codable, Sendable {
     public let stateKeys: Int?
     /// Event subscribers connected to this node.
     public let eventSubscribers: Int?
+    /// Work units running here and waiting here for a core.
+    public let jobUnitsRunning: Int?
+    public let jobUnitsWaiting: Int?
 }
 
 extension MeshNode {
@@ -55,7 +58,7 @@ extension MeshNode {
         HealthView(
             status: membership.isLeaving ? "leaving" : isDraining ? "draining" : isListening ? "ok" : "starting", id: id.description, name: credentials.certificate.name,
             aliveMembers: membership.memberIDs(withStatus: .alive).count, stateKeys: await stateReplica.keyCount,
-            eventSubscribers: eventBus.subscriberCount)
+            eventSubscribers: eventBus.subscriberCount, jobUnitsRunning: jobExecutor.runningCount, jobUnitsWaiting: jobExecutor.waiting)
     }
 
     /// Brings the membership gauges up to date; called when `/metrics` is scraped.
