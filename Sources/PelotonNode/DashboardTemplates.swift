@@ -95,8 +95,23 @@ enum DashboardTemplates {
       {{/hasServices}}
       {{^services}}<p class="empty">No member offers a service. Start nodes with <code>--services echo,counter</code>.</p>{{/services}}
     </section>
+    <section id="jobs" class="card">
+      <h2>Jobs <small>newest first</small></h2>
+      {{#hasJobs}}
+      <table>
+        <thead><tr><th>job</th><th>id</th><th>status</th><th>progress</th><th>units</th><th>result</th></tr></thead>
+        <tbody>
+        {{#jobs}}
+        <tr><td><strong>{{name}}</strong></td><td><code title="{{id}}">{{shortID}}</code></td><td><span class="pill job {{status}}">{{status}}</span></td>
+          <td><div class="bar"><span style="width: {{percent}}"></span></div> {{percent}}</td><td class="num">{{units}}</td><td class="payload"><code>{{outcome}}</code></td></tr>
+        {{/jobs}}
+        </tbody>
+      </table>
+      {{/hasJobs}}
+      {{^hasJobs}}<p class="empty">No jobs yet. Run one: <code>peloton job submit montecarlo --json '{"samples": 50000000, "units": 24}' --watch</code></p>{{/hasJobs}}
+    </section>
     <section id="state" class="card">
-      <h2>State <small>keys this node holds</small></h2>
+      <h2>State <small>keys this node holds (the mesh's own, such as job records, left out)</small></h2>
       {{#hasStateKeys}}
       <table>
         <thead><tr><th>type</th><th>key</th><th>value</th><th>owners</th></tr></thead>
@@ -157,6 +172,10 @@ enum DashboardTemplates {
     .legend { display: flex; flex-wrap: wrap; gap: 14px; color: var(--muted); font-size: 13px; }
     .empty { color: var(--muted); margin: 6px 0 10px; }
     .scroll { max-height: 380px; overflow-y: auto; }
+    .bar { display: inline-block; width: 120px; height: 8px; border-radius: 4px; background: var(--line); overflow: hidden; vertical-align: middle; margin-right: 6px; }
+    .bar span { display: block; height: 100%; background: var(--accent); }
+    .pill.job.done { background: var(--alive); } .pill.job.running, .pill.job.queued { background: var(--accent); }
+    .pill.job.failed { background: var(--dead); } .pill.job.cancelled { background: var(--left); }
     .scroll thead th { position: sticky; top: 0; background: var(--card); }
     footer { text-align: center; color: var(--muted); font-size: 12px; padding: 8px 0 24px; }
     @media (max-width: 900px) { .tiles { grid-template-columns: repeat(3, 1fr); } main { padding: 12px; } }

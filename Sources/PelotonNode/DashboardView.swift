@@ -60,6 +60,17 @@ struct DashboardView: Sendable {
         let owners: String
     }
 
+    struct JobRow: Sendable {
+        let id: String
+        let shortID: String
+        let name: String
+        let status: String
+        let percent: String
+        let units: String
+        /// The result, or why it failed, shortened.
+        let outcome: String
+    }
+
     struct Event: Sendable {
         let time: String
         let topic: String
@@ -84,6 +95,7 @@ struct DashboardView: Sendable {
     /// Set when more keys are held than the page lists.
     let stateKeysNotShown: Int?
     let events: [Event]
+    let jobs: [JobRow]
     let updatedAt: String
 
     // What the template's sections test: Mustache has no "is this list empty", and it reads
@@ -92,9 +104,11 @@ struct DashboardView: Sendable {
     let serviceCount: Int
     let hasStateKeys: Bool
     let hasEvents: Bool
+    let hasJobs: Bool
 
     static let maxStateKeys = 100
     static let maxEvents = 50
+    static let maxJobs = 10
     static let maxPreviewCharacters = 96
 }
 
@@ -150,8 +164,8 @@ extension MeshNode {
                 if position == 0 { primaryOf[owner, default: []].append(service.name) } else { replicaOf[owner, default: []].append(service.name) }
             }
         }
-        let held = await stateReplica.preview(limit: DashboardView.maxStateKeys)
-        let stateKeyCount = await stateReplica.keyCount
+        // Keys the mesh keeps for itself (job records, the job index) are not the user's state.
+        let (held, stateKeyCount) = await stateReplica.preview(limit: DashboardView.maxStateKeys) { !$0.name.hasPrefix("peloton.") }
         let stateRing = serviceRing(StateKey.placementService)
         var keysOwned: [String: Int] = [:]
         let stateRows = held.map { key, value in
@@ -190,13 +204,20 @@ extension MeshNode {
                 time: DashboardView.clock(millisecondsSince1970: event.publishedAtMilliseconds), topic: event.topic.description,
                 origin: name(of: event.origin), payload: DashboardView.preview(EventView(event).payload ?? "(binary)"))
         }
+        let jobs = ((try? await jobList()) ?? []).prefix(DashboardView.maxJobs).map { record in
+            DashboardView.JobRow(
+                id: record.id, shortID: String(record.id.prefix(8)), name: record.name, status: record.status.rawValue,
+                percent: String(format: "%.0f%%", record.progressPercent),
+                units: "\(record.units.filter { $0.status == .done }.count)/\(record.units.count)",
+                outcome: DashboardView.preview(record.error ?? record.result ?? ""))
+        }
         return DashboardView(
             node: members.node, nodeID: String(id.description.prefix(8)), status: membership.isLeaving ? "leaving" : "alive",
             alive: counts["alive", default: 0], suspect: counts["suspect", default: 0], dead: counts["dead", default: 0],
             left: counts["left", default: 0], checksum: ring.checksum, virtualNodes: ring.virtualNodes, members: memberRows,
             ring: slices, services: services, stateKeys: stateRows, stateKeyCount: stateKeyCount,
-            stateKeysNotShown: stateKeyCount > held.count ? stateKeyCount - held.count : nil, events: events,
+            stateKeysNotShown: stateKeyCount > held.count ? stateKeyCount - held.count : nil, events: events, jobs: jobs,
             updatedAt: DashboardView.clock(millisecondsSince1970: Self.wallClockMilliseconds()),
-            hasServices: !services.isEmpty, serviceCount: services.count, hasStateKeys: !stateRows.isEmpty, hasEvents: !events.isEmpty)
+            hasServices: !services.isEmpty, serviceCount: services.count, hasStateKeys: !stateRows.isEmpty, hasEvents: !events.isEmpty, hasJobs: !jobs.isEmpty)
     }
 }

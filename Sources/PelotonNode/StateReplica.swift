@@ -26,9 +26,11 @@ actor StateReplica {
 
     subscript(key: StateKey) -> StateValue? { store[key] }
 
-    /// The first `limit` keys held here, in key order, with their states: what the dashboard lists.
-    func preview(limit: Int) -> [(key: StateKey, value: StateValue)] {
-        store.values.keys.sorted().prefix(limit).compactMap { key in store[key].map { (key, $0) } }
+    /// The first `limit` keys held here that `include` accepts, in key order, with their
+    /// states, and how many it accepts in all: what the dashboard lists.
+    func preview(limit: Int, including include: (StateKey) -> Bool) -> (keys: [(key: StateKey, value: StateValue)], matching: Int) {
+        let matching = store.values.keys.filter(include)
+        return (matching.sorted().prefix(limit).compactMap { key in store[key].map { (key, $0) } }, matching.count)
     }
 
     /// Runs a write as this owner: the delta for the other owners and the new state, once the

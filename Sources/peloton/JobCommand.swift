@@ -109,7 +109,9 @@ private func follow(_ id: String, api: NodeAPIOptions) async throws {
         guard let job else { return }
         if ["done", "failed", "cancelled"].contains(job.status) {
             progress.finish()
-            let result = job.result.flatMap { try? JSONEncoder().encode($0) }.map { String(decoding: $0, as: UTF8.self) }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            let result = job.result.flatMap { try? encoder.encode($0) }.map { String(decoding: $0, as: UTF8.self) }
             print("\(job.job) \(job.id) \(job.status)\(job.error.map { ": \($0)" } ?? "")")
             if let result { print(result) }
             if job.status != "done" { throw ExitCode(1) }
