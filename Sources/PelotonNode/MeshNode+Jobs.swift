@@ -17,6 +17,8 @@ extension MeshNode {
     static let jobsService = "peloton.jobs"
     static let jobIndex = "peloton.jobs"
     static let jobBudget = Duration.seconds(10)
+    /// The pause before a unit no owner took is sent again (the simulator uses the same).
+    static let unreachableUnitPause = Duration.milliseconds(200)
 
     static func recordKey(_ id: String) throws -> StateKey { try StateKey(kind: .register, name: "peloton.job.\(id)") }
     static func partialKey(_ id: String, _ unit: Int) throws -> StateKey { try StateKey(kind: .register, name: "peloton.job.\(id).\(unit)") }
@@ -190,8 +192,15 @@ extension MeshNode {
         // A unit may run for minutes: only a dead owner (its stream breaks) moves it on.
         let routed = await route(call, attemptTimeout: .milliseconds(Int64(CallRequest.maxBudgetMilliseconds)))
         switch routed.reply.outcome {
-        case let .success(reply): return .succeeded(request.unit, reply.body)
-        case let .failure(failure): return .failed(request.unit, failure.message, byHandler: failure.code == .handler)
+        case let .success(reply):
+            return .succeeded(request.unit, reply.body)
+        case let .failure(failure) where failure.code == .handler:
+            return .failed(request.unit, failure.message, byHandler: true)
+        case let .failure(failure):
+            // No owner took it: wait a moment before it goes out again, or a job whose owners
+            // are all down would spin.
+            try? await Task.sleep(for: Self.unreachableUnitPause)
+            return .failed(request.unit, failure.message, byHandler: false)
         }
     }
 

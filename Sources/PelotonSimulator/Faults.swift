@@ -122,6 +122,7 @@ extension Simulation {
         nodes[index].membership = nil
         nodes[index].wakeGeneration += 1
         nodes[index].scheduledWake = nil
+        jobNodeWentDown(index)
     }
 
     /// How long a leaving node gossips its departure before it stops.

@@ -23,6 +23,8 @@ public struct Scenario: Codable, Sendable {
     public var state: StateLoad?
     /// Events gossiped to every node while the faults happen (`EventTraffic`).
     public var events: EventLoad?
+    /// One parallel job (`JobTraffic`).
+    public var jobs: JobLoad?
 
     /// A steady stream of calls to one keyed service that every node offers. Calls enter at
     /// nodes that no fault names (a client whose node dies would simply try another one).
@@ -109,6 +111,7 @@ public struct Scenario: Codable, Sendable {
         if let calls { try calls.validate(scenario: self) }
         if let state { try state.validate(scenario: self) }
         if let events { try events.validate(scenario: self) }
+        if let jobs { try jobs.validate(scenario: self) }
         for fault in faults {
             guard fault.atSeconds >= 0, fault.atSeconds <= durationSeconds else {
                 throw ScenarioError("fault \(fault.action) at \(fault.atSeconds)s is outside the run")

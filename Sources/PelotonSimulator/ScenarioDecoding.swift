@@ -20,7 +20,7 @@ func rejectUnknownKeys<Keys: CodingKey & CaseIterable>(_ decoder: Decoder, allow
 
 extension Scenario {
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case description, nodes, seed, durationSeconds, network, joinStaggerMilliseconds, startJoined, clockDrift, faults, invariants, calls, state, events
+        case description, nodes, seed, durationSeconds, network, joinStaggerMilliseconds, startJoined, clockDrift, faults, invariants, calls, state, events, jobs
     }
 
     public init(from decoder: Decoder) throws {
@@ -39,6 +39,7 @@ extension Scenario {
         calls = try container.decodeIfPresent(CallLoad.self, forKey: .calls)
         state = try container.decodeIfPresent(StateLoad.self, forKey: .state)
         events = try container.decodeIfPresent(EventLoad.self, forKey: .events)
+        jobs = try container.decodeIfPresent(JobLoad.self, forKey: .jobs)
     }
 }
 
@@ -135,6 +136,23 @@ extension Scenario.StateLoad {
         budgetMilliseconds = try container.decodeIfPresent(Double.self, forKey: .budgetMilliseconds) ?? budgetMilliseconds
         attemptTimeoutMilliseconds = try container.decodeIfPresent(Double.self, forKey: .attemptTimeoutMilliseconds) ?? attemptTimeoutMilliseconds
         antiEntropyIntervalSeconds = try container.decodeIfPresent(Double.self, forKey: .antiEntropyIntervalSeconds) ?? antiEntropyIntervalSeconds
+    }
+}
+
+extension Scenario.JobLoad {
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case atSeconds, units, unitMilliseconds, cores, replicas
+    }
+
+    public init(from decoder: Decoder) throws {
+        try rejectUnknownKeys(decoder, allowed: CodingKeys.self)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init()
+        atSeconds = try container.decodeIfPresent(Double.self, forKey: .atSeconds) ?? atSeconds
+        units = try container.decodeIfPresent(Int.self, forKey: .units) ?? units
+        unitMilliseconds = try container.decodeIfPresent([Double].self, forKey: .unitMilliseconds) ?? unitMilliseconds
+        cores = try container.decodeIfPresent(Int.self, forKey: .cores) ?? cores
+        replicas = try container.decodeIfPresent(Int.self, forKey: .replicas) ?? replicas
     }
 }
 

@@ -36,6 +36,8 @@ public final class Simulation {
     var state: StateTraffic?
     /// Gossiped events, when the scenario asks for them.
     var eventTraffic: EventTraffic?
+    /// A parallel job, when the scenario asks for one.
+    var jobTraffic: JobTraffic?
     /// Every node alive at incarnation 0: the view a `startJoined` node begins with. Built
     /// once, so a 10,000-node start does not build 10,000 copies of it.
     private lazy var formedMeshView = nodes.map {
@@ -100,6 +102,8 @@ public final class Simulation {
         case let .state(event):
             handle(event)
         case let .events(event):
+            handle(event)
+        case let .jobs(event):
             handle(event)
         }
     }
@@ -166,6 +170,7 @@ public final class Simulation {
             scheduleCalls()
             scheduleStateWrites()
             scheduleEvents()
+            scheduleJobs()
             schedule(.sample, at: 1_000_000_000)
         }
         while let next = events.min, next.time <= end, let event = events.popMin() {
@@ -316,6 +321,7 @@ struct Event: Comparable {
         case call(CallTraffic.Event)
         case state(StateTraffic.Event)
         case events(EventTraffic.Event)
+        case jobs(JobTraffic.Event)
     }
 
     let time: Int64

@@ -43,6 +43,7 @@ public struct SimulationReport: Sendable {
     public let convergenceSeconds: Double?
     public let timeline: [TimelineRow]
     public let calls: CallReport?
+    public let job: JobReport?
     public let state: StateReport?
     public let events: EventReport?
     public let violations: [String]
@@ -72,6 +73,7 @@ public struct SimulationReport: Sendable {
             }
         }
         if let calls { lines.append(calls.summary) }
+        if let job { lines.append(job.summary) }
         if let state { lines.append(state.summary) }
         if let events { lines.append(events.summary) }
         for violation in violations.prefix(10) { lines.append("VIOLATION: \(violation)") }
@@ -143,6 +145,8 @@ extension Simulation {
         violations += stateOutcome?.1 ?? []
         let eventOutcome = eventReport()
         violations += eventOutcome?.1 ?? []
+        let jobOutcome = jobReport()
+        violations += jobOutcome?.1 ?? []
         let nodeSeconds = max(metrics.nodeSeconds, 1e-9)
         return SimulationReport(
             description: scenario.description, nodes: nodes.count, seed: seed, simulatedSeconds: Double(end) / 1e9,
@@ -151,6 +155,6 @@ extension Simulation {
             datagramBytes: metrics.datagramBytes, streamMessages: metrics.streamMessages, streamBytes: metrics.streamBytes,
             droppedMessages: metrics.dropped, bytesPerNodePerSecond: Double(metrics.datagramBytes) / nodeSeconds,
             datagramsPerNodePerSecond: Double(metrics.datagrams) / nodeSeconds, convergedAtEnd: convergedAtEnd,
-            convergenceSeconds: convergence, timeline: timeline, calls: callOutcome?.0, state: stateOutcome?.0, events: eventOutcome?.0, violations: violations)
+            convergenceSeconds: convergence, timeline: timeline, calls: callOutcome?.0, job: jobOutcome?.0, state: stateOutcome?.0, events: eventOutcome?.0, violations: violations)
     }
 }
