@@ -11,6 +11,7 @@ let suites: [String: () async throws -> Void] = [
     "placement": runPlacementBench,
     "routing": runRoutingBench,
     "rolling": runRollingRestartBench,
+    "jobs": runJobsBench,
     "services": runServicesBench,
     "state": runStateBench,
     "state-merge": runMergeBench,

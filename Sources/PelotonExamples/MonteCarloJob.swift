@@ -92,6 +92,41 @@ public struct MonteCarloJob: Job {
 extension ExampleServices {
     /// The jobs this binary can run.
     public static func jobs() throws -> [JobDefinition] {
-        [try MonteCarloJob.definition()]
+        [try MonteCarloJob.definition(), try MonteCarloErrorJob.definition()]
+    }
+}
+
+/// A pipeline's second stage for the Monte Carlo job: how far its estimate is from π, and
+/// whether that is within two standard errors (it should be, 95% of the time). One unit;
+/// its input is `MonteCarloJob.Output`, so `--then montecarlo-error` follows `montecarlo`.
+public struct MonteCarloErrorJob: Job {
+    public struct Output: Codable, Sendable {
+        public var estimate: Double
+        public var error: Double
+        public var standardError: Double
+        public var withinTwoStandardErrors: Bool
+    }
+
+    public init() {}
+
+    public static func definition() throws -> JobDefinition {
+        try JobDefinition(name: "montecarlo-error", MonteCarloErrorJob())
+    }
+
+    public func split(_ input: MonteCarloJob.Output) throws -> [MonteCarloJob.Output] {
+        guard input.samples > 0 else { throw JobError("the estimate needs samples") }
+        return [input]
+    }
+
+    public func run(_ unit: MonteCarloJob.Output) async throws -> Output {
+        let hit = Double(unit.inside) / Double(unit.samples)
+        let standardError = 4 * (hit * (1 - hit) / Double(unit.samples)).squareRoot()
+        let error = unit.estimate - Double.pi
+        return Output(estimate: unit.estimate, error: error, standardError: standardError, withinTwoStandardErrors: abs(error) <= 2 * standardError)
+    }
+
+    public func combine(_ partials: [Output]) throws -> Output {
+        guard let only = partials.first else { throw JobError("no result") }
+        return only
     }
 }

@@ -5,7 +5,8 @@ import PelotonJobs
 
 /// Jobs over HTTP, on every node:
 ///
-/// - `POST /v1/jobs`: `{"job": NAME, "input": {...}, "priority": 0}`; 202 with the record.
+/// - `POST /v1/jobs`: `{"job": NAME, "input": {...}, "priority": 0, "then": [NAME, ...]}`; 202
+///   with the record. `then` makes a pipeline: each stage's result is the next one's input.
 /// - `GET /v1/jobs`: every job, newest first; `GET /v1/jobs/{id}`: one, with its units.
 /// - `POST /v1/jobs/{id}/cancel`: 202 once asked; 409 when it has finished.
 enum JobEndpoint {
@@ -15,6 +16,8 @@ enum JobEndpoint {
         let job: String
         let input: JSONValue
         let priority: Int?
+        /// A pipeline's later stages, by job name.
+        let then: [String]?
     }
 
     static func register(on router: Router<PelotonRequestContext>, node: MeshNode) {
@@ -35,7 +38,8 @@ enum JobEndpoint {
             guard (-1_000...1_000).contains(priority) else { throw HTTPError(.badRequest, message: "priority must be -1000 to 1000") }
             let record: JobRecord
             do {
-                record = try await node.submitJob(name: submission.job, input: Array(try JSONEncoder().encode(submission.input)), priority: priority)
+                record = try await node.submitJob(
+                    name: submission.job, input: Array(try JSONEncoder().encode(submission.input)), priority: priority, then: submission.then ?? [])
             } catch let error as JobError {
                 throw HTTPError(.badRequest, message: error.description)
             } catch {
@@ -94,6 +98,9 @@ public struct JobView: Codable, Sendable {
     public let finishedAt: UInt64?
     public let result: JSONValue?
     public let error: String?
+    /// A pipeline's stages still to come, and the job it went on to.
+    public let then: [String]?
+    public let next: String?
     public let units: [Unit]?
 
     init(_ record: JobRecord, withUnits: Bool = true) {
@@ -108,6 +115,8 @@ public struct JobView: Codable, Sendable {
         finishedAt = record.finishedAtMilliseconds
         result = record.result.flatMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) }
         error = record.error
+        then = record.then.isEmpty ? nil : record.then
+        next = record.next
         units = withUnits ? record.units.map { Unit(status: $0.status.rawValue, attempts: $0.attempts, error: $0.error) } : nil
     }
 }

@@ -29,15 +29,18 @@ extension MeshNode {
 
     /// Splits `input` for `name` (here, so bad input is refused at once), saves the record at
     /// quorum and lists the job; its coordinator starts it within a second.
-    public nonisolated func submitJob(name: String, input: [UInt8], priority: Int) async throws -> JobRecord {
-        guard let definition = jobExecutor.definitions[name] else {
-            throw JobError("no job named \(name); this mesh runs \(jobExecutor.definitions.keys.sorted().joined(separator: ", "))")
+    /// `then` names a pipeline's later stages: each takes the one before's result as input.
+    public nonisolated func submitJob(name: String, input: [UInt8], priority: Int, then: [String] = []) async throws -> JobRecord {
+        for stage in [name] + then where jobExecutor.definitions[stage] == nil {
+            throw JobError("no job named \(stage); this mesh runs \(jobExecutor.definitions.keys.sorted().joined(separator: ", "))")
         }
+        guard then.count <= 16 else { throw JobError("a pipeline has at most 16 later stages") }
+        guard let definition = jobExecutor.definitions[name] else { throw JobError("no job named \(name)") }
         let units = try definition.split(input)
         let id = RequestID.random().description
         let record = JobRecord(
             id: id, name: name, priority: priority, input: String(decoding: input, as: UTF8.self), maxAttempts: definition.maxAttempts,
-            units: units.count, submittedAtMilliseconds: Self.wallClockMilliseconds())
+            units: units.count, submittedAtMilliseconds: Self.wallClockMilliseconds(), then: then)
         try await saveJob(record)
         _ = try await writeState(.insert([id]), to: Self.indexKey(), level: .quorum, budget: Self.jobBudget).get()
         await superviseJobs()
@@ -108,6 +111,8 @@ extension MeshNode {
         case failed(Int, String, byHandler: Bool)
         case combined(Result<String, JobError>)
         case cancelRequested
+        /// Time to save the record if it changed since the last save.
+        case flush
     }
 
     /// Drives one job to its end (or until this node stops coordinating it).
@@ -136,11 +141,17 @@ extension MeshNode {
                     input.yield(.cancelRequested)
                     return
                 }
+                input.yield(.flush)
             }
         }
         defer { watcher.cancel() }
         var effects = run.start()
         var pending = events.makeAsyncIterator()
+        // The record is saved at most twice a second while the job runs (each save waits for
+        // a quorum's fsync) and at once when it finishes; a unit done since the last save
+        // only runs again if a new coordinator takes over meanwhile.
+        var unsaved = false
+        var lastSave = ContinuousClock.now - .seconds(1)
         while true {
             for effect in effects {
                 switch effect {
@@ -150,9 +161,18 @@ extension MeshNode {
                         unit: unit, unitJSON: String(decoding: units[unit], as: UTF8.self))
                     Task { input.yield(await self.dispatch(request)) }
                 case let .savePartial(unit, partial):
-                    await saveState(.assign(String(decoding: partial, as: UTF8.self)), to: try? Self.partialKey(record.id, unit), what: "unit \(unit)'s result")
+                    // Not waited for: a record may say "done" before the partial is saved, and
+                    // a new coordinator then runs that unit again (JobRun's rule).
+                    let key = try? Self.partialKey(record.id, unit)
+                    Task { await self.saveState(.assign(String(decoding: partial, as: UTF8.self)), to: key, what: "unit \(unit)'s result") }
                 case .save:
+                    guard run.record.status.isFinished || ContinuousClock.now - lastSave >= .milliseconds(500) else {
+                        unsaved = true
+                        continue
+                    }
                     do { try await saveJob(run.record) } catch { logger.warning("job \(record.id): record not saved: \(error)") }
+                    lastSave = .now
+                    unsaved = false
                 case let .combine(parts):
                     Task.detached {
                         input.yield(.combined(Result { String(decoding: try definition.combine(parts), as: UTF8.self) }.mapError { JobError("\($0)") }))
@@ -163,6 +183,9 @@ extension MeshNode {
             }
             if run.record.status.isFinished {
                 finishedJobs.insert(record.id)
+                if run.record.status == .done, let stage = run.record.then.first, let result = run.record.result {
+                    await continuePipeline(run.record, with: stage, input: result)
+                }
                 logger.info("job \(record.id) \(run.record.status.rawValue)\(run.record.error.map { ": \($0)" } ?? "")")
                 return
             }
@@ -179,8 +202,24 @@ extension MeshNode {
             case let .failed(unit, error, byHandler): effects = run.unitFailed(unit, error: error, byHandler: byHandler, atMilliseconds: now)
             case let .combined(outcome): effects = run.combined(outcome, atMilliseconds: now)
             case .cancelRequested: effects = run.cancel(atMilliseconds: now)
+            case .flush: effects = unsaved ? [.save] : []
             }
         }
+    }
+
+    /// Submits a pipeline's next stage with `input` (the finished job's result) and records
+    /// where the pipeline went; a stage refused (its input does not fit) ends the pipeline with
+    /// the reason in the finished job's record.
+    private func continuePipeline(_ finished: JobRecord, with stage: String, input: String) async {
+        var record = finished
+        do {
+            let next = try await submitJob(name: stage, input: Array(input.utf8), priority: finished.priority, then: Array(finished.then.dropFirst()))
+            record.next = next.id
+            logger.info("job \(finished.id): the pipeline goes on as \(stage) \(next.id)")
+        } catch {
+            record.error = "the pipeline's next stage \(stage) was refused: \(error)"
+        }
+        do { try await saveJob(record) } catch { logger.warning("job \(finished.id): record not saved: \(error)") }
     }
 
     /// Routes one unit to its owners and says how it went.

@@ -75,9 +75,9 @@ public actor MeshNode: Service {
     /// A node with its credentials; `files` (when given) keeps the incarnation across restarts.
     public init(
         credentials: NodeCredentials, configuration: NodeConfiguration, files: NodeFiles?, services: ServiceHost? = nil,
-        jobs: [JobDefinition] = [], logger: Logger? = nil
+        jobs: [JobDefinition] = [], jobCores: Int? = nil, logger: Logger? = nil
     ) throws {
-        jobExecutor = JobExecutor(definitions: jobs)
+        jobExecutor = JobExecutor(definitions: jobs, cores: jobCores ?? ProcessInfo.processInfo.activeProcessorCount)
         self.credentials = credentials
         self.services = services
         self.configuration = configuration

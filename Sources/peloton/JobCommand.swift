@@ -29,6 +29,9 @@ struct JobSubmit: AsyncParsableCommand {
     @Option(help: "Higher runs first where units wait for a core (-1000 to 1000).")
     var priority = 0
 
+    @Option(help: "A pipeline's next stage, by job name (repeat for more): it takes the result as its input.")
+    var then: [String] = []
+
     @Flag(help: "Follow the job with a progress bar until it finishes.")
     var watch = false
 
@@ -40,7 +43,7 @@ struct JobSubmit: AsyncParsableCommand {
         guard let parsed = try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed]) else {
             throw ValidationError("the input is not JSON")
         }
-        let body = try JSONSerialization.data(withJSONObject: ["job": name, "input": parsed, "priority": priority])
+        let body = try JSONSerialization.data(withJSONObject: ["job": name, "input": parsed, "priority": priority, "then": then])
         var request = URLRequest(url: try apiURL(api.node, "/v1/jobs"), timeoutInterval: 15)
         request.httpMethod = "POST"
         request.httpBody = body
@@ -102,11 +105,24 @@ struct JobCancel: AsyncParsableCommand {
 
 /// Polls the job until it finishes, drawing its progress, then prints the outcome; exits 1
 /// when it failed or was cancelled.
-private func follow(_ id: String, api: NodeAPIOptions) async throws {
-    let progress = ProgressOutput("job \(id.prefix(8))")
+private func follow(_ first: String, api: NodeAPIOptions) async throws {
+    var id = first
+    var progress = ProgressOutput("job \(id.prefix(8))")
     while true {
         let job = try await fetchView(JobView.self, path: "/v1/jobs/\(id)", from: api, printingJSON: false)
         guard let job else { return }
+        // A pipeline: follow it to the stage it went on to (it may take a moment to appear).
+        if job.status == "done", job.then != nil || job.next != nil {
+            if let next = job.next {
+                progress.finish()
+                print("\(job.job) \(job.id) done; the pipeline goes on as \(next)")
+                id = next
+                progress = ProgressOutput("job \(id.prefix(8))")
+            } else if job.error == nil {
+                try await Task.sleep(for: .milliseconds(300))
+            }
+            if job.next != nil || job.error == nil { continue }
+        }
         if ["done", "failed", "cancelled"].contains(job.status) {
             progress.finish()
             let encoder = JSONEncoder()

@@ -55,6 +55,9 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(help: "How many calls one stream (a peer or a client) may have running on this node at once.")
     var maxCallsPerStream = 1024
 
+    @Option(help: "How many work units of jobs this node runs at once (default: one per core).")
+    var jobCores: Int?
+
     @Option(help: "How long, in milliseconds, a draining node (SIGTERM, peloton drain) waits at most for its calls to finish.")
     var drainGraceMs = 10_000
 
@@ -101,6 +104,7 @@ struct NodeCommand: AsyncParsableCommand {
         configuration.maxCallsInFlightPerStream = maxCallsPerStream
         guard (50...600_000).contains(stateSyncMs) else { throw ValidationError("--state-sync-ms must be from 50 to 600000") }
         configuration.stateSyncInterval = .milliseconds(stateSyncMs)
+        if let jobCores, !(1...1_024).contains(jobCores) { throw ValidationError("--job-cores must be 1 to 1024") }
         guard (0...600_000).contains(drainGraceMs) else { throw ValidationError("--drain-grace-ms must be from 0 to 600000") }
         configuration.drainGracePeriod = .milliseconds(drainGraceMs)
         let token = try httpTokenFile.map { path in
@@ -110,7 +114,8 @@ struct NodeCommand: AsyncParsableCommand {
         let names = services.flatMap { $0.split(separator: ",").map(String.init) }
         let host = names.isEmpty ? nil : try ServiceHost(services: try ExampleServices.definitions(named: names), clock: MeshNode.clock)
         let node = try MeshNode(
-            credentials: credentials, configuration: configuration, files: files, services: host, jobs: try ExampleServices.jobs(), logger: logger)
+            credentials: credentials, configuration: configuration, files: files, services: host, jobs: try ExampleServices.jobs(),
+            jobCores: jobCores, logger: logger)
         let api = HTTPAPI.application(for: node, configuration: httpConfiguration, logger: logger)
         let group = ServiceGroup(
             // Shutdown runs in reverse order: the node leaves (and gossips it) while the API

@@ -1,3 +1,4 @@
+import Foundation
 import PelotonJobs
 import Testing
 
@@ -74,5 +75,22 @@ import Testing
         var order: [String] = []
         while let next = queue.popBest() { order.append(next.item) }
         #expect(order == ["c0", "a0", "a1"])
+    }
+}
+
+@Suite struct JobRecordTests {
+    @Test func tenThousandUnitsFitOneStateRegisterAndComeBackTheSame() throws {
+        var record = JobRunTests.record(units: 10_000)
+        record.status = .running
+        for index in stride(from: 0, to: 10_000, by: 3) { record.units[index].status = .done }
+        record.units[7] = .init(status: .running, attempts: 2, error: String(repeating: "e", count: 500))
+        let encoded = try JSONEncoder().encode(record)
+        #expect(encoded.count < 64 << 10, "\(encoded.count) bytes")
+        var expected = record
+        expected.units[7].error = String(repeating: "e", count: 200)
+        #expect(try JSONDecoder().decode(JobRecord.self, from: encoded) == expected)
+        #expect(throws: (any Error).self) {
+            try JSONDecoder().decode(JobRecord.self, from: Data(String(decoding: encoded, as: UTF8.self).replacingOccurrences(of: "\"unitStatus\":\"d", with: "\"unitStatus\":\"x").utf8))
+        }
     }
 }

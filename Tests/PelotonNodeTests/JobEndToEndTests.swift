@@ -101,3 +101,36 @@ import Testing
         #expect(list?.status == 200 && list?.body.contains(id) == true)
     }
 }
+
+extension JobEndToEndTests {
+    @Test(.timeLimit(.minutes(3))) func aPipelineFeedsEachStagesResultToTheNext() async throws {
+        guard let mesh = try await RoutingEndToEndTests.mesh(3) else { return }
+        let submitted = await mesh.request(
+            "POST", "/v1/jobs", json: #"{"job":"montecarlo","input":{"samples":200000,"units":6,"seed":5},"then":["montecarlo-error"]}"#, via: 2)
+        #expect(submitted?.status == 202, "\(submitted?.body ?? "no answer")")
+        guard let id = (try? JSONSerialization.jsonObject(with: Data((submitted?.body ?? "").utf8)) as? [String: Any])?["id"] as? String else { return }
+        var next: String?
+        _ = await mesh.waitUntil(seconds: 30) {
+            next = await Self.job(mesh, id, via: 0)?["next"] as? String
+            return next != nil
+        }
+        guard let next else {
+            Issue.record("the pipeline did not go on\n\(mesh.logs())")
+            return
+        }
+        var second: [String: Any]?
+        let done = await mesh.waitUntil(seconds: 30) {
+            second = await Self.job(mesh, next, via: 1)
+            return second?["status"] as? String == "done"
+        }
+        #expect(done && second?["job"] as? String == "montecarlo-error", "\(second ?? [:])")
+        let first = await Self.job(mesh, id, via: 1)?["result"] as? [String: Any]
+        let result = second?["result"] as? [String: Any]
+        // The second stage saw exactly the first one's result.
+        #expect(result?["estimate"] as? Double == first?["estimate"] as? Double)
+        #expect(result?["withinTwoStandardErrors"] is Bool)
+        // A later stage that does not exist is refused at submission.
+        let refused = await mesh.request("POST", "/v1/jobs", json: #"{"job":"montecarlo","input":{"samples":10,"units":1},"then":["nope"]}"#, via: 0)
+        #expect(refused?.status == 400 && refused?.body.contains("no job named nope") == true)
+    }
+}
