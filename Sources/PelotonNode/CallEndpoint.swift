@@ -45,12 +45,8 @@ enum CallEndpoint {
             }
             id = parsed
         }
-        let body: ByteBuffer
-        do {
-            body = try await request.body.collect(upTo: CallRequest.maxBodyBytes)
-        } catch {
-            throw HTTPError(.contentTooLarge, message: "the request body is larger than \(CallRequest.maxBodyBytes) bytes")
-        }
+        let body = try await JSONReply.body(
+            of: request, atMost: CallRequest.maxBodyBytes, tooLarge: "the request body is larger than \(CallRequest.maxBodyBytes) bytes")
         return CallRequest(
             id: id, service: service, method: method, key: key, body: Array(body.readableBytesView), formats: formats,
             budgetMilliseconds: timeout)

@@ -20,12 +20,9 @@ enum EventEndpoint {
             } catch {
                 throw HTTPError(.badRequest, message: "\(error)")
             }
-            let body: ByteBuffer
-            do {
-                body = try await request.body.collect(upTo: MeshEvent.maxPayloadBytes)
-            } catch {
-                throw HTTPError(.contentTooLarge, message: "an event's payload is at most \(MeshEvent.maxPayloadBytes) bytes (it travels in one datagram)")
-            }
+            let body = try await JSONReply.body(
+                of: request, atMost: MeshEvent.maxPayloadBytes,
+                tooLarge: "an event's payload is at most \(MeshEvent.maxPayloadBytes) bytes (it travels in one datagram)")
             let event: MeshEvent
             do {
                 event = try await node.publish(topic, payload: Array(body.readableBytesView))

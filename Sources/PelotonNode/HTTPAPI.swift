@@ -56,7 +56,7 @@ public enum HTTPAPI {
             try JSONReply.response(await node.ringView())
         }
         router.post("/v1/revocations") { request, _ in
-            let body = try await request.body.collect(upTo: 4096)
+            let body = try await JSONReply.body(of: request, atMost: 4096, tooLarge: "a revocation is at most 4096 bytes")
             let revocation: Revocation
             do {
                 revocation = try Revocation(wireBytes: Array(body.readableBytesView))

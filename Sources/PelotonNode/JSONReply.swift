@@ -35,6 +35,15 @@ enum JSONReply {
         return Response(status: .init(code: Int(failure.status)), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 
+    /// The request's body, or 413 with `tooLarge` when it is longer than `limit` bytes.
+    static func body(of request: Request, atMost limit: Int, tooLarge: @autoclosure () -> String) async throws -> ByteBuffer {
+        do {
+            return try await request.body.collect(upTo: limit)
+        } catch {
+            throw HTTPError(.contentTooLarge, message: tooLarge())
+        }
+    }
+
     /// `?timeout_ms=`, 5 s unless given.
     static func timeoutMilliseconds(of request: Request) throws -> UInt32 {
         guard let given = request.uri.queryParameters.get("timeout_ms") else { return CallEndpoint.defaultTimeoutMilliseconds }

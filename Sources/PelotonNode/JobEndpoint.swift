@@ -22,12 +22,7 @@ enum JobEndpoint {
 
     static func register(on router: Router<PelotonRequestContext>, node: MeshNode) {
         router.post("/v1/jobs") { request, _ in
-            let body: ByteBuffer
-            do {
-                body = try await request.body.collect(upTo: maxBodyBytes)
-            } catch {
-                throw HTTPError(.contentTooLarge, message: "a submission is at most \(maxBodyBytes) bytes")
-            }
+            let body = try await JSONReply.body(of: request, atMost: maxBodyBytes, tooLarge: "a submission is at most \(maxBodyBytes) bytes")
             let submission: Submission
             do {
                 submission = try JSONDecoder().decode(Submission.self, from: Data(body.readableBytesView))

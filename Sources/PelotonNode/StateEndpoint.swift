@@ -62,12 +62,7 @@ enum StateEndpoint {
 
     private static func write(_ request: Request, key: StateKey, operationName: String?, node: MeshNode) async throws -> Response {
         let (level, budget) = try options(request)
-        let bytes: ByteBuffer
-        do {
-            bytes = try await request.body.collect(upTo: maxBodyBytes)
-        } catch {
-            throw HTTPError(.contentTooLarge, message: "the request body is larger than \(maxBodyBytes) bytes")
-        }
+        let bytes = try await JSONReply.body(of: request, atMost: maxBodyBytes, tooLarge: "the request body is larger than \(maxBodyBytes) bytes")
         let body: StateWriteBody
         do {
             body = bytes.readableBytes == 0 ? StateWriteBody() : try JSONDecoder().decode(StateWriteBody.self, from: Data(bytes.readableBytesView))
