@@ -54,7 +54,12 @@ final class JobExecutor: Sendable {
         defer { release() }
         let task = Task { try await definition.run(Array(request.unitJSON.utf8)) }
         state.withLock { $0.running[request.jobID, default: [:]][request.unit] = task }
-        defer { state.withLock { _ = $0.running[request.jobID]?.removeValue(forKey: request.unit) } }
+        defer {
+            state.withLock { state in
+                state.running[request.jobID]?.removeValue(forKey: request.unit)
+                if state.running[request.jobID]?.isEmpty == true { state.running[request.jobID] = nil }
+            }
+        }
         do {
             return .success(try await task.value)
         } catch is CancellationError {

@@ -8,7 +8,9 @@ import Testing
 /// right result when a node running units dies, or when the coordinator itself does, and
 /// stopped everywhere when cancelled.
 @Suite(.serialized) struct JobEndToEndTests {
-    static let input = MonteCarloJob.Input(samples: 600_000, units: 12, seed: 7, pauseMilliseconds: 700)
+    /// Four rounds of a second on 3 nodes of 2 cores: long enough that "mid-job" lasts for
+    /// seconds, whatever the machine's load (the record is saved at most twice a second).
+    static let input = MonteCarloJob.Input(samples: 600_000, units: 24, seed: 7, pauseMilliseconds: 1_000)
 
     /// What the job must come to, computed here with the same code.
     static func expectedInside() async throws -> Int {
@@ -37,7 +39,7 @@ import Testing
     static func coordinator(of id: String, in mesh: LocalMesh) -> Int? {
         mesh.nodes.indices.first { index in
             let log = (try? String(contentsOf: mesh.directory.appendingPathComponent("\(mesh.nodes[index].name).log"), encoding: .utf8)) ?? ""
-            return log.contains("job \(id) (montecarlo, 12 units): coordinating")
+            return log.contains("job \(id) (montecarlo, \(input.units) units): coordinating")
         }
     }
 
@@ -63,7 +65,7 @@ import Testing
         #expect(finished && job?["status"] as? String == "done", "\(job ?? [:])\n\(mesh.logs())")
         let result = job?["result"] as? [String: Any]
         #expect(result?["inside"] as? Int == (try await Self.expectedInside()), "\(result ?? [:])")
-        #expect(result?["samples"] as? Int == Self.input.samples && job?["unitsDone"] as? Int == 12)
+        #expect(result?["samples"] as? Int == Self.input.samples && job?["unitsDone"] as? Int == Self.input.units)
     }
 
     @Test(.timeLimit(.minutes(3))) func aJobFinishesRightWhenANodeRunningItsUnitsDies() async throws {
