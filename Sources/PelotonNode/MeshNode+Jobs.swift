@@ -135,9 +135,10 @@ extension MeshNode {
         let (events, input) = AsyncStream.makeStream(of: CoordinatorEvent.self)
         logger.info("job \(record.id) (\(record.name), \(record.units.count) units): coordinating")
         let watcher = Task {
-            while !Task.isCancelled {
-                try await Task.sleep(for: .milliseconds(500))
-                if case let .flag(flag)? = try await self.readState(Self.cancelKey(record.id), level: .one, budget: Self.jobBudget).get(), flag.isEnabled {
+            while (try? await Task.sleep(for: .milliseconds(500))) != nil {
+                // A read that fails (an owner just died) is tried again next time round.
+                if let key = try? Self.cancelKey(record.id), case let .success(.flag(flag)?) = await self.readState(key, level: .one, budget: Self.jobBudget),
+                   flag.isEnabled {
                     input.yield(.cancelRequested)
                     return
                 }
