@@ -16,6 +16,10 @@ public struct JobRun: Sendable {
         case cancelUnits
     }
 
+    /// How long a shell waits before it reports a unit that no owner took: without the pause,
+    /// a job whose owners are all down would spin. The runtime and the simulator both use it.
+    public static let unreachableUnitPause = Duration.milliseconds(200)
+
     public private(set) var record: JobRecord
     private var partials: [Int: [UInt8]]
     /// Units out at once: enough to keep every node's cores busy, few enough that a
@@ -99,8 +103,9 @@ public struct JobRun: Sendable {
         record.status = status
         record.error = error
         record.finishedAtMilliseconds = now
-        for index in record.units.indices where record.units[index].status == .running || record.units[index].status == .pending {
-            if status != .done { record.units[index].status = .pending }
+        // A job that ends early leaves its running units as not done.
+        for index in record.units.indices where record.units[index].status == .running {
+            record.units[index].status = .pending
         }
     }
 

@@ -40,7 +40,7 @@ enum EventEndpoint {
             // A comment line is the heartbeat: EventSource clients ignore it.
             let lines = LiveResponse.body(node.subscribe(pattern), heartbeat: ByteBuffer(string: ": keep-alive\n\n")) { event in
                 var frame = ByteBuffer(string: named ? "id: \(event.id)\nevent: \(event.topic)\ndata: " : "id: \(event.id)\ndata: ")
-                frame.writeBytes((try? JSONReply.compact.encode(EventView(event, originName: await node.name(of: event.origin)))) ?? Data())
+                frame.writeBytes((try? JSONReply.compact.encode(await node.view(of: event))) ?? Data())
                 frame.writeString("\n\n")
                 return frame
             }
@@ -61,7 +61,7 @@ enum EventEndpoint {
             }
             var views: [EventView] = []
             for event in node.recentEvents(matching: pattern, limit: limit) {
-                views.append(EventView(event, originName: await node.name(of: event.origin)))
+                views.append(await node.view(of: event))
             }
             return try JSONReply.response(views, encoder: JSONReply.compact)
         }

@@ -42,7 +42,7 @@ enum EventWebSocket {
                 }
                 group.addTask {
                     for await event in events {
-                        let json = (try? JSONReply.compact.encode(EventView(event, originName: await node.name(of: event.origin)))) ?? Data()
+                        let json = (try? JSONReply.compact.encode(await node.view(of: event))) ?? Data()
                         try await outbound.write(.text(String(decoding: json, as: UTF8.self)))
                     }
                 }

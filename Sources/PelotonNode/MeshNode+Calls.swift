@@ -129,7 +129,8 @@ extension MeshNode {
         return await services.handle(request)
     }
 
-    private nonisolated func forward(_ request: CallRequest, to owner: NodeID, at address: NodeAddress) async throws -> CallReply {
+    /// Sends `request` to `owner` over its call stream, opening the stream if need be.
+    nonisolated func forward(_ request: CallRequest, to owner: NodeID, at address: NodeAddress) async throws -> CallReply {
         let channel = try await callChannels.channel(to: owner) { try await self.openCallChannel(to: owner, at: address) }
         return try await channel.call(request)
     }

@@ -19,6 +19,11 @@ extension MeshNode {
         return event
     }
 
+    /// An event as the API shows it, with its publisher's name where this node knows it.
+    func view(of event: MeshEvent) -> EventView {
+        EventView(event, originName: name(of: event.origin))
+    }
+
     /// Every later event matching `pattern` that this node hears.
     public nonisolated func subscribe(_ pattern: TopicPattern) -> AsyncStream<MeshEvent> {
         eventBus.subscribe(pattern)

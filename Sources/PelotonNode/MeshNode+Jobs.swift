@@ -17,8 +17,6 @@ extension MeshNode {
     static let jobsService = "peloton.jobs"
     static let jobIndex = "peloton.jobs"
     static let jobBudget = Duration.seconds(10)
-    /// The pause before a unit no owner took is sent again (the simulator uses the same).
-    static let unreachableUnitPause = Duration.milliseconds(200)
 
     static func recordKey(_ id: String) throws -> StateKey { try StateKey(kind: .register, name: "peloton.job.\(id)") }
     static func partialKey(_ id: String, _ unit: Int) throws -> StateKey { try StateKey(kind: .register, name: "peloton.job.\(id).\(unit)") }
@@ -31,11 +29,13 @@ extension MeshNode {
     /// quorum and lists the job; its coordinator starts it within a second.
     /// `then` names a pipeline's later stages: each takes the one before's result as input.
     public nonisolated func submitJob(name: String, input: [UInt8], priority: Int, then: [String] = []) async throws -> JobRecord {
-        for stage in [name] + then where jobExecutor.definitions[stage] == nil {
-            throw JobError("no job named \(stage); this mesh runs \(jobExecutor.definitions.keys.sorted().joined(separator: ", "))")
+        let definitions = jobExecutor.definitions
+        func unknown(_ stage: String) -> JobError {
+            JobError("no job named \(stage); this mesh runs \(definitions.keys.sorted().joined(separator: ", "))")
         }
+        guard let definition = definitions[name] else { throw unknown(name) }
+        if let missing = then.first(where: { definitions[$0] == nil }) { throw unknown(missing) }
         guard then.count <= 16 else { throw JobError("a pipeline has at most 16 later stages") }
-        guard let definition = jobExecutor.definitions[name] else { throw JobError("no job named \(name)") }
         let units = try definition.split(input)
         let id = RequestID.random().description
         let record = JobRecord(
@@ -49,10 +49,14 @@ extension MeshNode {
 
     /// The job's record, merged from a quorum of its owners.
     public nonisolated func job(_ id: String) async throws -> JobRecord? {
-        guard case let .register(register)? = try await readState(Self.recordKey(id), level: .quorum, budget: Self.jobBudget).get(),
-              let text = register.value
-        else { return nil }
+        guard let text = try await readRegister(Self.recordKey(id)) else { return nil }
         return try JSONDecoder().decode(JobRecord.self, from: Data(text.utf8))
+    }
+
+    /// A register's value, merged from a quorum of its owners; nil when it has none.
+    private nonisolated func readRegister(_ key: StateKey) async throws -> String? {
+        guard case let .register(register)? = try await readState(key, level: .quorum, budget: Self.jobBudget).get() else { return nil }
+        return register.value
     }
 
     /// Every job's record, newest first.
@@ -126,10 +130,7 @@ extension MeshNode {
         }
         var partials: [Int: [UInt8]] = [:]
         for (index, unit) in record.units.enumerated() where unit.status == .done {
-            if case let .register(register)? = try? await readState(Self.partialKey(record.id, index), level: .quorum, budget: Self.jobBudget).get(),
-               let value = register.value {
-                partials[index] = Array(value.utf8)
-            }
+            if let value = try? await readRegister(Self.partialKey(record.id, index)) { partials[index] = Array(value.utf8) }
         }
         var run = JobRun(record: record, partials: partials, maxInFlight: 4 * max(1, aliveMembers().count + 1) * jobExecutor.cores)
         let (events, input) = AsyncStream.makeStream(of: CoordinatorEvent.self)
@@ -239,7 +240,7 @@ extension MeshNode {
         case let .failure(failure):
             // No owner took it: wait a moment before it goes out again, or a job whose owners
             // are all down would spin.
-            try? await Task.sleep(for: Self.unreachableUnitPause)
+            try? await Task.sleep(for: JobRun.unreachableUnitPause)
             return .failed(request.unit, failure.message, byHandler: false)
         }
     }
@@ -249,17 +250,12 @@ extension MeshNode {
         let body = Array(id.utf8)
         for member in aliveMembers() {
             let call = CallRequest(service: Self.jobsService, method: "cancel", body: body, budgetMilliseconds: 2_000, hops: 1)
-            Task {
-                guard let channel = try? await self.callChannels.channel(to: member.id, connect: { try await self.openCallChannel(to: member.id, at: member.address) }) else { return }
-                _ = try? await channel.call(call)
-            }
+            Task { _ = try? await self.forward(call, to: member.id, at: member.address) }
         }
     }
 
     nonisolated func saveJob(_ record: JobRecord) async throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let text = String(decoding: try encoder.encode(record), as: UTF8.self)
+        let text = String(decoding: try JSONReply.compact.encode(record), as: UTF8.self)
         _ = try await writeState(.assign(text), to: Self.recordKey(record.id), level: .quorum, budget: Self.jobBudget).get()
     }
 

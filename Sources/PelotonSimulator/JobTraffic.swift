@@ -34,12 +34,6 @@ extension Scenario {
     }
 }
 
-/// The runtime's pause before a unit that no owner took is sent again: without it, a job
-/// whose every owner is down would spin.
-enum JobTiming {
-    static let unreachableUnitPause: Int64 = 200_000_000
-}
-
 struct JobTraffic {
     enum Event {
         case submit
@@ -183,10 +177,9 @@ extension Simulation {
         switch step {
         case let .finish(failure):
             traffic.dispatches[unit] = nil
-            schedule(.jobs(.unreachable(unit: unit, reason: failure.message)), at: now + JobTiming.unreachableUnitPause)
+            schedule(.jobs(.unreachable(unit: unit, reason: failure.message)), at: now + JobRun.unreachableUnitPause.nanosecondsClamped)
         case let .attempt(owner, _):
             guard let index = indexByID[owner] else { return }
-            current.plan = traffic.dispatches[unit]?.plan ?? current.plan
             schedule(.jobs(.arrive(unit: unit, dispatch: current.number, owner: index)), at: now + callLatency(from: traffic.coordinator, to: index))
         }
     }
