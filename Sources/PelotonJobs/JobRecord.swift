@@ -133,8 +133,10 @@ public struct JobRecord: Codable, Equatable, Sendable {
         if !errors.isEmpty { try container.encode(Dictionary(uniqueKeysWithValues: Array(errors)), forKey: .unitErrors) }
     }
 
+    public var unitsDone: Int { units.filter { $0.status == .done }.count }
+
     /// Done units over all units, 0 to 100.
     public var progressPercent: Double {
-        units.isEmpty ? 100 : Double(units.filter { $0.status == .done }.count) * 100 / Double(units.count)
+        units.isEmpty ? 100 : Double(unitsDone) * 100 / Double(units.count)
     }
 }

@@ -104,7 +104,7 @@ public struct JobView: Codable, Sendable {
         priority = record.priority
         status = record.status.rawValue
         progressPercent = record.progressPercent
-        unitsDone = record.units.filter { $0.status == .done }.count
+        unitsDone = record.unitsDone
         unitCount = record.units.count
         submittedAt = record.submittedAtMilliseconds
         finishedAt = record.finishedAtMilliseconds

@@ -61,5 +61,7 @@ import Testing
         #expect(DashboardView.age(seconds: 200_000) == "2d")
         #expect(DashboardView.rate(0) == "0" && DashboardView.rate(2.25) == "2.2" && DashboardView.rate(1_234.4) == "1234")
         #expect(DashboardView.preview(String(repeating: "x", count: 200)).count == DashboardView.maxPreviewCharacters)
+        // 2026-12-01 06:58:40.5 UTC.
+        #expect(DashboardView.clock(millisecondsSince1970: 1_796_108_320_500) == "06:58:40 UTC")
     }
 }
