@@ -2,6 +2,7 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import PelotonCrypto
 import Synchronization
 
 /// Steady client traffic against a local mesh, for the rolling-restart test and bench: each
@@ -15,9 +16,10 @@ public final class MeshLoad: Sendable {
         /// Which part of the run it fell in (`steady`, `restarting`).
         public let phase: String
         public let seconds: Double
-        public let succeeded: Bool
-        /// Status and body of an error, or why no node answered.
+        /// Status and body of an error, or why no node answered; nil for a success.
         public let failure: String?
+
+        public var succeeded: Bool { failure == nil }
     }
 
     public struct Report: Sendable {
@@ -84,7 +86,9 @@ public final class MeshLoad: Sendable {
             let phase = state.withLock { $0.phase }
             let failure: String?
             if turn % 2 == 0 {
-                let id = (0..<4).map { _ in String(format: "%08x", UInt32.random(in: .min ... .max)) }.joined()
+                // 32 hex digits, as `RequestID` prints them.
+                let words = secureRandomWords()
+                let id = NodeID(high: words.high, low: words.low).description
                 failure = await send("/v1/call/echo/upper?timeout_ms=\(Int(deadlineSeconds * 1000))", body: #"{"text":"load"}"#, requestID: id, first: turn).failure
             } else {
                 let key = keys[turn % keys.count]
@@ -97,7 +101,7 @@ public final class MeshLoad: Sendable {
             }
             let elapsed = ContinuousClock.now - started
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            state.withLock { $0.samples.append(Sample(phase: phase, seconds: seconds, succeeded: failure == nil, failure: failure)) }
+            state.withLock { $0.samples.append(Sample(phase: phase, seconds: seconds, failure: failure)) }
         }
     }
 
