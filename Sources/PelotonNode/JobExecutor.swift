@@ -26,9 +26,10 @@ final class JobExecutor: Sendable {
     let cores: Int
     private let state = Mutex(State())
 
-    init(definitions: [JobDefinition], cores: Int = ProcessInfo.processInfo.activeProcessorCount) {
+    /// `cores`: units run at once; one per core of this machine unless given.
+    init(definitions: [JobDefinition], cores: Int? = nil) {
         self.definitions = Dictionary(definitions.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        self.cores = max(1, cores)
+        self.cores = max(1, cores ?? ProcessInfo.processInfo.activeProcessorCount)
     }
 
     var waiting: Int { state.withLock { $0.queue.count } }

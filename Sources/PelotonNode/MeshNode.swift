@@ -77,7 +77,7 @@ public actor MeshNode: Service {
         credentials: NodeCredentials, configuration: NodeConfiguration, files: NodeFiles?, services: ServiceHost? = nil,
         jobs: [JobDefinition] = [], jobCores: Int? = nil, logger: Logger? = nil
     ) throws {
-        jobExecutor = JobExecutor(definitions: jobs, cores: jobCores ?? ProcessInfo.processInfo.activeProcessorCount)
+        jobExecutor = JobExecutor(definitions: jobs, cores: jobCores)
         self.credentials = credentials
         self.services = services
         self.configuration = configuration
