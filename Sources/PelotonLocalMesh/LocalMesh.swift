@@ -4,6 +4,7 @@ import FoundationNetworking
 #endif
 import PelotonCrypto
 import PelotonNode
+import Synchronization
 
 /// Real `peloton node` processes on 127.0.0.1, for end-to-end tests and `Tools/bench
 /// membership-real`: free ports, development authorities in a temporary directory, logs kept
@@ -259,27 +260,33 @@ public final class LocalMesh {
     }
 
     /// A port no one listens on now (TCP and UDP both free), from the kernel's ephemeral range.
+    /// A port free for both TCP and UDP on 127.0.0.1 (a node's gossip port takes both). Taken
+    /// below the kernel's ephemeral range (32768 up), where no client connection is given one,
+    /// and never twice in this process: tests run meshes side by side, and a port released by
+    /// one probe could otherwise go to two nodes, or to a connection, before a node binds it.
     public func freePort() throws -> Int {
-        for _ in 0..<20 {
-            let tcp = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            defer { close(tcp) }
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            address.sin_port = 0
-            let bound = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(tcp, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-            guard bound == 0 else { continue }
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            _ = withUnsafeMutablePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(tcp, $0, &length) }
-            }
-            let port = Int(UInt16(bigEndian: address.sin_port))
-            let used = nodes.contains { $0.gossipPort == port || $0.httpPort == port }
-            if !used { return port }
+        for _ in 0..<500 {
+            let port = Int.random(in: 20_000..<32_768)
+            guard Self.handedOut.withLock({ $0.insert(port).inserted }) else { continue }
+            if Self.canBind(port, type: Int32(SOCK_STREAM.rawValue)) && Self.canBind(port, type: Int32(SOCK_DGRAM.rawValue)) { return port }
         }
         throw NodeSetupError("no free port found")
+    }
+
+    /// Ports handed out by any mesh of this process.
+    private static let handedOut = Mutex<Set<Int>>([])
+
+    private static func canBind(_ port: Int, type: Int32) -> Bool {
+        let probe = socket(AF_INET, type, 0)
+        guard probe >= 0 else { return false }
+        defer { close(probe) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(probe, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        } == 0
     }
 }
 
