@@ -3,10 +3,13 @@ import PelotonCrypto
 /// A grow-only counter: each replica counts its own increments, the value is the sum, and a
 /// merge keeps each replica's highest count.
 public struct GCounter: Equatable, Sendable {
-    public private(set) var counts: [NodeID: UInt64]
+    public internal(set) var counts: [NodeID: UInt64]
+    /// Removed replicas being pruned out of this counter; empty but for a while after a removal.
+    public internal(set) var pruning: PruningMarkers
 
-    public init(counts: [NodeID: UInt64] = [:]) {
+    public init(counts: [NodeID: UInt64] = [:], pruning: PruningMarkers = PruningMarkers()) {
         self.counts = counts.filter { $0.value > 0 }
+        self.pruning = pruning
     }
 
     /// Saturates at `UInt64.max` rather than wrapping.
@@ -22,18 +25,26 @@ public struct GCounter: Equatable, Sendable {
     }
 
     public func merged(with other: GCounter) -> GCounter {
-        GCounter(counts: counts.merging(other.counts, uniquingKeysWith: max))
+        guard pruning.isEmpty, other.pruning.isEmpty else {
+            var merged = self
+            let incoming = merged.reconcileMarkers(with: other).incoming
+            return GCounter(counts: merged.counts.merging(incoming.counts, uniquingKeysWith: max), pruning: merged.pruning)
+        }
+        return GCounter(counts: counts.merging(other.counts, uniquingKeysWith: max))
     }
 }
 
 /// A counter that goes both ways: a grow-only counter of increments and one of decrements.
 public struct PNCounter: Equatable, Sendable {
-    public private(set) var increments: GCounter
-    public private(set) var decrements: GCounter
+    public internal(set) var increments: GCounter
+    public internal(set) var decrements: GCounter
+    /// Removed replicas being pruned out of both halves (whose own markers stay empty).
+    public internal(set) var pruning: PruningMarkers
 
-    public init(increments: GCounter = GCounter(), decrements: GCounter = GCounter()) {
+    public init(increments: GCounter = GCounter(), decrements: GCounter = GCounter(), pruning: PruningMarkers = PruningMarkers()) {
         self.increments = increments
         self.decrements = decrements
+        self.pruning = pruning
     }
 
     /// Clamped to `Int64`'s range.
@@ -53,6 +64,11 @@ public struct PNCounter: Equatable, Sendable {
     }
 
     public func merged(with other: PNCounter) -> PNCounter {
-        PNCounter(increments: increments.merged(with: other.increments), decrements: decrements.merged(with: other.decrements))
+        var merged = self
+        let incoming = pruning.isEmpty && other.pruning.isEmpty ? other : merged.reconcileMarkers(with: other).incoming
+        return PNCounter(
+            increments: merged.increments.merged(with: incoming.increments),
+            decrements: merged.decrements.merged(with: incoming.decrements),
+            pruning: merged.pruning)
     }
 }

@@ -44,6 +44,17 @@ public struct CausalContext: Equatable, Sendable {
 
     public var isEmpty: Bool { versions.isEmpty && cloud.isEmpty }
 
+    /// Whether any dot of `replica` is in this context.
+    public func mentions(_ replica: NodeID) -> Bool {
+        versions[replica] != nil || cloud.contains { $0.replica == replica }
+    }
+
+    /// Forgets every dot of `replica`: only for a replica that was pruned (see `PruningState`).
+    mutating func remove(_ replica: NodeID) {
+        versions[replica] = nil
+        cloud = cloud.filter { $0.replica != replica }
+    }
+
     public func contains(_ dot: Dot) -> Bool {
         dot.counter <= versions[dot.replica, default: 0] || cloud.contains(dot)
     }

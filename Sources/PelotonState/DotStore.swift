@@ -1,3 +1,5 @@
+import PelotonCrypto
+
 /// The payload of a causal CRDT: the dots it holds, joined with another's under both sides'
 /// causal contexts (Almeida, Shoker, Baquero, "Delta State Replicated Data Types", 2018).
 ///
@@ -17,6 +19,9 @@ public protocol DotStore: Equatable, Sendable {
     /// avoids copying what does not change. Returns whether `lhs` changed.
     @discardableResult
     static func merge(into lhs: inout Self, _ lhsContext: CausalContext, _ rhs: Self, _ rhsContext: CausalContext) -> Bool
+    /// The store with each dot of `replica` replaced by `transform`'s dot, or dropped where it
+    /// gives nil: how a pruned replica's writes are moved to another or forgotten.
+    func mapDots(of replica: NodeID, _ transform: (Dot) -> Dot?) -> Self
 }
 
 extension DotStore {
@@ -40,6 +45,11 @@ public struct DotSet: DotStore {
     public var dots: Set<Dot> { members }
     public func hasDot(seenBy context: CausalContext) -> Bool { members.contains(where: context.contains) }
 
+    public func mapDots(of replica: NodeID, _ transform: (Dot) -> Dot?) -> DotSet {
+        guard members.contains(where: { $0.replica == replica }) else { return self }
+        return DotSet(Set(members.compactMap { $0.replica == replica ? transform($0) : $0 }))
+    }
+
     public static func join(_ lhs: DotSet, _ lhsContext: CausalContext, _ rhs: DotSet, _ rhsContext: CausalContext) -> DotSet {
         var joined = lhs.members.intersection(rhs.members)
         for dot in lhs.members where !rhsContext.contains(dot) { joined.insert(dot) }
@@ -59,6 +69,16 @@ public struct DotFun<Value: Comparable & Sendable>: DotStore {
     public var isEmpty: Bool { entries.isEmpty }
     public var dots: Set<Dot> { Set(entries.keys) }
     public func hasDot(seenBy context: CausalContext) -> Bool { entries.keys.contains(where: context.contains) }
+
+    public func mapDots(of replica: NodeID, _ transform: (Dot) -> Dot?) -> DotFun {
+        guard entries.keys.contains(where: { $0.replica == replica }) else { return self }
+        var mapped: [Dot: Value] = [:]
+        for (dot, value) in entries {
+            guard let kept = dot.replica == replica ? transform(dot) : dot else { continue }
+            mapped[kept] = value
+        }
+        return DotFun(mapped)
+    }
 
     public static func join(_ lhs: DotFun, _ lhsContext: CausalContext, _ rhs: DotFun, _ rhsContext: CausalContext) -> DotFun {
         var joined: [Dot: Value] = [:]
@@ -89,6 +109,16 @@ public struct DotMap<Key: Hashable & Sendable, Value: DotStore>: DotStore {
     public var isEmpty: Bool { entries.isEmpty }
     public var dots: Set<Dot> { entries.values.reduce(into: Set<Dot>()) { $0.formUnion($1.dots) } }
     public func hasDot(seenBy context: CausalContext) -> Bool { entries.values.contains { $0.hasDot(seenBy: context) } }
+
+    /// A key left without dots is gone, as after a join.
+    public func mapDots(of replica: NodeID, _ transform: (Dot) -> Dot?) -> DotMap {
+        var mapped = self
+        for (key, value) in entries {
+            let changed = value.mapDots(of: replica, transform)
+            if changed != value { mapped.entries[key] = changed.isEmpty ? nil : changed }
+        }
+        return mapped
+    }
 
     public static func join(_ lhs: DotMap, _ lhsContext: CausalContext, _ rhs: DotMap, _ rhsContext: CausalContext) -> DotMap {
         var joined = lhs
@@ -144,24 +174,37 @@ public struct DotMap<Key: Hashable & Sendable, Value: DotStore>: DotStore {
 public struct Causal<Store: DotStore>: Equatable, Sendable {
     public var store: Store
     public var context: CausalContext
+    /// Removed replicas being pruned out of this value; empty but for a while after a removal.
+    public var pruning: PruningMarkers
 
-    public init(store: Store = .empty, context: CausalContext = CausalContext()) {
+    public init(store: Store = .empty, context: CausalContext = CausalContext(), pruning: PruningMarkers = PruningMarkers()) {
         self.store = store
         self.context = context
+        self.pruning = pruning
     }
 
-    public var isEmpty: Bool { store.isEmpty && context.isEmpty }
+    public var isEmpty: Bool { store.isEmpty && context.isEmpty && pruning.isEmpty }
 
     public func merged(with other: Causal) -> Causal {
-        Causal(store: Store.join(store, context, other.store, other.context), context: context.union(other.context))
+        guard pruning.isEmpty, other.pruning.isEmpty else {
+            var merged = self
+            merged.merge(other)
+            return merged
+        }
+        return Causal(store: Store.join(store, context, other.store, other.context), context: context.union(other.context))
     }
 
     /// Merges `other` in place; returns whether anything changed.
     @discardableResult
     public mutating func merge(_ other: Causal) -> Bool {
-        let storeChanged = Store.merge(into: &store, context, other.store, other.context)
+        var incoming = other
+        var markersChanged = false
+        if !pruning.isEmpty || !other.pruning.isEmpty {
+            (incoming, markersChanged) = reconcileMarkers(with: other)
+        }
+        let storeChanged = Store.merge(into: &store, context, incoming.store, incoming.context)
         let before = context
-        context.formUnion(other.context)
-        return storeChanged || context != before
+        context.formUnion(incoming.context)
+        return markersChanged || storeChanged || context != before
     }
 }

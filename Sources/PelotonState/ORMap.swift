@@ -87,6 +87,16 @@ public enum EmbeddedValue: DotStore {
         }
     }
 
+    public func mapDots(of replica: NodeID, _ transform: (Dot) -> Dot?) -> EmbeddedValue {
+        switch self {
+        case .absent: .absent
+        case let .counter(store): .counter(store.mapDots(of: replica, transform))
+        case let .register(store): .register(store.mapDots(of: replica, transform))
+        case let .set(store): .set(store.mapDots(of: replica, transform))
+        case let .flag(store): .flag(store.mapDots(of: replica, transform))
+        }
+    }
+
     public static func join(_ lhs: EmbeddedValue, _ lhsContext: CausalContext, _ rhs: EmbeddedValue, _ rhsContext: CausalContext) -> EmbeddedValue {
         // Fields are keyed by kind, so both sides have the same kind or one is absent. Should a
         // faulty peer send a mismatch anyway, the higher kind wins on every replica alike.

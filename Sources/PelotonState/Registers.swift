@@ -38,8 +38,9 @@ public struct MVRegister: Equatable, Sendable {
 
     public init(state: Causal<DotFun<String>> = Causal()) { self.state = state }
 
-    /// Every value written concurrently, in a stable order.
-    public var values: [String] { state.store.entries.sorted { $0.key < $1.key }.map(\.value) }
+    /// Every value written concurrently, sorted: the order does not depend on which replica
+    /// wrote which (a pruned replica's writes change hands).
+    public var values: [String] { state.store.entries.values.sorted() }
 
     @discardableResult
     public mutating func assign(_ value: String, at replica: NodeID) -> MVRegister {

@@ -166,8 +166,18 @@ extension EmbeddedValue {
 }
 
 extension StateValue: WireCodable {
+    /// Set in the kind byte when pruning markers follow the payload: a value without markers
+    /// (nearly all of them) keeps the form it had before pruning existed.
+    static let prunedFlag: UInt8 = 0x80
+
     public func encode(to writer: inout WireWriter) {
-        writer.writeUInt8(kind.rawValue)
+        let markers = pruning
+        writer.writeUInt8(kind.rawValue | (markers.isEmpty ? 0 : Self.prunedFlag))
+        encodePayload(to: &writer)
+        if !markers.isEmpty { writer.writePruning(markers) }
+    }
+
+    private func encodePayload(to writer: inout WireWriter) {
         switch self {
         case let .gcounter(counter):
             writer.writeGCounter(counter)
@@ -201,26 +211,43 @@ extension StateValue: WireCodable {
 
     public init(from reader: inout WireReader) throws(WireError) {
         let tag = try reader.readUInt8("state.kind")
-        guard let kind = StateKind(rawValue: tag) else { throw .unknownTag(field: "state.kind", tag: tag) }
+        guard let kind = StateKind(rawValue: tag & ~Self.prunedFlag), kind != .register || tag == kind.rawValue else {
+            throw .unknownTag(field: "state.kind", tag: tag)
+        }
+        let payload = try Self.decodePayload(kind, from: &reader)
+        guard tag & Self.prunedFlag != 0 else {
+            self = payload
+            return
+        }
+        let markers = try reader.readPruning()
+        // A copy drops a folded replica's entries as it merges the marker: holding both is
+        // not a state any replica makes.
+        guard !markers.performed.contains(where: payload.replicas.contains) else {
+            throw .invalidValue(field: "state.pruning", reason: "entries of a replica already pruned")
+        }
+        self = payload.withPruning(markers)
+    }
+
+    private static func decodePayload(_ kind: StateKind, from reader: inout WireReader) throws(WireError) -> StateValue {
         switch kind {
         case .gcounter:
-            self = .gcounter(try reader.readGCounter())
+            return .gcounter(try reader.readGCounter())
         case .counter:
-            self = .counter(PNCounter(increments: try reader.readGCounter(), decrements: try reader.readGCounter()))
+            return .counter(PNCounter(increments: try reader.readGCounter(), decrements: try reader.readGCounter()))
         case .register:
             let value = try reader.readBool("register.hasValue") ? try reader.readString("register.value", limit: StateLimits.maxStringBytes) : nil
             let timestamp = try reader.readVarUInt("register.timestamp")
             let writer = try reader.readBool("register.hasWriter") ? try reader.readNodeID("register.writer") : nil
             guard (value == nil) == (writer == nil) else { throw .invalidValue(field: "register", reason: "a value without a writer") }
-            self = .register(LWWRegister(value: value, timestamp: timestamp, writer: writer))
+            return .register(LWWRegister(value: value, timestamp: timestamp, writer: writer))
         case .mvregister:
-            self = .mvregister(MVRegister(state: try reader.readCausal("mvregister") { reader throws(WireError) in try reader.readStrings() }))
+            return .mvregister(MVRegister(state: try reader.readCausal("mvregister") { reader throws(WireError) in try reader.readStrings() }))
         case .set:
-            self = .set(ORSet(state: try reader.readCausal("set") { reader throws(WireError) in try reader.readElements() }))
+            return .set(ORSet(state: try reader.readCausal("set") { reader throws(WireError) in try reader.readElements() }))
         case .flag:
-            self = .flag(EnableWinsFlag(state: try reader.readCausal("flag") { reader throws(WireError) in try reader.readDotSet("flag.dots") }))
+            return .flag(EnableWinsFlag(state: try reader.readCausal("flag") { reader throws(WireError) in try reader.readDotSet("flag.dots") }))
         case .map:
-            self = .map(ORMap(state: try reader.readCausal("map") { reader throws(WireError) in
+            return .map(ORMap(state: try reader.readCausal("map") { reader throws(WireError) in
                 let fields = try reader.readSorted("map.fields", key: \.0) { reader throws(WireError) in
                     let name = try reader.readString("map.field", limit: StateLimits.maxStringBytes)
                     let tag = try reader.readUInt8("map.kind")
@@ -232,5 +259,51 @@ extension StateValue: WireCodable {
                 return DotMap(Dictionary(uniqueKeysWithValues: fields))
             }))
         }
+    }
+}
+
+extension WireWriter {
+    mutating func writePruning(_ markers: PruningMarkers) {
+        writeArray(markers.states.sorted { $0.key < $1.key }) { writer, entry in
+            writer.writeNodeID(entry.key)
+            switch entry.value {
+            case let .initialized(owner, round, seen):
+                writer.writeUInt8(1)
+                writer.writeNodeID(owner)
+                writer.writeVarUInt(round)
+                writer.writeArray(seen.sorted()) { writer, node in writer.writeNodeID(node) }
+            case let .performed(until):
+                writer.writeUInt8(2)
+                writer.writeVarUInt(until)
+            }
+        }
+    }
+}
+
+extension WireReader {
+    /// At most this many removed replicas pruned from one value at once, and owners seen.
+    static let maxPruningMarkers = 4096
+
+    mutating func readPruning() throws(WireError) -> PruningMarkers {
+        let entries = try readSorted("pruning.replicas", key: \.0) { reader throws(WireError) -> (NodeID, PruningState) in
+            let replica = try reader.readNodeID("pruning.replica")
+            let tag = try reader.readUInt8("pruning.state")
+            switch tag {
+            case 1:
+                let owner = try reader.readNodeID("pruning.owner")
+                let round = try reader.readVarUInt("pruning.round")
+                let seen = try reader.readSorted("pruning.seen", key: { $0 }) { reader throws(WireError) in try reader.readNodeID("pruning.seen") }
+                guard seen.count <= Self.maxPruningMarkers else { throw .invalidValue(field: "pruning.seen", reason: "too many owners") }
+                return (replica, .initialized(owner: owner, round: round, seen: Set(seen)))
+            case 2:
+                return (replica, .performed(untilMilliseconds: try reader.readVarUInt("pruning.until")))
+            default:
+                throw .unknownTag(field: "pruning.state", tag: tag)
+            }
+        }
+        guard !entries.isEmpty, entries.count <= Self.maxPruningMarkers else {
+            throw .invalidValue(field: "pruning.replicas", reason: "\(entries.count) markers (1 to \(Self.maxPruningMarkers))")
+        }
+        return PruningMarkers(Dictionary(uniqueKeysWithValues: entries))
     }
 }

@@ -47,7 +47,7 @@ extension EmbeddedValue {
         switch self {
         case .absent: .string(nil)
         case let .counter(store): .number(store.total)
-        case let .register(store): .strings(store.entries.sorted { $0.key < $1.key }.map(\.value))
+        case let .register(store): .strings(store.entries.values.sorted())
         case let .set(store): .strings(store.entries.keys.sorted())
         case let .flag(store): .bool(!store.isEmpty)
         }

@@ -76,6 +76,30 @@ public struct StateStore: Sendable {
         return (value, true)
     }
 
+    /// One pruning step for every key held here that needs one (see `PruningState`):
+    /// `owners` gives a key's owners in this node's view, primary first. Returns the changed
+    /// states, to persist and let anti-entropy ship, and what was folded.
+    public mutating func advancePruning(
+        me: NodeID, removed: Set<NodeID>, nowMilliseconds: UInt64, markerLifetimeMilliseconds: UInt64,
+        owners: (StateKey) -> [NodeID]
+    ) -> (changed: [StateKey: StateValue], folded: [(key: StateKey, replica: NodeID)]) {
+        var changed: [StateKey: StateValue] = [:]
+        var folded: [(key: StateKey, replica: NodeID)] = []
+        for key in values.keys.sorted() where values[key]?.needsPruning(removed: removed) == true {
+            let view = PruningView(
+                me: me, owners: owners(key), removed: removed, nowMilliseconds: nowMilliseconds,
+                markerLifetimeMilliseconds: markerLifetimeMilliseconds)
+            var (value, _) = take(key)
+            let step = value.advancePruning(in: view)
+            values[key] = value
+            guard step.changed else { continue }
+            hashes[key] = nil
+            changed[key] = value
+            folded += step.folded.map { (key, $0) }
+        }
+        return (changed, folded)
+    }
+
     public static func hash(of value: StateValue) -> UInt64 { StableHash.hash(value.wireBytes) }
 
     /// The digest hash of `key`'s state; nil when the key holds nothing.
