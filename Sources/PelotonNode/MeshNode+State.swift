@@ -275,11 +275,35 @@ extension MeshNode {
         _ = await askOwner(peer.id, addresses: addresses, .merge(wanted), until: deadline, deadline: deadline)
     }
 
-    /// Runs anti-entropy rounds every `stateSyncInterval` until cancelled.
+    /// Runs anti-entropy rounds, and a pruning step after each, every `stateSyncInterval`
+    /// until cancelled.
     func runAntiEntropy() async throws {
         while !Task.isCancelled {
             try await Task.sleep(for: configuration.stateSyncInterval)
             await antiEntropyRound()
+            await pruneRemovedNodes()
+        }
+    }
+
+    /// Moves revoked nodes' entries out of the state this node holds (`PruningState`): their
+    /// keys never again carry a count or a version for a node that cannot come back. The
+    /// authority's revocation is what makes a node removed: an identity survives restarts, so
+    /// a node that is merely down must keep its entries.
+    func pruneRemovedNodes() async {
+        let removed = Set(revocations.map(\.node))
+        let (ring, replicas) = stateRing()
+        do {
+            let folded = try await stateReplica.advancePruning(
+                removed: removed, nowMilliseconds: Self.wallClockMilliseconds(),
+                markerLifetimeMilliseconds: UInt64(configuration.pruneMarkerLifetime.nanosecondsClamped / 1_000_000)
+            ) { ring.owners(of: $0.placementKey, count: replicas) }
+            guard !folded.isEmpty else { return }
+            metrics.statePruned(keys: folded.count)
+            for (key, replica) in folded {
+                logger.notice("state \(key): folded the entries of removed node \(replica.short) into this node's")
+            }
+        } catch {
+            logger.error("pruning: could not save: \(error)")
         }
     }
 

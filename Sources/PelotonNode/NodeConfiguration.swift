@@ -33,6 +33,9 @@ public struct NodeConfiguration: Sendable {
     public var stateReplicas = 3
     /// How often the node compares digests of the state it holds with one random peer.
     public var stateSyncInterval: Duration = .seconds(2)
+    /// How long a key keeps dropping a pruned (revoked) node's entries from what it merges
+    /// after folding them: longer than any copy could be away and come back stale.
+    public var pruneMarkerLifetime: Duration = .seconds(24 * 3600)
     /// The largest stream frame accepted: a full state of 100,000 members fits.
     public var maxFrameBytes = Self.defaultMaxFrameBytes
     public static let defaultMaxFrameBytes = 16 << 20

@@ -145,6 +145,11 @@ public final class NodeMetrics: Sendable {
         }
     }
 
+    /// A removed node's entries were folded out of `keys` keys that this node is primary owner of.
+    func statePruned(keys: Int) {
+        counter(LabelledCounter(name: "peloton_state_keys_pruned_total", dimensions: [])).increment(by: keys)
+    }
+
     /// A histogram of durations with one label, made on first use and kept.
     private func timer(_ label: String, _ dimension: (String, String)) -> CoreMetrics.Timer {
         timers.withLock { timers in

@@ -23,7 +23,7 @@ enum StateEndpoint {
             let (level, budget) = try options(request)
             switch await node.readState(key, level: level, budget: budget) {
             case let .success(value):
-                let view = StateReadView(type: key.kind.name, key: key.name, level: level.rawValue, value: (value ?? .empty(key.kind)).json)
+                let view = StateReadView(key: key, level: level, value: value ?? .empty(key.kind))
                 return try JSONReply.response(view, encoder: JSONReply.compact)
             case let .failure(failure):
                 return JSONReply.failure(failure)
@@ -112,12 +112,26 @@ enum StateEndpoint {
     }
 }
 
-/// The answer to a read.
+/// The answer to a read, with the nodes whose writes the value holds entries for (what
+/// pruning removes when one of them is revoked) and any pruning under way.
 public struct StateReadView: Encodable, Sendable {
     public let type: String
     public let key: String
     public let level: String
     public let value: StateJSON
+    public let writers: [String]
+    /// Removed node id → `started` (waiting for every owner) or `done` (folded); absent when none.
+    public let pruning: [String: String]?
+
+    init(key: StateKey, level: ConsistencyLevel, value: StateValue) {
+        type = key.kind.name
+        self.key = key.name
+        self.level = level.rawValue
+        self.value = value.json
+        writers = value.replicas.sorted().map(\.description)
+        let markers = value.pruning.states
+        pruning = markers.isEmpty ? nil : Dictionary(uniqueKeysWithValues: markers.map { ($0.key.description, $0.value.isPerformed ? "done" : "started") })
+    }
 }
 
 /// The answer to a write: the state at the owner that ran it, and who holds it.

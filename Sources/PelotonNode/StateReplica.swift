@@ -47,8 +47,23 @@ actor StateReplica {
         for (key, value) in states {
             if let merged = store.merge(value, into: key) { saves.append((key, merged)) }
         }
+        try await save(saves)
+    }
+
+    /// One pruning step over every key held here (see `StateStore.advancePruning`); returns
+    /// what was folded, once every change is saved.
+    func advancePruning(
+        removed: Set<NodeID>, nowMilliseconds: UInt64, markerLifetimeMilliseconds: UInt64, owners: (StateKey) -> [NodeID]
+    ) async throws -> [(key: StateKey, replica: NodeID)] {
+        let step = store.advancePruning(
+            me: id, removed: removed, nowMilliseconds: nowMilliseconds, markerLifetimeMilliseconds: markerLifetimeMilliseconds, owners: owners)
+        try await save(step.changed.map { ($0.key, $0.value) })
+        return step.folded
+    }
+
+    private func save(_ changes: [(StateKey, StateValue)]) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for (key, value) in saves {
+            for (key, value) in changes {
                 let (version, database) = recordChange(of: key, to: value)
                 if let database { group.addTask { try await database.save(key, version: version, value: value) } }
             }

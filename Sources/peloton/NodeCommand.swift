@@ -64,6 +64,9 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(help: "How often, in milliseconds, this node compares the state it holds with one random peer.")
     var stateSyncMs = 2_000
 
+    @Option(help: "After folding a revoked node's entries out of a key, how long, in seconds, the key keeps dropping them from stale copies: longer than any node may be away and return with old state.")
+    var pruneMarkerSeconds = 24 * 3600
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
@@ -104,6 +107,8 @@ struct NodeCommand: AsyncParsableCommand {
         configuration.maxCallsInFlightPerStream = maxCallsPerStream
         guard (50...600_000).contains(stateSyncMs) else { throw ValidationError("--state-sync-ms must be from 50 to 600000") }
         configuration.stateSyncInterval = .milliseconds(stateSyncMs)
+        guard (1...(365 * 24 * 3600)).contains(pruneMarkerSeconds) else { throw ValidationError("--prune-marker-seconds must be from 1 to 31536000") }
+        configuration.pruneMarkerLifetime = .seconds(pruneMarkerSeconds)
         if let jobCores, !(1...1_024).contains(jobCores) { throw ValidationError("--job-cores must be 1 to 1024") }
         guard (0...600_000).contains(drainGraceMs) else { throw ValidationError("--drain-grace-ms must be from 0 to 600000") }
         configuration.drainGracePeriod = .milliseconds(drainGraceMs)

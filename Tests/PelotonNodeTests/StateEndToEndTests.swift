@@ -102,4 +102,68 @@ import Testing
         #expect(try Data(contentsOf: database) == Data(repeating: 0x5A, count: 8192), "the damaged file is left as it was")
         mesh.kill(index)
     }
+
+    /// A node that wrote as an owner is killed and revoked: every key it wrote to forgets it,
+    /// no count or element is lost, and writes go on.
+    @Test(.timeLimit(.minutes(3))) func aRevokedNodesEntriesArePrunedWithoutLosingAWrite() async throws {
+        let mesh = try LocalMesh()
+        let fast = ["--state-sync-ms", "300"]
+        try mesh.start("p0", extra: fast)
+        for index in 1..<4 { try mesh.start("p\(index)", seed: 0, extra: fast) }
+        let agreed = await mesh.agreeOnOneRing(seconds: 60)
+        #expect(agreed, "\(mesh.logs())")
+        let goneID = await mesh.health(of: 3)?.id
+        #expect(goneID != nil)
+        guard agreed, let goneID else { return }
+
+        // Writes through p3 run at p3 whenever it owns the key (three of every four keys).
+        let keys = (0..<8).map { "k\($0)" }
+        for key in keys {
+            for round in 0..<3 {
+                let written = await mesh.request("POST", "/v1/state/counter/\(key)/increment?level=all", json: #"{"by":2}"#, via: round == 0 ? 0 : 3)
+                #expect(written?.status == 200, "\(written?.body ?? "no answer")")
+            }
+            let added = await mesh.request("POST", "/v1/state/set/s\(key)/add?level=all", json: #"{"elements":["a-\#(key)","b-\#(key)"]}"#, via: 3)
+            #expect(added?.status == 200, "\(added?.body ?? "no answer")")
+        }
+        func read(_ path: String, via node: Int) async -> [String: Any]? {
+            guard let body = await mesh.request("GET", path, via: node)?.body else { return nil }
+            return try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]
+        }
+        var written = 0
+        for key in keys where (await read("/v1/state/counter/\(key)?level=all", via: 0)?["writers"] as? [String])?.contains(goneID) == true {
+            written += 1
+        }
+        #expect(written >= 4, "p3 ran writes for most keys")
+
+        mesh.kill(3)
+        let revoke = Process()
+        revoke.executableURL = URL(fileURLWithPath: mesh.binary)
+        revoke.arguments = ["revoke", "--authority-key", mesh.authorityPath(), "--node-id", goneID, "--node", mesh.nodes[0].url]
+        try revoke.run()
+        revoke.waitUntilExit()
+        #expect(revoke.terminationStatus == 0)
+
+        let pruned = await mesh.waitUntil(seconds: 60) {
+            for key in keys {
+                for path in ["/v1/state/counter/\(key)?level=all", "/v1/state/set/s\(key)?level=all"] {
+                    guard let view = await read(path, via: 1), let writers = view["writers"] as? [String] else { return false }
+                    if writers.contains(goneID) { return false }
+                }
+            }
+            return true
+        }
+        #expect(pruned, "\(mesh.logs())")
+        for key in keys {
+            for node in 0..<3 {
+                #expect(await read("/v1/state/counter/\(key)?level=one", via: node).flatMap { $0["value"] as? Int } == 6, "\(key) at p\(node)")
+            }
+            #expect(await read("/v1/state/set/s\(key)?level=all", via: 2)?["value"] as? [String] == ["a-\(key)", "b-\(key)"])
+        }
+        var counted = false
+        for node in 0..<3 where await mesh.metrics(of: node).contains("peloton_state_keys_pruned_total") { counted = true }
+        #expect(counted, "no node counted a pruned key")
+        let after = await mesh.request("POST", "/v1/state/counter/k0/increment?level=all", via: 1)
+        #expect(Self.value(after?.body) as? Int == 7, "\(after?.body ?? "no answer")")
+    }
 }
