@@ -290,12 +290,17 @@ extension MeshNode {
     /// authority's revocation is what makes a node removed: an identity survives restarts, so
     /// a node that is merely down must keep its entries.
     func pruneRemovedNodes() async {
+        let now = Self.wallClockMilliseconds()
+        let lifetime = UInt64(configuration.pruneMarkerLifetime.nanosecondsClamped / 1_000_000)
         let removed = Set(revocations.map(\.node))
+        let forgotten = Set(revocations.filter { revocation in
+            let (revokedAt, overflow) = revocation.issuedAt.multipliedReportingOverflow(by: 1000)
+            return !overflow && revokedAt <= now && now - revokedAt >= lifetime
+        }.map(\.node))
         let (ring, replicas) = stateRing()
         do {
             let folded = try await stateReplica.advancePruning(
-                removed: removed, nowMilliseconds: Self.wallClockMilliseconds(),
-                markerLifetimeMilliseconds: UInt64(configuration.pruneMarkerLifetime.nanosecondsClamped / 1_000_000)
+                removed: removed, forgotten: forgotten, nowMilliseconds: now, markerLifetimeMilliseconds: lifetime
             ) { ring.owners(of: $0.placementKey, count: replicas) }
             guard !folded.isEmpty else { return }
             metrics.statePruned(keys: folded.count)

@@ -53,10 +53,11 @@ actor StateReplica {
     /// One pruning step over every key held here (see `StateStore.advancePruning`); returns
     /// what was folded, once every change is saved.
     func advancePruning(
-        removed: Set<NodeID>, nowMilliseconds: UInt64, markerLifetimeMilliseconds: UInt64, owners: (StateKey) -> [NodeID]
+        removed: Set<NodeID>, forgotten: Set<NodeID>, nowMilliseconds: UInt64, markerLifetimeMilliseconds: UInt64,
+        owners: (StateKey) -> [NodeID]
     ) async throws -> [(key: StateKey, replica: NodeID)] {
         let step = store.advancePruning(
-            me: id, removed: removed, nowMilliseconds: nowMilliseconds, markerLifetimeMilliseconds: markerLifetimeMilliseconds, owners: owners)
+            me: id, removed: removed, forgotten: forgotten, nowMilliseconds: nowMilliseconds, markerLifetimeMilliseconds: markerLifetimeMilliseconds, owners: owners)
         try await save(step.changed.map { ($0.key, $0.value) })
         return step.folded
     }

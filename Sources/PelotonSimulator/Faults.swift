@@ -13,6 +13,7 @@ enum FaultAction {
     case heal
     case setLoss(Double)
     case isolate([Int], Bool)
+    case revoke([Int])
 }
 
 extension Simulation {
@@ -23,6 +24,7 @@ extension Simulation {
             case .crash: schedule(.action(.crash(fault.nodes ?? [])), at: at)
             case .crashFraction: schedule(.action(.crashFraction(fault.fraction ?? 0)), at: at)
             case .restart: schedule(.action(.restart(fault.nodes ?? [])), at: at)
+            case .revoke: schedule(.action(.revoke(fault.nodes ?? [])), at: at)
             case .leave: schedule(.action(.leave(fault.nodes ?? [])), at: at)
             case .drain:
                 schedule(.action(.drain(fault.nodes ?? [])), at: at)
@@ -72,7 +74,7 @@ extension Simulation {
             running.shuffle(using: &random)
             for index in running.prefix(Int((Double(running.count) * fraction).rounded())) { crash(index) }
         case let .restart(indices):
-            for index in indices where !nodes[index].isRunning {
+            for index in indices where !nodes[index].isRunning && revoked[nodes[index].id] == nil {
                 start(index, isRestart: true)
             }
         case let .leave(indices):
@@ -111,6 +113,15 @@ extension Simulation {
         case let .setLoss(probability):
             loss = probability
             metrics.faultHappened(at: now)
+        case let .revoke(indices):
+            for index in indices {
+                if nodes[index].isRunning { crash(index) }
+                revoked[nodes[index].id] = revoked[nodes[index].id] ?? now
+                // As a runtime node that learns a revocation: the member is dead to it at once.
+                for observer in nodes.indices where nodes[observer].isRunning {
+                    withMembership(observer) { membership, local in membership.exclude(nodes[index].id, at: local) }
+                }
+            }
         case let .isolate(indices, isolated):
             for index in indices { nodes[index].isolated = isolated }
             metrics.faultHappened(at: now)

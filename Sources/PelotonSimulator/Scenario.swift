@@ -55,6 +55,10 @@ public struct Scenario: Codable, Sendable {
             case crash, crashFraction, restart, leave, drain
             case partition, partitionHalves, heal
             case setLoss, flap, rollingRestart
+            /// Crash the nodes for good and revoke their keys: replicated state then prunes
+            /// their entries (the revocation is known everywhere at once here; the runtime
+            /// gossips it in a second or two).
+            case revoke
         }
 
         public var atSeconds: Double
@@ -121,7 +125,7 @@ public struct Scenario: Codable, Sendable {
                 throw ScenarioError("fault \(fault.action) names node \(bad), but nodes are 0 to \(nodes - 1)")
             }
             switch fault.action {
-            case .crash, .restart, .leave, .drain:
+            case .crash, .restart, .leave, .drain, .revoke:
                 guard fault.nodes?.isEmpty == false else { throw ScenarioError("\(fault.action) needs \"nodes\"") }
             case .crashFraction:
                 guard let fraction = fault.fraction, (0...1).contains(fraction) else { throw ScenarioError("crashFraction needs \"fraction\" in [0, 1]") }

@@ -120,7 +120,7 @@ extension Scenario.Fault {
 extension Scenario.StateLoad {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case writesPerSecond, fromSeconds, untilSeconds, replicas, keys, level, budgetMilliseconds, attemptTimeoutMilliseconds,
-            antiEntropyIntervalSeconds
+            antiEntropyIntervalSeconds, pruneMarkerSeconds
     }
 
     public init(from decoder: Decoder) throws {
@@ -136,6 +136,7 @@ extension Scenario.StateLoad {
         budgetMilliseconds = try container.decodeIfPresent(Double.self, forKey: .budgetMilliseconds) ?? budgetMilliseconds
         attemptTimeoutMilliseconds = try container.decodeIfPresent(Double.self, forKey: .attemptTimeoutMilliseconds) ?? attemptTimeoutMilliseconds
         antiEntropyIntervalSeconds = try container.decodeIfPresent(Double.self, forKey: .antiEntropyIntervalSeconds) ?? antiEntropyIntervalSeconds
+        pruneMarkerSeconds = try container.decodeIfPresent(Double.self, forKey: .pruneMarkerSeconds) ?? pruneMarkerSeconds
     }
 }
 

@@ -21,6 +21,8 @@ public final class Simulation {
     var random: SeededRandom
     var loss: Double
     var oneWayPartition = false
+    /// Nodes whose keys the authority revoked: down for good, their state entries pruned.
+    var revoked: [NodeID: Int64] = [:]
     var now: Int64 = 0
     var trace = TraceHash()
     var metrics: SimulationMetrics

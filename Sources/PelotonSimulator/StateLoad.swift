@@ -16,6 +16,9 @@ extension Scenario {
         /// How often each node compares digests with one random peer; 0 turns anti-entropy off
         /// (also the exchange with a member that reappears), to show what it repairs.
         public var antiEntropyIntervalSeconds: Double = 1
+        /// How long a key keeps dropping a pruned node's entries from stale copies
+        /// (`--prune-marker-seconds` of the runtime).
+        public var pruneMarkerSeconds: Double = 24 * 3600
 
         public init() {}
 
@@ -27,6 +30,7 @@ extension Scenario {
             guard (1...16).contains(replicas) else { throw ScenarioError("state.replicas must be 1 to 16") }
             guard (1...100_000).contains(keys) else { throw ScenarioError("state.keys must be 1 to 100000") }
             guard budgetMilliseconds > 0, attemptTimeoutMilliseconds > 0 else { throw ScenarioError("state budget and attempt timeout must be positive") }
+            guard pruneMarkerSeconds > 0 else { throw ScenarioError("state.pruneMarkerSeconds must be positive") }
             guard antiEntropyIntervalSeconds == 0 || antiEntropyIntervalSeconds >= 0.01 else {
                 throw ScenarioError("state.antiEntropyIntervalSeconds must be 0 (off) or at least 0.01")
             }

@@ -63,6 +63,9 @@ struct StateTraffic {
     var exchanges = 0
     var statesShipped = 0
     var writtenKeys: Set<StateKey> = []
+    /// How often each key had each revoked node's entries folded out of it: more than once
+    /// would count them twice.
+    var folds: [StateKey: [NodeID: Int]] = [:]
     /// The last check that found owners of a key disagreeing.
     var lastDisagreementAt: Int64?
 
@@ -103,6 +106,7 @@ extension Simulation {
             issueWrite(&traffic)
         case let .antiEntropy(node):
             startAntiEntropy(&traffic, from: node)
+            prune(&traffic, at: node)
             schedule(.state(.antiEntropy(node: node)), at: now + Int64(traffic.load.antiEntropyIntervalSeconds * 1e9))
         case let .exchange(node, peer):
             startAntiEntropy(&traffic, from: node, with: peer)
@@ -258,6 +262,19 @@ extension Simulation {
         schedule(.state(.digestArrives(from: node, to: peer, digest: digest)), at: now + callLatency(from: node, to: peer))
     }
 
+    /// A node's pruning step after its anti-entropy round, as the runtime's `pruneRemovedNodes`.
+    private func prune(_ traffic: inout StateTraffic, at node: Int) {
+        guard nodes[node].isRunning else { return }
+        let (ring, replicas) = stateRing(of: node, traffic: &traffic)
+        let local = UInt64(max(0, nodes[node].localTime(now).nanoseconds / 1_000_000))
+        let lifetime = Int64(traffic.load.pruneMarkerSeconds * 1e9)
+        let step = traffic.stores[node].advancePruning(
+            me: nodes[node].id, removed: Set(revoked.keys), forgotten: Set(revoked.filter { now - $0.value >= lifetime }.keys),
+            nowMilliseconds: local, markerLifetimeMilliseconds: UInt64(lifetime / 1_000_000)
+        ) { ring.owners(of: $0.placementKey, count: replicas) }
+        for (key, replica) in step.folded { traffic.folds[key, default: [:]][replica, default: 0] += 1 }
+    }
+
     /// The ring of every member `node` sees alive or suspect and not draining, itself
     /// included unless it drains or leaves, as the runtime's `meshRing`; cached until its view
     /// changes, and for at most a second.
@@ -308,6 +325,19 @@ extension Simulation {
                 }
             }
         }
+        var naming = 0
+        for index in running {
+            for (key, value) in traffic.stores[index].values.sorted(by: { $0.key < $1.key }) {
+                guard let removed = value.replicas.intersection(revoked.keys).sorted().first else { continue }
+                naming += 1
+                violations.append("\(key) on node \(index) still holds entries of revoked node \(removed.short)")
+            }
+        }
+        for (key, byReplica) in traffic.folds.sorted(by: { $0.key < $1.key }) {
+            for (replica, count) in byReplica.sorted(by: { $0.key < $1.key }) where count > 1 {
+                violations.append("\(key) had revoked node \(replica.short)'s entries folded \(count) times")
+            }
+        }
         for (number, write) in traffic.writes.enumerated() where write.finishedAt == nil {
             violations.append("write \(number), issued at \(format(Double(write.issuedAt) / 1e9)) s, never ended")
         }
@@ -318,7 +348,8 @@ extension Simulation {
         let report = StateReport(
             issued: traffic.writes.count, acknowledged: acknowledged, failed: traffic.writes.count - acknowledged,
             lostAcknowledged: lost, divergentKeys: divergent, keys: writesByKey.count, exchanges: traffic.exchanges,
-            statesShipped: traffic.statesShipped, ownersAgreedSecondsAfterLastFault: agreedAfter)
+            statesShipped: traffic.statesShipped, ownersAgreedSecondsAfterLastFault: agreedAfter,
+            keysPruned: traffic.folds.values.reduce(0) { $0 + $1.values.reduce(0, +) }, keysNamingRevoked: revoked.isEmpty ? nil : naming)
         return (report, violations)
     }
 }
@@ -337,10 +368,15 @@ public struct StateReport: Sendable {
     /// How long after the last fault the owners of every key agreed for good (checked every
     /// 250 ms; writes still arriving count as disagreement until they have spread).
     public let ownersAgreedSecondsAfterLastFault: Double?
+    /// Keys a revoked node's entries were folded out of, by their primary owners.
+    public let keysPruned: Int
+    /// With revoked nodes: copies on running nodes that still hold their entries at the end.
+    public let keysNamingRevoked: Int?
 
     var summary: String {
         "state: \(issued) writes, \(acknowledged) acknowledged, \(failed) refused or timed out; at the end \(lostAcknowledged) acknowledged writes missing, "
             + "\(divergentKeys) of \(keys) keys with owners that disagree; \(exchanges) anti-entropy exchanges shipped \(statesShipped) states; "
             + "owners agreed " + (ownersAgreedSecondsAfterLastFault.map { "\(format($0)) s after the last fault" } ?? "never")
+            + (keysNamingRevoked.map { "; revoked nodes pruned from \(keysPruned) keys, \($0) copies still hold their entries" } ?? "")
     }
 }

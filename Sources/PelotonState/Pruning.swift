@@ -152,15 +152,24 @@ public struct PruningView: Sendable {
     public let me: NodeID
     public let owners: [NodeID]
     public let removed: Set<NodeID>
+    /// Removed replicas whose removal is older than the marker lifetime: every key has long
+    /// folded them, so a copy still holding their entries is a stale one come back (a node
+    /// that was away for longer), and its entries are dropped outright instead of folded again.
+    public let forgotten: Set<NodeID>
     public let nowMilliseconds: UInt64
     /// How long a performed marker keeps dropping the removed replica's entries from merges:
     /// longer than any copy could stay away and come back stale.
     public let markerLifetimeMilliseconds: UInt64
 
-    public init(me: NodeID, owners: [NodeID], removed: Set<NodeID>, nowMilliseconds: UInt64, markerLifetimeMilliseconds: UInt64) {
+    public init(
+        me: NodeID, owners: [NodeID], removed: Set<NodeID>, forgotten: Set<NodeID> = [], nowMilliseconds: UInt64,
+        markerLifetimeMilliseconds: UInt64
+    ) {
         self.me = me
-        self.owners = owners
+        // A removed node takes no part: waiting for it to see a marker would wait forever.
+        self.owners = owners.filter { !removed.contains($0) }
         self.removed = removed
+        self.forgotten = forgotten.intersection(removed)
         self.nowMilliseconds = nowMilliseconds
         self.markerLifetimeMilliseconds = markerLifetimeMilliseconds
     }
@@ -173,6 +182,12 @@ extension Prunable {
     /// replicas folded here; `changed` says whether the copy must be saved and shipped.
     mutating func advancePruning(in view: PruningView) -> (folded: [NodeID], changed: Bool) {
         var markers = pruning
+        var dropped = false
+        for replica in view.forgotten where mentions(replica) || markers[replica] != nil {
+            if mentions(replica) { dropEntries(of: replica) }
+            markers[replica] = nil
+            dropped = true
+        }
         for (replica, state) in markers.states {
             switch state {
             case let .performed(until) where until <= view.nowMilliseconds:
@@ -185,7 +200,7 @@ extension Prunable {
         }
         var folded: [NodeID] = []
         if view.owners.first == view.me {
-            for replica in replicas.intersection(view.removed) where markers[replica] == nil {
+            for replica in replicas.intersection(view.removed.subtracting(view.forgotten)) where markers[replica] == nil {
                 markers[replica] = .initialized(owner: view.me, round: 0, seen: [view.me])
             }
             for (replica, state) in markers.states {
@@ -203,7 +218,7 @@ extension Prunable {
                 }
             }
         }
-        guard markers != pruning || !folded.isEmpty else { return ([], false) }
+        guard markers != pruning || !folded.isEmpty || dropped else { return ([], false) }
         pruning = markers
         return (folded.sorted(), true)
     }

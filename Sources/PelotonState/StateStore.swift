@@ -80,14 +80,15 @@ public struct StateStore: Sendable {
     /// `owners` gives a key's owners in this node's view, primary first. Returns the changed
     /// states, to persist and let anti-entropy ship, and what was folded.
     public mutating func advancePruning(
-        me: NodeID, removed: Set<NodeID>, nowMilliseconds: UInt64, markerLifetimeMilliseconds: UInt64,
+        me: NodeID, removed: Set<NodeID>, forgotten: Set<NodeID> = [], nowMilliseconds: UInt64, markerLifetimeMilliseconds: UInt64,
         owners: (StateKey) -> [NodeID]
     ) -> (changed: [StateKey: StateValue], folded: [(key: StateKey, replica: NodeID)]) {
         var changed: [StateKey: StateValue] = [:]
         var folded: [(key: StateKey, replica: NodeID)] = []
-        for key in values.keys.sorted() where values[key]?.needsPruning(removed: removed) == true {
+        let due = values.compactMap { $0.value.needsPruning(removed: removed) ? $0.key : nil }.sorted()
+        for key in due {
             let view = PruningView(
-                me: me, owners: owners(key), removed: removed, nowMilliseconds: nowMilliseconds,
+                me: me, owners: owners(key), removed: removed, forgotten: forgotten, nowMilliseconds: nowMilliseconds,
                 markerLifetimeMilliseconds: markerLifetimeMilliseconds)
             var (value, _) = take(key)
             let step = value.advancePruning(in: view)

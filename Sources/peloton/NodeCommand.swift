@@ -107,7 +107,9 @@ struct NodeCommand: AsyncParsableCommand {
         configuration.maxCallsInFlightPerStream = maxCallsPerStream
         guard (50...600_000).contains(stateSyncMs) else { throw ValidationError("--state-sync-ms must be from 50 to 600000") }
         configuration.stateSyncInterval = .milliseconds(stateSyncMs)
-        guard (1...(365 * 24 * 3600)).contains(pruneMarkerSeconds) else { throw ValidationError("--prune-marker-seconds must be from 1 to 31536000") }
+        // Below a minute, a fold still waiting on a slow owner could be overtaken by the
+        // deadline after which entries are dropped instead of folded.
+        guard (60...(365 * 24 * 3600)).contains(pruneMarkerSeconds) else { throw ValidationError("--prune-marker-seconds must be from 60 to 31536000") }
         configuration.pruneMarkerLifetime = .seconds(pruneMarkerSeconds)
         if let jobCores, !(1...1_024).contains(jobCores) { throw ValidationError("--job-cores must be 1 to 1024") }
         guard (0...600_000).contains(drainGraceMs) else { throw ValidationError("--drain-grace-ms must be from 0 to 600000") }

@@ -37,4 +37,26 @@ import Testing
         let unknownLevel = #"{"nodes": 4, "durationSeconds": 5, "state": {"level": "most"}}"#
         #expect(throws: (any Error).self) { try JSONDecoder().decode(Scenario.self, from: Data(unknownLevel.utf8)) }
     }
+
+    @Test func revokedNodesArePrunedAndTheChecksWouldSeeThemLeft() throws {
+        var scenario = try CallTrafficTests.scenario("state-prune-revoked.json")
+        let report = Simulation(scenario: scenario).run()
+        #expect(report.violations.isEmpty, "\(report.violations.prefix(5))")
+        #expect((report.state?.keysPruned ?? 0) > 0)
+        #expect(report.state?.keysNamingRevoked == 0)
+
+        // With anti-entropy off (pruning steps follow its rounds), the revoked nodes' entries
+        // stay and the check says so.
+        scenario.state?.antiEntropyIntervalSeconds = 0
+        let unpruned = Simulation(scenario: scenario).run()
+        #expect((unpruned.state?.keysNamingRevoked ?? 0) > 0)
+        #expect(unpruned.violations.contains { $0.contains("still holds entries of revoked node") })
+
+        // A lifetime shorter than the protocol needs: the deadline drops entries no one folded
+        // yet, and the check on acknowledged writes notices.
+        scenario.state?.antiEntropyIntervalSeconds = 0.5
+        scenario.state?.pruneMarkerSeconds = 1
+        let hasty = Simulation(scenario: scenario).run()
+        #expect(hasty.violations.contains { $0.contains("is missing on owner") })
+    }
 }

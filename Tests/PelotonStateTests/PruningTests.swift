@@ -195,6 +195,22 @@ import Testing
         #expect(value.merged(with: old).pruning[Self.removed] == .initialized(owner: Self.primary, round: 1, seen: [Self.primary]))
     }
 
+    /// Past the marker lifetime after the removal, every key has folded the replica long ago:
+    /// a copy that still holds its entries is a stale one back from a long absence, and folding
+    /// it again would count twice, so its entries are dropped.
+    @Test func entriesOfAReplicaRemovedLongAgoAreDroppedNotFoldedAgain() {
+        var counter = GCounter()
+        counter.increment(by: 5, at: Self.removed)
+        counter.increment(by: 2, at: Self.primary)
+        var stale = StateValue.gcounter(counter)
+        let view = PruningView(
+            me: Self.primary, owners: [Self.primary], removed: [Self.removed], forgotten: [Self.removed],
+            nowMilliseconds: 10, markerLifetimeMilliseconds: 5)
+        #expect(stale.advancePruning(in: view) == ([], true))
+        #expect(stale == .gcounter(GCounter(counts: [Self.primary: 2])))
+        #expect(stale.advancePruning(in: view) == ([], false))
+    }
+
     @Test func aValueHoldingEntriesOfAReplicaItSaysIsPrunedIsRefused() {
         var counter = GCounter()
         counter.increment(by: 5, at: Self.removed)
