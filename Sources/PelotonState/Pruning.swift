@@ -11,17 +11,24 @@ import PelotonCrypto
 /// which says its copy, with all it knew of the removed node, travels with the marker. Once
 /// every owner has been seen, the primary folds the removed node's entries into its own
 /// (`performed`), and from then on every copy drops that node's entries from what it merges,
-/// so a stale copy cannot count them twice. The marker expires after a long lifetime.
+/// so a stale copy cannot count them twice. Dots of the removed node still live at the fold
+/// are written again as the primary's, and the marker says which became which: a copy that
+/// had seen (or removed) the old dot sees (or removes) the new one, so a remove made elsewhere
+/// while the fold spreads is not undone. The marker expires after a long lifetime.
 public enum PruningState: Equatable, Sendable {
     /// `owner` folds the replica once every owner of the key is in `seen`. A marker whose owner
     /// was itself removed is taken over in a higher `round`, which wins every merge.
     case initialized(owner: NodeID, round: UInt64, seen: Set<NodeID>)
-    /// Folded; the replica's entries are dropped from every merge until then (wall clock).
-    case performed(untilMilliseconds: UInt64)
+    /// Folded; the replica's entries are dropped from every merge until then (wall clock),
+    /// its dots that were live at the fold renamed to the primary's new ones.
+    case performed(untilMilliseconds: UInt64, renamed: [Dot: Dot])
 
     public func merged(with other: PruningState) -> PruningState {
         switch (self, other) {
-        case let (.performed(a), .performed(b)): .performed(untilMilliseconds: max(a, b))
+        case let (.performed(a, renamedA), .performed(b, renamedB)):
+            // One fold per replica and key makes both the same; should two ever differ, every
+            // replica keeps the same one.
+            a != b ? (a > b ? self : other) : .performed(untilMilliseconds: a, renamed: renamedA.merging(renamedB, uniquingKeysWith: min))
         case (.performed, _): self
         case (_, .performed): other
         case let (.initialized(owner, round, seen), .initialized(otherOwner, otherRound, otherSeen)):
@@ -54,8 +61,14 @@ public struct PruningMarkers: Equatable, Sendable {
         set { states[replica] = newValue }
     }
 
-    /// Replicas whose entries are folded: every copy drops what it holds or receives of them.
-    public var performed: [NodeID] { states.compactMap { $0.value.isPerformed ? $0.key : nil } }
+    /// Replicas whose entries are folded, with their renamed dots: every copy drops what it
+    /// holds or receives of them.
+    public var performed: [(replica: NodeID, renamed: [Dot: Dot])] {
+        states.compactMap { replica, state in
+            guard case let .performed(_, renamed) = state else { return nil }
+            return (replica, renamed)
+        }
+    }
 
     public func merged(with other: PruningMarkers) -> PruningMarkers {
         guard !other.isEmpty else { return self }
@@ -71,10 +84,12 @@ protocol Prunable {
     /// Every replica with an entry here.
     var replicas: Set<NodeID> { get }
     func mentions(_ replica: NodeID) -> Bool
-    /// Forgets `replica`'s entries: what a copy does once they are folded elsewhere.
-    mutating func dropEntries(of replica: NodeID)
+    /// Forgets `replica`'s entries once they are folded elsewhere: its dots in `renamed` go
+    /// by their new names (in the store and the context alike), the rest are dropped.
+    mutating func dropEntries(of replica: NodeID, renamed: [Dot: Dot])
     /// Moves `replica`'s entries to `owner`, keeping the value: what the primary owner does.
-    mutating func fold(_ replica: NodeID, into owner: NodeID)
+    /// Returns the new name of each of its dots still live.
+    mutating func fold(_ replica: NodeID, into owner: NodeID) -> [Dot: Dot]
 }
 
 extension Prunable {
@@ -85,10 +100,10 @@ extension Prunable {
         let markers = pruning.merged(with: incoming.pruning)
         var cleaned = incoming
         var changed = markers != pruning
-        for replica in markers.performed {
-            if cleaned.mentions(replica) { cleaned.dropEntries(of: replica) }
+        for (replica, renamed) in markers.performed {
+            if cleaned.mentions(replica) { cleaned.dropEntries(of: replica, renamed: renamed) }
             if mentions(replica) {
-                dropEntries(of: replica)
+                dropEntries(of: replica, renamed: renamed)
                 changed = true
             }
         }
@@ -101,24 +116,26 @@ extension Prunable {
 extension GCounter: Prunable {
     var replicas: Set<NodeID> { Set(counts.keys) }
     func mentions(_ replica: NodeID) -> Bool { counts[replica] != nil }
-    mutating func dropEntries(of replica: NodeID) { counts[replica] = nil }
-    mutating func fold(_ replica: NodeID, into owner: NodeID) {
-        guard let count = counts.removeValue(forKey: replica) else { return }
+    mutating func dropEntries(of replica: NodeID, renamed: [Dot: Dot]) { counts[replica] = nil }
+    mutating func fold(_ replica: NodeID, into owner: NodeID) -> [Dot: Dot] {
+        guard let count = counts.removeValue(forKey: replica) else { return [:] }
         // Only `owner` writes its own entry, so adding to it is as safe as an increment.
         counts[owner] = counts[owner, default: 0].addingClamped(count)
+        return [:]
     }
 }
 
 extension PNCounter: Prunable {
     var replicas: Set<NodeID> { increments.replicas.union(decrements.replicas) }
     func mentions(_ replica: NodeID) -> Bool { increments.mentions(replica) || decrements.mentions(replica) }
-    mutating func dropEntries(of replica: NodeID) {
-        increments.dropEntries(of: replica)
-        decrements.dropEntries(of: replica)
+    mutating func dropEntries(of replica: NodeID, renamed: [Dot: Dot]) {
+        increments.dropEntries(of: replica, renamed: renamed)
+        decrements.dropEntries(of: replica, renamed: renamed)
     }
-    mutating func fold(_ replica: NodeID, into owner: NodeID) {
-        increments.fold(replica, into: owner)
-        decrements.fold(replica, into: owner)
+    mutating func fold(_ replica: NodeID, into owner: NodeID) -> [Dot: Dot] {
+        _ = increments.fold(replica, into: owner)
+        _ = decrements.fold(replica, into: owner)
+        return [:]
     }
 }
 
@@ -127,14 +144,16 @@ extension Causal: Prunable {
     var replicas: Set<NodeID> { Set(context.versions.keys).union(context.cloud.map(\.replica)) }
     func mentions(_ replica: NodeID) -> Bool { context.mentions(replica) }
 
-    mutating func dropEntries(of replica: NodeID) {
-        store = store.mapDots(of: replica) { _ -> Dot? in nil }
+    mutating func dropEntries(of replica: NodeID, renamed: [Dot: Dot]) {
+        store = store.mapDots(of: replica) { renamed[$0] }
+        let seen = renamed.filter { context.contains($0.key) }.values
         context.remove(replica)
+        for dot in seen { context.insert(dot) }
     }
 
     /// Each of the replica's dots still in the store is written again under a new dot of
     /// `owner`, as if `owner` had made that write; the context forgets the replica.
-    mutating func fold(_ replica: NodeID, into owner: NodeID) {
+    mutating func fold(_ replica: NodeID, into owner: NodeID) -> [Dot: Dot] {
         context.remove(replica)
         var renamed: [Dot: Dot] = [:]
         for dot in store.dots.filter({ $0.replica == replica }).sorted() {
@@ -143,6 +162,7 @@ extension Causal: Prunable {
             renamed[dot] = fresh
         }
         store = store.mapDots(of: replica) { renamed[$0] }
+        return renamed
     }
 }
 
@@ -184,13 +204,13 @@ extension Prunable {
         var markers = pruning
         var dropped = false
         for replica in view.forgotten where mentions(replica) || markers[replica] != nil {
-            if mentions(replica) { dropEntries(of: replica) }
+            if mentions(replica) { dropEntries(of: replica, renamed: [:]) }
             markers[replica] = nil
             dropped = true
         }
         for (replica, state) in markers.states {
             switch state {
-            case let .performed(until) where until <= view.nowMilliseconds:
+            case let .performed(until, _) where until <= view.nowMilliseconds:
                 markers[replica] = nil
             case let .initialized(owner, round, seen) where !seen.contains(view.me):
                 markers[replica] = .initialized(owner: owner, round: round, seen: seen.union([view.me]))
@@ -212,8 +232,9 @@ extension Prunable {
                         markers[replica] = .initialized(owner: view.me, round: round + 1, seen: [view.me])
                     }
                 } else if seen.isSuperset(of: view.owners) {
-                    fold(replica, into: view.me)
-                    markers[replica] = .performed(untilMilliseconds: view.nowMilliseconds.addingClamped(view.markerLifetimeMilliseconds))
+                    let renamed = fold(replica, into: view.me)
+                    markers[replica] = .performed(
+                        untilMilliseconds: view.nowMilliseconds.addingClamped(view.markerLifetimeMilliseconds), renamed: renamed)
                     folded.append(replica)
                 }
             }

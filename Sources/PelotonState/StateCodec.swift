@@ -222,7 +222,7 @@ extension StateValue: WireCodable {
         let markers = try reader.readPruning()
         // A copy drops a folded replica's entries as it merges the marker: holding both is
         // not a state any replica makes.
-        guard !markers.performed.contains(where: payload.replicas.contains) else {
+        guard !markers.performed.contains(where: { payload.replicas.contains($0.replica) }) else {
             throw .invalidValue(field: "state.pruning", reason: "entries of a replica already pruned")
         }
         self = payload.withPruning(markers)
@@ -272,9 +272,13 @@ extension WireWriter {
                 writer.writeNodeID(owner)
                 writer.writeVarUInt(round)
                 writer.writeArray(seen.sorted()) { writer, node in writer.writeNodeID(node) }
-            case let .performed(until):
+            case let .performed(until, renamed):
                 writer.writeUInt8(2)
                 writer.writeVarUInt(until)
+                writer.writeArray(renamed.sorted { $0.key < $1.key }) { writer, entry in
+                    writer.writeDot(entry.key)
+                    writer.writeDot(entry.value)
+                }
             }
         }
     }
@@ -296,7 +300,17 @@ extension WireReader {
                 guard seen.count <= Self.maxPruningMarkers else { throw .invalidValue(field: "pruning.seen", reason: "too many owners") }
                 return (replica, .initialized(owner: owner, round: round, seen: Set(seen)))
             case 2:
-                return (replica, .performed(untilMilliseconds: try reader.readVarUInt("pruning.until")))
+                let until = try reader.readVarUInt("pruning.until")
+                let renamed = try reader.readSorted("pruning.renamed", key: \.0) { reader throws(WireError) in
+                    (try reader.readDot("pruning.old"), try reader.readDot("pruning.new"))
+                }
+                // Old names are the pruned replica's, new ones another's: renaming can never
+                // bring the pruned replica back, nor chain.
+                guard renamed.allSatisfy({ $0.0.replica == replica && $0.1.replica != replica }),
+                      Set(renamed.map(\.1)).count == renamed.count else {
+                    throw .invalidValue(field: "pruning.renamed", reason: "must map the pruned replica's dots one to one onto another's")
+                }
+                return (replica, .performed(untilMilliseconds: until, renamed: Dictionary(uniqueKeysWithValues: renamed)))
             default:
                 throw .unknownTag(field: "pruning.state", tag: tag)
             }

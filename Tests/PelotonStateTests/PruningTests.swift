@@ -176,7 +176,37 @@ import Testing
         #expect(primary.advancePruning(in: view(Self.primary)) == ([Self.removed], true))
         guard case let .gcounter(folded) = primary else { return }
         #expect(folded.counts == [Self.primary: 7])
-        #expect(primary.pruning[Self.removed] == .performed(untilMilliseconds: 100 + Self.lifetime))
+        #expect(primary.pruning[Self.removed] == .performed(untilMilliseconds: 100 + Self.lifetime, renamed: [:]))
+    }
+
+    /// A remove of an element the removed replica added, made at another owner after the fold
+    /// but before that owner heard of it, is kept: the fold's new dot is the old one renamed.
+    @Test func aRemoveMadeWhileTheFoldSpreadsIsKept() throws {
+        var original = StateValue.empty(.set)
+        _ = try original.apply(.insert(["e", "f"]), at: Self.removed, nowMilliseconds: 1)
+        let owners = [Self.primary, Self.secondary]
+        func view(_ me: NodeID) -> PruningView {
+            PruningView(me: me, owners: owners, removed: [Self.removed], nowMilliseconds: 100, markerLifetimeMilliseconds: Self.lifetime)
+        }
+        var primary = original
+        var secondary = original
+        _ = primary.advancePruning(in: view(Self.primary))
+        secondary.merge(primary)
+        _ = secondary.advancePruning(in: view(Self.secondary))
+        primary.merge(secondary)
+        #expect(primary.advancePruning(in: view(Self.primary)).folded == [Self.removed])
+        // The secondary removes "e" before the folded state reaches it; its delta names the old dot.
+        let removal = try secondary.apply(.remove(["e"]), at: Self.secondary, nowMilliseconds: 2)
+        var deltaFirst = primary
+        deltaFirst.merge(removal)
+        let shipped = primary
+        secondary.merge(shipped)
+        primary.merge(secondary)
+        for copy in [primary, secondary, deltaFirst] {
+            #expect(copy.json == .strings(["f"]))
+            #expect(!copy.replicas.contains(Self.removed))
+        }
+        #expect(primary == secondary)
     }
 
     @Test func aRemovedOwnersMarkerIsTakenOverAndADownOnesIsNot() {
@@ -214,7 +244,7 @@ import Testing
     @Test func aValueHoldingEntriesOfAReplicaItSaysIsPrunedIsRefused() {
         var counter = GCounter()
         counter.increment(by: 5, at: Self.removed)
-        let forged = StateValue.gcounter(counter).withPruning(PruningMarkers([Self.removed: .performed(untilMilliseconds: 10)]))
+        let forged = StateValue.gcounter(counter).withPruning(PruningMarkers([Self.removed: .performed(untilMilliseconds: 10, renamed: [:])]))
         #expect(throws: WireError.self) { try StateValue(wireBytes: forged.wireBytes) }
         // A register keeps no markers: the flag on its kind byte is refused.
         var bytes = StateValue.register(LWWRegister()).wireBytes

@@ -7,10 +7,20 @@ import Testing
 /// The state decoder reads bytes from peers and from disk: every cut, flip and random input is
 /// refused with an error, never a trap, and what it accepts re-encodes to the same bytes.
 @Suite struct StateCodecTests {
+    /// States of every kind, and of every prunable kind also with a pruning marker started
+    /// and one performed (with renamed dots).
     static func samples() -> [StateValue] {
         StateKind.allCases.flatMap { kind in
             var history = RandomHistory(kind: kind, seed: 99)
-            return history.run(steps: 12).filter { !$0.wireBytes.isEmpty }
+            let states = history.run(steps: 12).filter { !$0.wireBytes.isEmpty }
+            let converged = PruningTests.converged(history.states)
+            var started = converged
+            let view = PruningView(
+                me: PruningTests.primary, owners: [PruningTests.primary, PruningTests.secondary], removed: [PruningTests.removed],
+                nowMilliseconds: 1_000, markerLifetimeMilliseconds: PruningTests.lifetime)
+            _ = started.advancePruning(in: view)
+            let performed = PruningTests.runProtocol([converged, converged], now: 1_000).0[0]
+            return states + [started, performed].filter { !$0.pruning.isEmpty }
         }
     }
 
