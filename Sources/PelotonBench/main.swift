@@ -16,6 +16,7 @@ let suites: [String: () async throws -> Void] = [
     "state": runStateBench,
     "state-merge": runMergeBench,
     "state-converge": runConvergenceBench,
+    "state-prune": runPruningBench,
 ]
 /// The heavy suites (real processes, 11 GiB of simulated mesh) run only when named.
 let quickSuites = ["crypto", "membership", "placement", "services"]
