@@ -32,7 +32,7 @@ extension CallChannel {
                         if let expected, peer != expected {
                             throw CallTransportError("the node at \(address) is \(peer.short), not \(expected.short)")
                         }
-                        let opened = CallChannel(peer: peer, outgoing: outgoingInput)
+                        let opened = CallChannel(peer: peer, outgoing: outgoingInput, eventLoop: connection.channel.eventLoop)
                         channel = opened
                         ready.resume(returning: opened)
                         try await withThrowingTaskGroup(of: Void.self) { writer in

@@ -10,31 +10,53 @@ import Synchronization
 /// router can reissue without waiting for a timeout.
 ///
 /// A lock rather than an actor: a call registers and a reply resumes its caller without a hop
-/// to another executor.
+/// to another executor. Time limits are checked by one sweep on the stream's event loop
+/// rather than a timer (or a timer task) per call: at thousands of calls a second those cost
+/// more than the call.
 final class CallChannel: Sendable {
     let peer: NodeID
     private let outgoing: AsyncStream<[UInt8]>.Continuation
     private let state = Mutex(State())
+    private let sweep = Mutex<RepeatedTask?>(nil)
+
+    /// How often waiting calls are checked against their time limits: the limit is kept to
+    /// within this much.
+    static let sweepInterval = TimeAmount.milliseconds(20)
+
+    private struct Waiter {
+        let ticket: UInt64
+        let limit: Duration
+        let deadline: NIODeadline
+        let continuation: CheckedContinuation<CallReply, any Error>
+    }
 
     private struct State {
-        var waiting: [RequestID: [(ticket: UInt64, continuation: CheckedContinuation<CallReply, any Error>)]] = [:]
+        var waiting: [RequestID: [Waiter]] = [:]
         var nextTicket: UInt64 = 0
         var closedBecause: String?
     }
 
-    init(peer: NodeID, outgoing: AsyncStream<[UInt8]>.Continuation) {
+    init(peer: NodeID, outgoing: AsyncStream<[UInt8]>.Continuation, eventLoop: any EventLoop) {
         self.peer = peer
         self.outgoing = outgoing
+        let task = eventLoop.scheduleRepeatedTask(initialDelay: Self.sweepInterval, delay: Self.sweepInterval) { [weak self] _ in
+            self?.expire(now: .now())
+        }
+        sweep.withLock { $0 = task }
     }
+
+    deinit { sweep.withLock { $0?.cancel() } }
 
     var isOpen: Bool { state.withLock { $0.closedBecause == nil } }
 
-    /// Sends `request` and waits for its reply. Cancelling the caller stops the wait.
-    func call(_ request: CallRequest) async throws -> CallReply {
+    /// Sends `request` and waits for its reply, at most `limit` (then `TimedOut`). Cancelling
+    /// the caller stops the wait.
+    func call(_ request: CallRequest, within limit: Duration) async throws -> CallReply {
         let ticket = state.withLock { state in
             state.nextTicket += 1
             return state.nextTicket
         }
+        let deadline = NIODeadline.now() + .nanoseconds(limit.nanosecondsClamped)
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 // Registration and cancellation both take the lock: a caller cancelled before
@@ -42,7 +64,7 @@ final class CallChannel: Sendable {
                 let refusal: (any Error)? = state.withLock { state in
                     if let reason = state.closedBecause { return CallTransportError(reason) }
                     if Task.isCancelled { return CancellationError() }
-                    state.waiting[request.id, default: []].append((ticket, continuation))
+                    state.waiting[request.id, default: []].append(Waiter(ticket: ticket, limit: limit, deadline: deadline, continuation: continuation))
                     return nil
                 }
                 if let refusal {
@@ -62,24 +84,39 @@ final class CallChannel: Sendable {
     }
 
     func close(because reason: String) {
-        let abandoned = state.withLock { state -> [RequestID: [(ticket: UInt64, continuation: CheckedContinuation<CallReply, any Error>)]] in
+        let abandoned = state.withLock { state -> [RequestID: [Waiter]] in
             guard state.closedBecause == nil else { return [:] }
             state.closedBecause = reason
             defer { state.waiting = [:] }
             return state.waiting
         }
+        sweep.withLock { $0?.cancel() }
         outgoing.finish()
         for waiter in abandoned.values.joined() { waiter.continuation.resume(throwing: CallTransportError(reason)) }
     }
 
     private func abandon(_ id: RequestID, ticket: UInt64) {
-        let abandoned = state.withLock { state -> CheckedContinuation<CallReply, any Error>? in
+        let abandoned = state.withLock { state -> Waiter? in
             guard var waiters = state.waiting[id], let index = waiters.firstIndex(where: { $0.ticket == ticket }) else { return nil }
             let waiter = waiters.remove(at: index)
             state.waiting[id] = waiters.isEmpty ? nil : waiters
-            return waiter.continuation
+            return waiter
         }
-        abandoned?.resume(throwing: CancellationError())
+        abandoned?.continuation.resume(throwing: CancellationError())
+    }
+
+    /// Ends every wait whose time limit has passed with `TimedOut`.
+    private func expire(now: NIODeadline) {
+        let expired = state.withLock { state -> [Waiter] in
+            var expired: [Waiter] = []
+            for (id, waiters) in state.waiting where waiters.contains(where: { $0.deadline <= now }) {
+                expired += waiters.filter { $0.deadline <= now }
+                let kept = waiters.filter { $0.deadline > now }
+                state.waiting[id] = kept.isEmpty ? nil : kept
+            }
+            return expired
+        }
+        for waiter in expired { waiter.continuation.resume(throwing: TimedOut(limit: waiter.limit)) }
     }
 }
 
@@ -97,6 +134,18 @@ final class CallChannels: Sendable {
     }
 
     private let entries = Mutex<[NodeID: Entry]>([:])
+
+    /// The open channel to `peer`, or one opened now within `limit`: the stream is usually
+    /// open, and only opening it needs a time limit of its own.
+    func channel(to peer: NodeID, within limit: Duration, connect: @escaping @Sendable () async throws -> CallChannel) async throws -> CallChannel {
+        if let open = entries.withLock({ entries -> CallChannel? in
+            if case let .open(channel)? = entries[peer], channel.isOpen { return channel }
+            return nil
+        }) {
+            return open
+        }
+        return try await withTimeLimit(limit) { try await self.channel(to: peer, connect: connect) }
+    }
 
     func channel(to peer: NodeID, connect: @escaping @Sendable () async throws -> CallChannel) async throws -> CallChannel {
         let entry = entries.withLock { entries -> Entry in

@@ -80,7 +80,7 @@ extension MeshNode {
                         guard let address = placement.addresses[owner] else { throw CallTransportError("no address for \(owner.short)") }
                         attempt.hops = request.hops &+ 1
                         let forwarded = attempt
-                        reply = try await withTimeLimit(until - now) { try await self.forward(forwarded, to: owner, at: address) }
+                        reply = try await self.forward(forwarded, to: owner, at: address, within: until - now)
                     }
                     if case let .failure(failure) = reply.outcome, failure.isRetriable {
                         plan.attemptFailed("\(owner.short): \(failure.message)")
@@ -129,10 +129,12 @@ extension MeshNode {
         return await services.handle(request)
     }
 
-    /// Sends `request` to `owner` over its call stream, opening the stream if need be.
-    nonisolated func forward(_ request: CallRequest, to owner: NodeID, at address: NodeAddress) async throws -> CallReply {
-        let channel = try await callChannels.channel(to: owner) { try await self.openCallChannel(to: owner, at: address) }
-        return try await channel.call(request)
+    /// Sends `request` to `owner` over its call stream, opening the stream if need be, and
+    /// waits at most `limit` for the reply (then `TimedOut`).
+    nonisolated func forward(_ request: CallRequest, to owner: NodeID, at address: NodeAddress, within limit: Duration) async throws -> CallReply {
+        let start = ContinuousClock.now
+        let channel = try await callChannels.channel(to: owner, within: limit) { try await self.openCallChannel(to: owner, at: address) }
+        return try await channel.call(request, within: limit - (ContinuousClock.now - start))
     }
 
     // MARK: - Placement

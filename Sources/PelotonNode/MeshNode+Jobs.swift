@@ -250,7 +250,7 @@ extension MeshNode {
         let body = Array(id.utf8)
         for member in aliveMembers() {
             let call = CallRequest(service: Self.jobsService, method: "cancel", body: body, budgetMilliseconds: 2_000, hops: 1)
-            Task { _ = try? await self.forward(call, to: member.id, at: member.address) }
+            Task { _ = try? await self.forward(call, to: member.id, at: member.address, within: .seconds(2)) }
         }
     }
 

@@ -229,7 +229,7 @@ extension MeshNode {
             service: StateKey.placementService, method: "state", key: nil, body: message.wireBytes,
             budgetMilliseconds: UInt32(clamping: max(0, (deadline - now).nanosecondsClamped / 1_000_000)), hops: 1)
         do {
-            let reply = try await withTimeLimit(until - now) { try await self.forward(request, to: owner, at: address) }
+            let reply = try await self.forward(request, to: owner, at: address, within: until - now)
             switch reply.outcome {
             case let .success(rendered):
                 return .success(try StateResponse(wireBytes: rendered.body))
