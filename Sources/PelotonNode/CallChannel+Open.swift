@@ -16,7 +16,6 @@ extension CallChannel {
         let connection = try await withTimeLimit(handshakeTimeout) {
             try await MeshNode.connect(to: address, group: group, maxFrameBytes: maxFrameBytes)
         }
-        let (outgoing, outgoingInput) = AsyncStream.makeStream(of: [UInt8].self)
         let handshakeLimit = connection.channel.eventLoop.scheduleTask(in: .nanoseconds(handshakeTimeout.nanosecondsClamped)) {
             connection.channel.close(promise: nil)
         }
@@ -26,24 +25,23 @@ extension CallChannel {
                 do {
                     try await connection.executeThenClose { inbound, outbound in
                         var frames = inbound.makeAsyncIterator()
-                        var session = try await MeshNode.openSession(&frames, outbound, credentials: credentials)
+                        let session = try await MeshNode.openSession(&frames, outbound, credentials: credentials)
                         handshakeLimit.cancel()
                         let peer = session.peer.nodeID
                         if let expected, peer != expected {
                             throw CallTransportError("the node at \(address) is \(peer.short), not \(expected.short)")
                         }
-                        let opened = CallChannel(peer: peer, outgoing: outgoingInput, eventLoop: connection.channel.eventLoop)
+                        let writer = SealedFrameWriter(channel: connection.channel, sealer: session.sealer)
+                        let opened = CallChannel(peer: peer, outgoing: writer, eventLoop: connection.channel.eventLoop)
+                        let opener = session.opener
+                        let nioChannel = connection.channel
+                        try await nioChannel.eventLoop.submit {
+                            try CallReplyReader.install(on: nioChannel, calls: opened, opener: opener)
+                        }.get()
                         channel = opened
                         ready.resume(returning: opened)
-                        try await withThrowingTaskGroup(of: Void.self) { writer in
-                            let sealer = session.sealer
-                            writer.addTask { try await MeshNode.sendSealed(outgoing, sealer: sealer, to: outbound) }
-                            while let payload = try await MeshNode.nextPayload(&frames, opener: &session.opener) {
-                                guard case let .callReply(reply) = payload else { throw UnexpectedStreamPayload() }
-                                opened.deliver(reply)
-                            }
-                            writer.cancelAll()
-                        }
+                        // Replies go to the reader on the event loop; nothing else may come.
+                        if try await frames.next() != nil { throw UnexpectedStreamPayload() }
                     }
                     channel?.close(because: "\(address) closed the call stream")
                 } catch {
@@ -51,7 +49,6 @@ extension CallChannel {
                     if let channel {
                         channel.close(because: "call stream to \(address) failed: \(error)")
                     } else {
-                        outgoingInput.finish()
                         ready.resume(throwing: error)
                     }
                 }

@@ -15,7 +15,7 @@ import Synchronization
 /// more than the call.
 final class CallChannel: Sendable {
     let peer: NodeID
-    private let outgoing: AsyncStream<[UInt8]>.Continuation
+    private let outgoing: SealedFrameWriter
     private let state = Mutex(State())
     private let sweep = Mutex<RepeatedTask?>(nil)
 
@@ -36,7 +36,7 @@ final class CallChannel: Sendable {
         var closedBecause: String?
     }
 
-    init(peer: NodeID, outgoing: AsyncStream<[UInt8]>.Continuation, eventLoop: any EventLoop) {
+    init(peer: NodeID, outgoing: SealedFrameWriter, eventLoop: any EventLoop) {
         self.peer = peer
         self.outgoing = outgoing
         let task = eventLoop.scheduleRepeatedTask(initialDelay: Self.sweepInterval, delay: Self.sweepInterval) { [weak self] _ in
@@ -70,7 +70,7 @@ final class CallChannel: Sendable {
                 if let refusal {
                     continuation.resume(throwing: refusal)
                 } else {
-                    outgoing.yield(NodePayload.call(request).wireBytes)
+                    outgoing.send(NodePayload.call(request).wireBytes)
                 }
             }
         } onCancel: {
@@ -91,7 +91,7 @@ final class CallChannel: Sendable {
             return state.waiting
         }
         sweep.withLock { $0?.cancel() }
-        outgoing.finish()
+        outgoing.close()
         for waiter in abandoned.values.joined() { waiter.continuation.resume(throwing: CallTransportError(reason)) }
     }
 

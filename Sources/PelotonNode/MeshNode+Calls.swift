@@ -233,50 +233,46 @@ extension MeshNode {
     /// reply goes back as soon as it is ready, in whatever order they finish.
     nonisolated func serveCalls(
         first: CallRequest, frames: inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator, session: SealedSession,
-        outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
-    ) async throws {
-        let (replies, repliesInput) = AsyncStream.makeStream(of: [UInt8].self)
+        channel: any Channel
+    ) async {
         var opener = session.opener
-        let sealer = session.sealer
-        try await withThrowingTaskGroup(of: Void.self) { writer in
-            writer.addTask { try await Self.sendSealed(replies, sealer: sealer, to: outbound) }
-            let inFlight = InFlightCount()
-            let limit = configuration.maxCallsInFlightPerStream
-            await withDiscardingTaskGroup { handlers in
-                var next: CallRequest? = first
-                while let request = next {
-                    // One stream may not make this node run calls without bound: past the
-                    // limit, a call is refused at once (the router then asks the next owner).
-                    if inFlight.enter(limit: limit) {
-                        handlers.addTask {
-                            // A forwarded call is answered here, never forwarded again; a client's
-                            // call (no hops yet) is routed like one that came in over HTTP.
-                            let reply = request.hops == 0 && request.service != StateKey.placementService
-                                ? await self.route(request).reply : await self.serveLocally(request)
-                            inFlight.leave()
-                            repliesInput.yield(NodePayload.callReply(reply).wireBytes)
-                        }
-                    } else {
-                        metrics.dropped("calls_in_flight_limit")
-                        let refusal = CallReply(id: request.id, outcome: .failure(CallFailure(.overloaded, "more than \(limit) calls in flight on one stream")))
-                        repliesInput.yield(NodePayload.callReply(refusal).wireBytes)
+        let replies = SealedFrameWriter(channel: channel, sealer: session.sealer)
+        let inFlight = InFlightCount()
+        let limit = configuration.maxCallsInFlightPerStream
+        await withDiscardingTaskGroup { handlers in
+            var next: CallRequest? = first
+            while let request = next {
+                // One stream may not make this node run calls without bound: past the
+                // limit, a call is refused at once (the router then asks the next owner).
+                if inFlight.enter(limit: limit) {
+                    handlers.addTask {
+                        // A forwarded call is answered here, never forwarded again; a client's
+                        // call (no hops yet) is routed like one that came in over HTTP.
+                        let reply = request.hops == 0 && request.service != StateKey.placementService
+                            ? await self.route(request).reply : await self.serveLocally(request)
+                        inFlight.leave()
+                        replies.send(NodePayload.callReply(reply).wireBytes)
                     }
-                    next = nil
-                    do {
-                        guard let payload = try await Self.nextPayload(&frames, opener: &opener) else { break }
-                        guard case let .call(request) = payload else {
-                            metrics.dropped("unexpected_stream_message")
-                            break
-                        }
-                        next = request
-                    } catch {
-                        metrics.dropped("call_stream_failed")
+                } else {
+                    metrics.dropped("calls_in_flight_limit")
+                    let refusal = CallReply(id: request.id, outcome: .failure(CallFailure(.overloaded, "more than \(limit) calls in flight on one stream")))
+                    replies.send(NodePayload.callReply(refusal).wireBytes)
+                }
+                next = nil
+                do {
+                    guard let payload = try await Self.nextPayload(&frames, opener: &opener) else { break }
+                    guard case let .call(request) = payload else {
+                        metrics.dropped("unexpected_stream_message")
+                        break
                     }
+                    next = request
+                } catch {
+                    metrics.dropped("call_stream_failed")
                 }
             }
-            repliesInput.finish()
-            try await writer.waitForAll()
         }
+        // Every handler has answered: the replies are queued, and go out before the close.
+        replies.close()
     }
 }
 

@@ -107,7 +107,7 @@ extension MeshNode {
                     try await Self.send(reply, revocations, sealer: &session.sealer, to: outbound)
                 case let .call(first):
                     timeLimit.cancel()
-                    try await self.serveCalls(first: first, frames: &frames, session: session, outbound: outbound)
+                    await self.serveCalls(first: first, frames: &frames, session: session, channel: connection.channel)
                 case .revocations, .callReply, .events:
                     throw UnexpectedStreamPayload()
                 }
@@ -128,13 +128,6 @@ extension MeshNode {
     ) async throws {
         try await outbound.write(ByteBuffer(bytes: sealer.seal(NodePayload.membership(message).wireBytes)))
         try await outbound.write(ByteBuffer(bytes: sealer.seal(NodePayload.revocations(revocations).wireBytes)))
-    }
-
-    /// Seals and writes each payload in order until `payloads` finishes: the one writer of a
-    /// call stream, so frames leave in the order their numbers were sealed with.
-    static func sendSealed(_ payloads: AsyncStream<[UInt8]>, sealer: StreamSealer, to outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws {
-        var sealer = sealer
-        for await payload in payloads { try await outbound.write(ByteBuffer(bytes: sealer.seal(payload))) }
     }
 
     /// The peer's half, in the same order; anything else ends the stream.

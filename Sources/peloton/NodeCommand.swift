@@ -79,11 +79,7 @@ struct NodeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        LoggingSystem.bootstrap { label in DeferredMetadataLogHandler(label: label, level: level) }
         let logger = Logger(label: "peloton")
         try await serve(logger: logger)
     }
