@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdWebSocket
 import NIOCore
 import PelotonEvents
+import Synchronization
 
 /// The request context of a WebSocket upgrade: the peer's address too, so the same token rule
 /// as the rest of the API applies.
@@ -10,12 +11,23 @@ public struct PelotonWebSocketContext: RequestContext, WebSocketRequestContext, 
     public var coreContext: CoreRequestContextStorage
     public let webSocket: WebSocketHandlerReference<Self>
     public let remoteAddress: SocketAddress?
+    /// The subscription made before the upgrade is answered, for the upgraded socket to use.
+    let subscription = PendingSubscription()
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         webSocket = .init()
         remoteAddress = source.channel.remoteAddress
     }
+}
+
+/// Carries a subscription from the upgrade request to the upgraded socket: made before the
+/// 101 is sent, it hears every event published after the client sees the 101.
+final class PendingSubscription: Sendable {
+    private let events = Mutex<AsyncStream<MeshEvent>?>(nil)
+
+    func hold(_ stream: AsyncStream<MeshEvent>) { events.withLock { $0 = stream } }
+    func take() -> AsyncStream<MeshEvent>? { events.withLock { $0.take() } }
 }
 
 /// `GET /v1/events/{pattern}/ws`: the event stream over a WebSocket, one text message (an
@@ -29,12 +41,11 @@ enum EventWebSocket {
         router.add(middleware: RemoteClientsNeedToken(token: token))
         router.ws("/v1/events/:topic/ws") { _, context in
             // A bad pattern is refused before the upgrade, with the same 400 as the stream's.
-            _ = try EventEndpoint.pattern(try context.parameters.require("topic").decodedPathSegment)
+            let pattern = try EventEndpoint.pattern(try context.parameters.require("topic").decodedPathSegment)
+            context.subscription.hold(node.subscribe(pattern))
             return .upgrade([:])
         } onUpgrade: { inbound, outbound, context in
-            let text = context.requestContext.parameters.get("topic")?.decodedPathSegment ?? ""
-            guard let pattern = try? TopicPattern(text) else { return }
-            let events = node.subscribe(pattern)
+            guard let events = context.requestContext.subscription.take() else { return }
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     // Ends when the client closes; what it sends means nothing here.
