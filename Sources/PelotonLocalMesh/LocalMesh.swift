@@ -91,6 +91,17 @@ public final class LocalMesh {
         nodes[index].process = process
     }
 
+    /// Runs `peloton revoke` with the mesh's shared authority: node `index` gets the revocation
+    /// of `nodeID` and spreads it. Returns the command's exit status.
+    public func revoke(_ nodeID: String, via index: Int) throws -> Int32 {
+        let revoke = Process()
+        revoke.executableURL = URL(fileURLWithPath: binary)
+        revoke.arguments = ["revoke", "--authority-key", authorityPath(), "--node-id", nodeID, "--node", nodes[index].url]
+        try revoke.run()
+        revoke.waitUntilExit()
+        return revoke.terminationStatus
+    }
+
     /// Sends `signal` to node `index` and, unless `wait` is false, waits for it to exit.
     public func kill(_ index: Int, signal: Int32 = SIGKILL, wait: Bool = true) {
         guard let process = nodes[index].process else { return }

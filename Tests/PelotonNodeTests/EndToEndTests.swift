@@ -122,12 +122,7 @@ import Testing
         #expect(joined, "\(mesh.logs())")
         guard joined, let cID = await mesh.health(of: 2)?.id else { return }
 
-        let revoke = Process()
-        revoke.executableURL = URL(fileURLWithPath: mesh.binary)
-        revoke.arguments = ["revoke", "--authority-key", mesh.authorityPath(), "--node-id", cID, "--node", mesh.nodes[0].url]
-        try revoke.run()
-        revoke.waitUntilExit()
-        #expect(revoke.terminationStatus == 0)
+        #expect(try mesh.revoke(cID, via: 0) == 0)
 
         // Only a told b; b hears it by gossip.
         let excluded = await mesh.waitUntil(seconds: 15) {

@@ -14,20 +14,25 @@ import Testing
         for seed in 1...Self.seedsPerKind {
             var history = RandomHistory(kind: kind, seed: seed &* 7919 &+ UInt64(kind.rawValue))
             let pool = history.run(steps: 24)
-            var random = SeededRandom(seed: seed)
-            for _ in 0..<6 {
-                guard let a = pool.randomElement(using: &random), let b = pool.randomElement(using: &random),
-                      let c = pool.randomElement(using: &random) else { continue }
-                #expect(a.merged(with: b) == b.merged(with: a), "commutative, \(kind.name) seed \(seed)")
-                #expect(a.merged(with: b).merged(with: c) == a.merged(with: b.merged(with: c)), "associative, \(kind.name) seed \(seed)")
-                #expect(a.merged(with: a) == a, "idempotent, \(kind.name) seed \(seed)")
-                #expect(a.merged(with: b).merged(with: b) == a.merged(with: b), "absorbs, \(kind.name) seed \(seed)")
-                // The in-place merge (what stores use) is the same join, and knows whether it changed anything.
-                var inPlace = a
-                let changed = inPlace.merge(b)
-                #expect(inPlace == a.merged(with: b), "in place, \(kind.name) seed \(seed)")
-                #expect(changed == (a.merged(with: b) != a), "change flag, \(kind.name) seed \(seed)")
-            }
+            Self.expectLaws(over: pool, triples: 6, seed: seed, "\(kind.name) seed \(seed)")
+        }
+    }
+
+    /// Checks the join laws on `triples` random triples drawn from `pool`.
+    static func expectLaws(over pool: [StateValue], triples: Int, seed: UInt64, _ label: String) {
+        var random = SeededRandom(seed: seed)
+        for _ in 0..<triples {
+            guard let a = pool.randomElement(using: &random), let b = pool.randomElement(using: &random),
+                  let c = pool.randomElement(using: &random) else { continue }
+            #expect(a.merged(with: b) == b.merged(with: a), "commutative, \(label)")
+            #expect(a.merged(with: b).merged(with: c) == a.merged(with: b.merged(with: c)), "associative, \(label)")
+            #expect(a.merged(with: a) == a, "idempotent, \(label)")
+            #expect(a.merged(with: b).merged(with: b) == a.merged(with: b), "absorbs, \(label)")
+            // The in-place merge (what stores use) is the same join, and knows whether it changed anything.
+            var inPlace = a
+            let changed = inPlace.merge(b)
+            #expect(inPlace == a.merged(with: b), "in place, \(label)")
+            #expect(changed == (a.merged(with: b) != a), "change flag, \(label)")
         }
     }
 

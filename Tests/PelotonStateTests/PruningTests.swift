@@ -138,18 +138,7 @@ import Testing
                 copies[1] = copies[1].merged(with: copies[0])
                 copies[0] = copies[0].merged(with: copies[1])
             }
-            var random = SeededRandom(seed: seed)
-            for _ in 0..<12 {
-                guard let a = pool.randomElement(using: &random), let b = pool.randomElement(using: &random),
-                      let c = pool.randomElement(using: &random) else { continue }
-                #expect(a.merged(with: b) == b.merged(with: a), "commutative, \(kind.name) seed \(seed)")
-                #expect(a.merged(with: b).merged(with: c) == a.merged(with: b.merged(with: c)), "associative, \(kind.name) seed \(seed)")
-                #expect(a.merged(with: a) == a, "idempotent, \(kind.name) seed \(seed)")
-                var inPlace = a
-                let changed = inPlace.merge(b)
-                #expect(inPlace == a.merged(with: b), "in place, \(kind.name) seed \(seed)")
-                #expect(changed == (a.merged(with: b) != a), "change flag, \(kind.name) seed \(seed)")
-            }
+            MergeLawTests.expectLaws(over: pool, triples: 12, seed: seed, "with markers, \(kind.name) seed \(seed)")
         }
     }
 
