@@ -135,9 +135,19 @@ final class CallChannels: Sendable {
 
     private let entries = Mutex<[NodeID: Entry]>([:])
 
+    /// Sends `request` over the channel to `peer` (opened with `connect` if need be) and waits
+    /// for the reply: opening and waiting together take at most `limit`.
+    func call(
+        _ request: CallRequest, to peer: NodeID, within limit: Duration, connect: @escaping @Sendable () async throws -> CallChannel
+    ) async throws -> CallReply {
+        let start = ContinuousClock.now
+        let channel = try await channel(to: peer, within: limit, connect: connect)
+        return try await channel.call(request, within: limit - (ContinuousClock.now - start))
+    }
+
     /// The open channel to `peer`, or one opened now within `limit`: the stream is usually
     /// open, and only opening it needs a time limit of its own.
-    func channel(to peer: NodeID, within limit: Duration, connect: @escaping @Sendable () async throws -> CallChannel) async throws -> CallChannel {
+    private func channel(to peer: NodeID, within limit: Duration, connect: @escaping @Sendable () async throws -> CallChannel) async throws -> CallChannel {
         if let open = entries.withLock({ entries -> CallChannel? in
             if case let .open(channel)? = entries[peer], channel.isOpen { return channel }
             return nil

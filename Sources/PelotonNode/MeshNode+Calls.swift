@@ -132,9 +132,7 @@ extension MeshNode {
     /// Sends `request` to `owner` over its call stream, opening the stream if need be, and
     /// waits at most `limit` for the reply (then `TimedOut`).
     nonisolated func forward(_ request: CallRequest, to owner: NodeID, at address: NodeAddress, within limit: Duration) async throws -> CallReply {
-        let start = ContinuousClock.now
-        let channel = try await callChannels.channel(to: owner, within: limit) { try await self.openCallChannel(to: owner, at: address) }
-        return try await channel.call(request, within: limit - (ContinuousClock.now - start))
+        try await callChannels.call(request, to: owner, within: limit) { try await self.openCallChannel(to: owner, at: address) }
     }
 
     // MARK: - Placement

@@ -57,15 +57,13 @@ public final class PelotonClient: Sendable {
         let limit = Duration.milliseconds(Int64(routed.budgetMilliseconds)) + .seconds(2)
         let (node, credentials, logger) = (self.node, self.credentials, self.logger)
         let channels = self.channels
-        let start = ContinuousClock.now
         // The node's id is learned in the handshake; the pool keys the one stream by address.
-        let channel = try await channels.channel(to: Self.poolKey, within: limit) {
+        return try await channels.call(routed, to: Self.poolKey, within: limit) {
             try await CallChannel.open(
                 to: node, expecting: nil, credentials: credentials, group: MultiThreadedEventLoopGroup.singleton,
                 maxFrameBytes: NodeConfiguration.defaultMaxFrameBytes, handshakeTimeout: NodeConfiguration.defaultStreamTimeout,
                 logger: logger, onClose: { _ in })
         }
-        return try await channel.call(routed, within: limit - (ContinuousClock.now - start))
     }
 
     /// Runs `operation` on the state `key` through the node, waiting for `level`'s owners;
