@@ -49,8 +49,21 @@ public struct NodeID: Hashable, Comparable, Sendable, CustomStringConvertible {
         (lhs.high, lhs.low) < (rhs.high, rhs.low)
     }
 
-    /// Full 32 hex digits.
-    public var description: String { hexString(bytes) }
+    /// Full 32 hex digits. Written straight from the words: replies carry ids as headers, so
+    /// this runs for every call.
+    public var description: String {
+        String(unsafeUninitializedCapacity: 2 * Self.byteCount) { output in
+            let digits: StaticString = "0123456789abcdef"
+            func write(_ word: UInt64, at offset: Int) {
+                for nibble in 0..<16 {
+                    output[offset + nibble] = digits.utf8Start[Int(truncatingIfNeeded: word >> (60 - 4 * UInt64(nibble))) & 0xf]
+                }
+            }
+            write(high, at: 0)
+            write(low, at: 16)
+            return 2 * Self.byteCount
+        }
+    }
 
     /// The first 8 hex digits, for tables and logs (like a short git hash).
     public var short: String { String(description.prefix(8)) }

@@ -20,14 +20,6 @@ public func secureRandomBytes(count: Int) -> [UInt8] {
     return bytes
 }
 
-/// 128 unpredictable bits as two words: the shape of request and event ids.
-public func secureRandomWords() -> (high: UInt64, low: UInt64) {
-    let bytes = secureRandomBytes(count: 16)
-    let high = bytes[0..<8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-    let low = bytes[8..<16].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-    return (high, low)
-}
-
 /// Compares two byte strings in time that depends only on their lengths (for tokens and
 /// other secrets a client presents).
 public func constantTimeEqual(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
