@@ -13,17 +13,35 @@ enum CallEndpoint {
     static let defaultTimeoutMilliseconds: UInt32 = 5_000
 
     static func register(on router: Router<PelotonRequestContext>, node: MeshNode) {
+        // `CallsBeforeRouter` answers these paths first; the router keeps the route so that
+        // the API is whole without it.
         router.post("/v1/call/:service/:method") { request, context in
-            let call = try await parse(request, context: context)
-            let versions = VersionRule(query: request.uri.queryParameters.get("version").map { String($0) })
-            let routed = await node.route(call, versions: versions)
-            return response(for: routed, node: node)
+            try await answer(request, service: context.parameters.require("service"), method: context.parameters.require("method"), node: node)
         }
     }
 
-    static func parse(_ request: Request, context: PelotonRequestContext) async throws -> CallRequest {
-        let service = try context.parameters.require("service")
-        var method = try context.parameters.require("method")
+    /// The service and method of a path `/v1/call/{service}/{method}`; nil for any other.
+    static func names(inPath path: String) -> (service: Substring, method: Substring)? {
+        let prefix = "/v1/call/"
+        guard path.hasPrefix(prefix) else { return nil }
+        let rest = path.utf8.dropFirst(prefix.utf8.count)
+        guard let slash = rest.firstIndex(of: UInt8(ascii: "/")) else { return nil }
+        let service = Substring(rest[..<slash])
+        let method = Substring(rest[rest.index(after: slash)...])
+        guard !service.isEmpty, !method.isEmpty, !method.utf8.contains(UInt8(ascii: "/")) else { return nil }
+        return (service, method)
+    }
+
+    /// Routes the call and renders its reply.
+    static func answer(_ request: Request, service: some StringProtocol, method: some StringProtocol, node: MeshNode) async throws -> Response {
+        let call = try await parse(request, service: String(service), method: String(method))
+        let versions = VersionRule(query: request.uri.queryParameters.get("version").map { String($0) })
+        let routed = await node.route(call, versions: versions)
+        return response(for: routed, node: node)
+    }
+
+    static func parse(_ request: Request, service: String, method: String) async throws -> CallRequest {
+        var method = method
         var formats = MediaType.accepted(by: request.headers[.accept])
         if let dot = method.lastIndex(of: "."), let type = MediaType.forSuffix(String(method[method.index(after: dot)...])) {
             method = String(method[..<dot])

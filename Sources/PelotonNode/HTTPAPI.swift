@@ -42,7 +42,8 @@ public enum HTTPAPI {
 
     public static func application(for node: MeshNode, configuration: Configuration, logger: Logger) -> some ApplicationProtocol {
         let router = Router(context: PelotonRequestContext.self)
-        router.add(middleware: RemoteClientsNeedToken(token: configuration.bearerToken))
+        let tokenCheck = RemoteClientsNeedToken<PelotonRequestContext>(token: configuration.bearerToken)
+        router.add(middleware: tokenCheck)
         router.get("/v1/health") { _, _ in
             // 503 until the gossip sockets are bound, so "healthy" means "can be joined"; and
             // again once draining or leaving, so a load balancer stops sending clients here.
@@ -88,7 +89,7 @@ public enum HTTPAPI {
                 body: .init(byteBuffer: ByteBuffer(string: node.metrics.render())))
         }
         return Application(
-            router: router, server: .http1WebSocketUpgrade(webSocketRouter: EventWebSocket.router(node: node, token: configuration.bearerToken)),
+            responder: CallsBeforeRouter(node: node, tokenCheck: tokenCheck, router: router.buildResponder()), server: .http1WebSocketUpgrade(webSocketRouter: EventWebSocket.router(node: node, token: configuration.bearerToken)),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "peloton"), logger: logger)
     }
 }
