@@ -228,10 +228,13 @@ extension MeshNode {
     }
 
     /// Serves a stream of calls from a peer (or a client): each runs as it arrives, and its
-    /// reply goes back as soon as it is ready, in whatever order they finish.
+    /// reply goes back as soon as it is ready, in whatever order they finish. The stream is
+    /// read on its event loop (the caller runs this with `EventLoopTaskExecutor`), and so are
+    /// forwarded calls to services whose handlers run there; every other call runs on the
+    /// shared pool.
     nonisolated func serveCalls(
         first: CallRequest, frames: inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator, session: SealedSession,
-        channel: any Channel
+        channel: any Channel, streamLoop: EventLoopTaskExecutor
     ) async {
         var opener = session.opener
         let replies = SealedFrameWriter(channel: channel, sealer: session.sealer)
@@ -243,11 +246,9 @@ extension MeshNode {
                 // One stream may not make this node run calls without bound: past the
                 // limit, a call is refused at once (the router then asks the next owner).
                 if inFlight.enter(limit: limit) {
-                    handlers.addTask {
-                        // A forwarded call is answered here, never forwarded again; a client's
-                        // call (no hops yet) is routed like one that came in over HTTP.
-                        let reply = request.hops == 0 && request.service != StateKey.placementService
-                            ? await self.route(request).reply : await self.serveLocally(request)
+                    let handling = StreamCallHandling(request, services: services)
+                    handlers.addTask(executorPreference: handling.onStreamLoop ? streamLoop : globalConcurrentExecutor) {
+                        let reply = handling.servedHere ? await self.serveLocally(request) : await self.route(request).reply
                         inFlight.leave()
                         replies.send(NodePayload.callReply(reply).wireBytes)
                     }
@@ -271,6 +272,23 @@ extension MeshNode {
         }
         // Every handler has answered: the replies are queued, and go out before the close.
         replies.close()
+    }
+}
+
+/// How an owner handles a call that came in over a stream.
+struct StreamCallHandling: Equatable {
+    /// A forwarded call is answered here, never forwarded again; a client's call (no hops
+    /// yet) is routed like one that came in over HTTP.
+    let servedHere: Bool
+    /// Only calls served here, to services whose handlers are quick, run on the loop that
+    /// read them.
+    let onStreamLoop: Bool
+}
+
+extension StreamCallHandling {
+    init(_ request: CallRequest, services: ServiceHost?) {
+        servedHere = request.hops != 0 || request.service == StateKey.placementService
+        onStreamLoop = servedHere && services?.runsOnEventLoop(request.service) == true
     }
 }
 

@@ -107,7 +107,10 @@ extension MeshNode {
                     try await Self.send(reply, revocations, sealer: &session.sealer, to: outbound)
                 case let .call(first):
                     timeLimit.cancel()
-                    await self.serveCalls(first: first, frames: &frames, session: session, channel: connection.channel)
+                    let streamLoop = EventLoopTaskExecutor(connection.channel.eventLoop)
+                    await withTaskExecutorPreference(streamLoop) {
+                        await self.serveCalls(first: first, frames: &frames, session: session, channel: connection.channel, streamLoop: streamLoop)
+                    }
                 case .revocations, .callReply, .events:
                     throw UnexpectedStreamPayload()
                 }
