@@ -5,9 +5,10 @@ import Hummingbird
 /// endpoint, so this responder takes `POST /v1/call/{service}/{method}` before the router,
 /// through the same token check, and hands every other request to the router.
 struct CallsBeforeRouter<Router: HTTPResponder<PelotonRequestContext>>: HTTPResponder {
-    let node: MeshNode
     let tokenCheck: RemoteClientsNeedToken<PelotonRequestContext>
     let router: Router
+    /// Answers a call to a service's method: `CallEndpoint.answer`.
+    let answer: @Sendable (Request, _ service: Substring, _ method: Substring) async throws -> Response
 
     func respond(to request: Request, context: PelotonRequestContext) async throws -> Response {
         guard request.method == .post, let names = CallEndpoint.names(inPath: request.uri.path) else {
@@ -15,7 +16,7 @@ struct CallsBeforeRouter<Router: HTTPResponder<PelotonRequestContext>>: HTTPResp
         }
         do {
             return try await tokenCheck.handle(request, context: context) { request, _ in
-                try await CallEndpoint.answer(request, service: names.service, method: names.method, node: node)
+                try await answer(request, names.service, names.method)
             }
         } catch let error as any HTTPResponseError {
             // What the router does with an endpoint's error.

@@ -89,7 +89,10 @@ public enum HTTPAPI {
                 body: .init(byteBuffer: ByteBuffer(string: node.metrics.render())))
         }
         return Application(
-            responder: CallsBeforeRouter(node: node, tokenCheck: tokenCheck, router: router.buildResponder()), server: .http1WebSocketUpgrade(webSocketRouter: EventWebSocket.router(node: node, token: configuration.bearerToken)),
+            responder: CallsBeforeRouter(tokenCheck: tokenCheck, router: router.buildResponder()) { request, service, method in
+                try await CallEndpoint.answer(request, service: service, method: method, node: node)
+            },
+            server: .http1WebSocketUpgrade(webSocketRouter: EventWebSocket.router(node: node, token: configuration.bearerToken)),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "peloton"), logger: logger)
     }
 }
