@@ -79,6 +79,7 @@ public actor MeshNode: Service {
     ) throws {
         jobExecutor = JobExecutor(definitions: jobs, cores: jobCores)
         self.credentials = credentials
+        id = credentials.identity.nodeID
         self.services = services
         self.configuration = configuration
         self.files = files
@@ -123,7 +124,8 @@ public actor MeshNode: Service {
         services?.attach(NodeEventPublisher(node: self))
     }
 
-    public nonisolated var id: NodeID { credentials.identity.nodeID }
+    /// Kept, not derived: deriving hashes the public key, and routing asks for every call.
+    public nonisolated let id: NodeID
 
     /// The runtime's clock: monotonic nanoseconds.
     static func now() -> Instant { Instant(nanoseconds: Int64(NIODeadline.now().uptimeNanoseconds)) }

@@ -29,9 +29,9 @@ public final class NodeMetrics: Sendable {
     /// lookup and a new counter object.
     private let labelledCounters = Mutex<[LabelledCounter: CoreMetrics.Counter]>([:])
     private let timers = Mutex<[LabelledCounter: CoreMetrics.Timer]>([:])
-    /// Calls per second by service, for the dashboard: Prometheus keeps totals, a person wants
-    /// a rate without doing the arithmetic.
-    private let callRateWindows = Mutex<[String: ServiceCallRates]>([:])
+    /// Each service's call metrics, found with one lookup per call; and its call rates, for
+    /// the dashboard (Prometheus keeps totals, a person wants a rate without the arithmetic).
+    private let serviceCalls = Mutex<[String: ServiceCalls]>([:])
     private let started = ContinuousClock.now
 
     public init() {
@@ -89,28 +89,29 @@ public final class NodeMetrics: Sendable {
 
     /// A call this node routed ended: `outcome` is `ok` or the failure's code.
     func callRouted(service: String, outcome: String, attempts: Int, duration: Duration) {
-        counter(LabelledCounter(name: "peloton_calls_total", dimensions: [("service", service), ("outcome", outcome)])).increment()
-        if attempts > 1 {
-            counter(LabelledCounter(name: "peloton_call_reissues_total", dimensions: [("service", service)])).increment(by: attempts - 1)
-        }
-        timer("peloton_call_duration", ("service", service)).recordNanoseconds(duration.nanosecondsClamped)
         let second = currentSecond
-        callRateWindows.withLock { $0[service, default: ServiceCallRates()].routed.record(atSecond: second) }
+        let (calls, reissues, timer) = serviceCalls.withLock { services in
+            services[service, default: ServiceCalls()].routed(outcome: outcome, atSecond: second, service: service, factory: factory)
+        }
+        calls.increment()
+        if attempts > 1 { reissues.increment(by: attempts - 1) }
+        timer.recordNanoseconds(duration.nanosecondsClamped)
     }
 
     /// This node ran (or replayed) a call as one of the service's owners.
     func callServed(service: String) {
-        counter(LabelledCounter(name: "peloton_calls_served_total", dimensions: [("service", service)])).increment()
         let second = currentSecond
-        callRateWindows.withLock { $0[service, default: ServiceCallRates()].served.record(atSecond: second) }
+        serviceCalls.withLock { services in
+            services[service, default: ServiceCalls()].served(atSecond: second, service: service, factory: factory)
+        }.increment()
     }
 
     /// Calls per second over the last ten seconds, by service: routed by this node (from any
     /// client), and served by it as an owner.
     public func callRates() -> [String: (routed: Double, served: Double)] {
         let second = currentSecond
-        return callRateWindows.withLock { windows in
-            windows.mapValues { ($0.routed.perSecond(atSecond: second), $0.served.perSecond(atSecond: second)) }
+        return serviceCalls.withLock { services in
+            services.mapValues { ($0.routedRate.perSecond(atSecond: second), $0.servedRate.perSecond(atSecond: second)) }
         }
     }
 
@@ -188,10 +189,38 @@ public final class NodeMetrics: Sendable {
     public func render() -> String { registry.emitToString() }
 }
 
-/// One service's call rates on this node.
-private struct ServiceCallRates {
-    var routed = RateWindow()
-    var served = RateWindow()
+/// One service's call metrics and rates on this node, each metric made on first use.
+private struct ServiceCalls {
+    var routedRate = RateWindow()
+    var servedRate = RateWindow()
+    private var callsByOutcome: [String: CoreMetrics.Counter] = [:]
+    private var reissues: CoreMetrics.Counter?
+    private var duration: CoreMetrics.Timer?
+    private var served: CoreMetrics.Counter?
+
+    /// Records a routed call's rate; returns the metrics it counts in.
+    mutating func routed(
+        outcome: String, atSecond second: Int64, service: String, factory: PrometheusMetricsFactory
+    ) -> (calls: CoreMetrics.Counter, reissues: CoreMetrics.Counter, duration: CoreMetrics.Timer) {
+        routedRate.record(atSecond: second)
+        let calls = callsByOutcome[outcome] ?? CoreMetrics.Counter(
+            label: "peloton_calls_total", dimensions: [("service", service), ("outcome", outcome)], factory: factory)
+        callsByOutcome[outcome] = calls
+        let reissues = self.reissues ?? CoreMetrics.Counter(label: "peloton_call_reissues_total", dimensions: [("service", service)], factory: factory)
+        self.reissues = reissues
+        let duration = self.duration ?? CoreMetrics.Timer(
+            label: "peloton_call_duration", dimensions: [("service", service)], preferredDisplayUnit: .seconds, factory: factory)
+        self.duration = duration
+        return (calls, reissues, duration)
+    }
+
+    /// Records a served call's rate; returns the counter it counts in.
+    mutating func served(atSecond second: Int64, service: String, factory: PrometheusMetricsFactory) -> CoreMetrics.Counter {
+        servedRate.record(atSecond: second)
+        let served = self.served ?? CoreMetrics.Counter(label: "peloton_calls_served_total", dimensions: [("service", service)], factory: factory)
+        self.served = served
+        return served
+    }
 }
 
 /// A counter's or timer's name and labels, as the key of those made so far.
