@@ -52,7 +52,7 @@ struct ReplyRenderers<Reply: Encodable & Sendable>: Sendable {
             if let renderer = custom[format] { return .success(utf8(renderer(reply), as: format)) }
             switch format {
             case MediaType.json, "application/*", "*/*":
-                return .success(RenderedReply(contentType: "\(MediaType.json); charset=utf-8", body: json))
+                return .success(RenderedReply(contentType: jsonContentType, body: json))
             case MediaType.text, "text/*":
                 return .success(utf8(text?(reply) ?? GenericRendering.text(json: json), as: MediaType.text))
             case MediaType.html:
@@ -70,6 +70,12 @@ struct ReplyRenderers<Reply: Encodable & Sendable>: Sendable {
         RenderedReply(contentType: "\(type); charset=utf-8", body: Array(string.utf8))
     }
 }
+
+private let jsonContentType = "\(MediaType.json); charset=utf-8"
+
+/// One decoder and one encoder for every call: Foundation's are safe to share between
+/// threads, and making one per call was a measurable part of a quick handler's cost.
+let requestDecoder = JSONDecoder()
 
 private let replyEncoder: JSONEncoder = {
     let encoder = JSONEncoder()

@@ -98,7 +98,7 @@ public struct ServiceBuilder {
         methods[name] = ServiceMethod { body, formats, context in
             let request: Request
             do {
-                request = try JSONDecoder().decode(Request.self, from: Data(body.isEmpty ? Array("{}".utf8) : body))
+                request = try requestDecoder.decode(Request.self, from: body.isEmpty ? Data("{}".utf8) : Data(body))
             } catch {
                 return .failure(CallFailure(.badRequest, "the request body is not a valid \(Request.self): \(describe(decodingError: error))"))
             }
