@@ -27,14 +27,19 @@ final class CallChannel: Sendable {
         let ticket: UInt64
         let limit: Duration
         let deadline: NIODeadline
-        let continuation: CheckedContinuation<CallReply, any Error>
+        /// Resumed exactly once: whoever removes the waiter from `waiting` under the lock
+        /// (the reply, the sweep, a cancellation or the close) resumes it, and a refused
+        /// registration never enters it. So the unchecked kind, without the checked kind's
+        /// bookkeeping on every call.
+        let continuation: UnsafeContinuation<CallReply, any Error>
     }
 
     private struct State {
         var waiting: [RequestID: [Waiter]] = [:]
-        var nextTicket: UInt64 = 0
         var closedBecause: String?
     }
+
+    private let tickets = Atomic<UInt64>(0)
 
     init(peer: NodeID, outgoing: SealedFrameWriter, eventLoop: any EventLoop) {
         self.peer = peer
@@ -52,13 +57,10 @@ final class CallChannel: Sendable {
     /// Sends `request` and waits for its reply, at most `limit` (then `TimedOut`). Cancelling
     /// the caller stops the wait.
     func call(_ request: CallRequest, within limit: Duration) async throws -> CallReply {
-        let ticket = state.withLock { state in
-            state.nextTicket += 1
-            return state.nextTicket
-        }
+        let ticket = tickets.wrappingAdd(1, ordering: .relaxed).newValue
         let deadline = NIODeadline.now() + .nanoseconds(limit.nanosecondsClamped)
         return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
+            try await withUnsafeThrowingContinuation { continuation in
                 // Registration and cancellation both take the lock: a caller cancelled before
                 // it registered sees it here and never waits.
                 let refusal: (any Error)? = state.withLock { state in
