@@ -1,4 +1,5 @@
 import NIOCore
+import NIOPosix
 import PelotonCrypto
 import PelotonServices
 import PelotonWire
@@ -15,6 +16,8 @@ import Synchronization
 /// more than the call.
 final class CallChannel: Sendable {
     let peer: NodeID
+    /// The event loop the stream runs on.
+    let eventLoop: any EventLoop
     private let outgoing: SealedFrameWriter
     private let state = Mutex(State())
     private let sweep = Mutex<RepeatedTask?>(nil)
@@ -44,6 +47,7 @@ final class CallChannel: Sendable {
     init(peer: NodeID, outgoing: SealedFrameWriter, eventLoop: any EventLoop) {
         self.peer = peer
         self.outgoing = outgoing
+        self.eventLoop = eventLoop
         let task = eventLoop.scheduleRepeatedTask(initialDelay: Self.sweepInterval, delay: Self.sweepInterval) { [weak self] _ in
             self?.expire(now: .now())
         }
@@ -127,29 +131,40 @@ struct CallTransportError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// The open call channels of a node, one per peer, opened on first use; concurrent callers
-/// share one opening attempt.
+/// The open call channels of a node, one per peer and event loop, opened on first use;
+/// concurrent callers share one opening attempt. A call made on an event loop (an HTTP
+/// connection's, see `ConnectionsOnTheirLoops`) goes out on a stream of that loop, so its
+/// frame is written and its reply read and resumed without crossing threads; calls made
+/// elsewhere share one more stream per peer.
 final class CallChannels: Sendable {
     private enum Entry {
         case open(CallChannel)
         case opening(Task<CallChannel, any Error>)
     }
 
-    private let entries = Mutex<[NodeID: Entry]>([:])
+    private struct Key: Hashable {
+        let peer: NodeID
+        /// The event loop whose calls use the stream; nil for calls made off the loops.
+        let loop: ObjectIdentifier?
+    }
 
-    /// Sends `request` over the channel to `peer` (opened with `connect` if need be) and waits
-    /// for the reply: opening and waiting together take at most `limit`.
+    private let entries = Mutex<[Key: Entry]>([:])
+
+    /// Sends `request` over the channel to `peer` (opened with `connect` on the caller's event
+    /// loop, or any when it is not on one, if need be) and waits for the reply: opening and
+    /// waiting together take at most `limit`.
     func call(
-        _ request: CallRequest, to peer: NodeID, within limit: Duration, connect: @escaping @Sendable () async throws -> CallChannel
+        _ request: CallRequest, to peer: NodeID, within limit: Duration, connect: @escaping @Sendable ((any EventLoop)?) async throws -> CallChannel
     ) async throws -> CallReply {
         let start = ContinuousClock.now
-        let channel = try await channel(to: peer, within: limit, connect: connect)
+        let loop = MultiThreadedEventLoopGroup.currentEventLoop
+        let channel = try await channel(to: Key(peer: peer, loop: loop.map { ObjectIdentifier($0) }), within: limit) { try await connect(loop) }
         return try await channel.call(request, within: limit - (ContinuousClock.now - start))
     }
 
     /// The open channel to `peer`, or one opened now within `limit`: the stream is usually
     /// open, and only opening it needs a time limit of its own.
-    private func channel(to peer: NodeID, within limit: Duration, connect: @escaping @Sendable () async throws -> CallChannel) async throws -> CallChannel {
+    private func channel(to peer: Key, within limit: Duration, connect: @escaping @Sendable () async throws -> CallChannel) async throws -> CallChannel {
         if let open = entries.withLock({ entries -> CallChannel? in
             if case let .open(channel)? = entries[peer], channel.isOpen { return channel }
             return nil
@@ -159,7 +174,7 @@ final class CallChannels: Sendable {
         return try await withTimeLimit(limit) { try await self.channel(to: peer, connect: connect) }
     }
 
-    func channel(to peer: NodeID, connect: @escaping @Sendable () async throws -> CallChannel) async throws -> CallChannel {
+    private func channel(to peer: Key, connect: @escaping @Sendable () async throws -> CallChannel) async throws -> CallChannel {
         let entry = entries.withLock { entries -> Entry in
             if let existing = entries[peer] {
                 switch existing {
@@ -193,7 +208,9 @@ final class CallChannels: Sendable {
 
     func forget(_ channel: CallChannel) {
         entries.withLock { entries in
-            if case let .open(known) = entries[channel.peer], known === channel { entries[channel.peer] = nil }
+            for (key, entry) in entries where key.peer == channel.peer {
+                if case let .open(known) = entry, known === channel { entries[key] = nil }
+            }
         }
     }
 

@@ -4,6 +4,10 @@ import Hummingbird
 /// few percent of a forwarded call's CPU resolving the path in its trie and naming the
 /// endpoint, so this responder takes `POST /v1/call/{service}/{method}` before the router,
 /// through the same token check, and hands every other request to the router.
+///
+/// Calls are answered on the connection's event loop (`ConnectionsOnTheirLoops`); every other
+/// request goes to the router on the shared pool, since some of them compute (the dashboard,
+/// metrics) or wait on the disk (state).
 struct CallsBeforeRouter<Router: HTTPResponder<PelotonRequestContext>>: HTTPResponder {
     let tokenCheck: RemoteClientsNeedToken<PelotonRequestContext>
     let router: Router
@@ -12,7 +16,9 @@ struct CallsBeforeRouter<Router: HTTPResponder<PelotonRequestContext>>: HTTPResp
 
     func respond(to request: Request, context: PelotonRequestContext) async throws -> Response {
         guard request.method == .post, let names = CallEndpoint.names(inPath: request.uri.path) else {
-            return try await router.respond(to: request, context: context)
+            return try await withTaskExecutorPreference(globalConcurrentExecutor) {
+                try await router.respond(to: request, context: context)
+            }
         }
         do {
             return try await tokenCheck.handle(request, context: context) { request, _ in

@@ -1,9 +1,10 @@
 import NIOCore
 
-/// Runs a task's jobs on one event loop. An owner reads a call stream with it, and runs the
-/// calls of services whose handlers are quick (`HandlerPlacement.eventLoop`) with it too: a
-/// forwarded call then goes from socket to handler to reply without a thread switch, where
-/// the shared pool costs a wake-up and a hand-over each way.
+/// Runs a task's jobs on one event loop. An owner reads a call stream with it and runs the
+/// calls of services whose handlers are quick (`HandlerPlacement.eventLoop`) with it too; a
+/// node runs each HTTP connection with it (`ConnectionsOnTheirLoops`). A call then goes from
+/// socket to reply without a thread switch, where the shared pool costs a wake-up and a
+/// hand-over each way.
 final class EventLoopTaskExecutor: TaskExecutor {
     let eventLoop: any EventLoop
 
@@ -14,3 +15,4 @@ final class EventLoopTaskExecutor: TaskExecutor {
         eventLoop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
     }
 }
+

@@ -92,7 +92,8 @@ public enum HTTPAPI {
             responder: CallsBeforeRouter(tokenCheck: tokenCheck, router: router.buildResponder()) { request, service, method in
                 try await CallEndpoint.answer(request, service: service, method: method, node: node)
             },
-            server: .http1WebSocketUpgrade(webSocketRouter: EventWebSocket.router(node: node, token: configuration.bearerToken)),
+            server: .http1WebSocketUpgradeOnConnectionLoops(
+                webSocketResponder: EventWebSocket.router(node: node, token: configuration.bearerToken).buildResponder()),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "peloton"), logger: logger)
     }
 }

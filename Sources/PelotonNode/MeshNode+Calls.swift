@@ -104,7 +104,7 @@ extension MeshNode {
             let timer = group.next().scheduleTask(in: .nanoseconds(limit.nanosecondsClamped)) {
                 if decided.claim() { continuation.resume(returning: nil) }
             }
-            Task {
+            Task(executorPreference: globalConcurrentExecutor) {
                 let reply = await self.serveLocally(request)
                 timer.cancel()
                 if decided.claim() { continuation.resume(returning: reply) }
@@ -132,7 +132,7 @@ extension MeshNode {
     /// Sends `request` to `owner` over its call stream, opening the stream if need be, and
     /// waits at most `limit` for the reply (then `TimedOut`).
     nonisolated func forward(_ request: CallRequest, to owner: NodeID, at address: NodeAddress, within limit: Duration) async throws -> CallReply {
-        try await callChannels.call(request, to: owner, within: limit) { try await self.openCallChannel(to: owner, at: address) }
+        try await callChannels.call(request, to: owner, within: limit) { loop in try await self.openCallChannel(to: owner, at: address, on: loop) }
     }
 
     // MARK: - Placement
@@ -219,11 +219,11 @@ extension MeshNode {
 
     /// Connects to `owner`, proves both identities, and keeps the stream for calls. Fails if
     /// the node at `address` is not `owner`.
-    nonisolated func openCallChannel(to owner: NodeID, at address: NodeAddress) async throws -> CallChannel {
+    nonisolated func openCallChannel(to owner: NodeID, at address: NodeAddress, on loop: (any EventLoop)? = nil) async throws -> CallChannel {
         metrics.streamOpened(inbound: false)
         let callChannels = self.callChannels
         return try await CallChannel.open(
-            to: address, expecting: owner, credentials: credentials, group: group, maxFrameBytes: configuration.maxFrameBytes,
+            to: address, expecting: owner, credentials: credentials, group: loop ?? group, maxFrameBytes: configuration.maxFrameBytes,
             handshakeTimeout: configuration.streamTimeout, logger: logger, onClose: { callChannels.forget($0) })
     }
 

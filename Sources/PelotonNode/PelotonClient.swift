@@ -58,9 +58,9 @@ public final class PelotonClient: Sendable {
         let (node, credentials, logger) = (self.node, self.credentials, self.logger)
         let channels = self.channels
         // The node's id is learned in the handshake; the pool keys the one stream by address.
-        return try await channels.call(routed, to: Self.poolKey, within: limit) {
+        return try await channels.call(routed, to: Self.poolKey, within: limit) { loop in
             try await CallChannel.open(
-                to: node, expecting: nil, credentials: credentials, group: MultiThreadedEventLoopGroup.singleton,
+                to: node, expecting: nil, credentials: credentials, group: loop ?? MultiThreadedEventLoopGroup.singleton,
                 maxFrameBytes: NodeConfiguration.defaultMaxFrameBytes, handshakeTimeout: NodeConfiguration.defaultStreamTimeout,
                 logger: logger, onClose: { _ in })
         }
