@@ -1,4 +1,5 @@
 import NIOCore
+import NIOPosix
 import PelotonCore
 import PelotonCrypto
 import PelotonMembership
@@ -100,11 +101,16 @@ extension MeshNode {
     /// this returns at the limit even if the handler ignores cancellation.
     nonisolated func serveLocally(_ request: CallRequest, within limit: Duration) async -> CallReply? {
         let decided = FirstCome()
+        // On an HTTP connection's loop, the timer and a quick service's handler stay there too:
+        // nothing wakes another thread. Other handlers run on the shared pool.
+        let loop = MultiThreadedEventLoopGroup.currentEventLoop
+        let handlerExecutor: any TaskExecutor =
+            if let loop, services?.runsOnEventLoop(request.service) == true { EventLoopTaskExecutor(loop) } else { globalConcurrentExecutor }
         return await withCheckedContinuation { continuation in
-            let timer = group.next().scheduleTask(in: .nanoseconds(limit.nanosecondsClamped)) {
+            let timer = (loop ?? group.next()).scheduleTask(in: .nanoseconds(limit.nanosecondsClamped)) {
                 if decided.claim() { continuation.resume(returning: nil) }
             }
-            Task(executorPreference: globalConcurrentExecutor) {
+            Task(executorPreference: handlerExecutor) {
                 let reply = await self.serveLocally(request)
                 timer.cancel()
                 if decided.claim() { continuation.resume(returning: reply) }

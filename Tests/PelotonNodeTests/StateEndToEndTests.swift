@@ -134,7 +134,10 @@ import Testing
         for key in keys where (await read("/v1/state/counter/\(key)?level=all", via: 0)?["writers"] as? [String])?.contains(goneID) == true {
             written += 1
         }
-        #expect(written >= 4, "p3 ran writes for most keys")
+        // p3 owns each key with odds of 3 in 4, so it wrote to about six of the eight, but to
+        // as few as three one run in forty: asking for most keys made the test flaky. None at
+        // all happens once in 65,000 runs.
+        #expect(written >= 1, "p3 ran writes for some keys")
 
         mesh.kill(3)
         #expect(try mesh.revoke(goneID, via: 0) == 0)
