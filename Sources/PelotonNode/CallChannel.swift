@@ -16,8 +16,6 @@ import Synchronization
 /// more than the call.
 final class CallChannel: Sendable {
     let peer: NodeID
-    /// The event loop the stream runs on.
-    let eventLoop: any EventLoop
     private let outgoing: SealedFrameWriter
     private let state = Mutex(State())
     private let sweep = Mutex<RepeatedTask?>(nil)
@@ -47,7 +45,6 @@ final class CallChannel: Sendable {
     init(peer: NodeID, outgoing: SealedFrameWriter, eventLoop: any EventLoop) {
         self.peer = peer
         self.outgoing = outgoing
-        self.eventLoop = eventLoop
         let task = eventLoop.scheduleRepeatedTask(initialDelay: Self.sweepInterval, delay: Self.sweepInterval) { [weak self] _ in
             self?.expire(now: .now())
         }
@@ -158,25 +155,25 @@ final class CallChannels: Sendable {
     ) async throws -> CallReply {
         let start = ContinuousClock.now
         let loop = MultiThreadedEventLoopGroup.currentEventLoop
-        let channel = try await channel(to: Key(peer: peer, loop: loop.map { ObjectIdentifier($0) }), within: limit) { try await connect(loop) }
+        let channel = try await channel(for: Key(peer: peer, loop: loop.map { ObjectIdentifier($0) }), within: limit) { try await connect(loop) }
         return try await channel.call(request, within: limit - (ContinuousClock.now - start))
     }
 
-    /// The open channel to `peer`, or one opened now within `limit`: the stream is usually
+    /// The open channel for `key`, or one opened now within `limit`: the stream is usually
     /// open, and only opening it needs a time limit of its own.
-    private func channel(to peer: Key, within limit: Duration, connect: @escaping @Sendable () async throws -> CallChannel) async throws -> CallChannel {
+    private func channel(for key: Key, within limit: Duration, connect: @escaping @Sendable () async throws -> CallChannel) async throws -> CallChannel {
         if let open = entries.withLock({ entries -> CallChannel? in
-            if case let .open(channel)? = entries[peer], channel.isOpen { return channel }
+            if case let .open(channel)? = entries[key], channel.isOpen { return channel }
             return nil
         }) {
             return open
         }
-        return try await withTimeLimit(limit) { try await self.channel(to: peer, connect: connect) }
+        return try await withTimeLimit(limit) { try await self.channel(for: key, connect: connect) }
     }
 
-    private func channel(to peer: Key, connect: @escaping @Sendable () async throws -> CallChannel) async throws -> CallChannel {
+    private func channel(for key: Key, connect: @escaping @Sendable () async throws -> CallChannel) async throws -> CallChannel {
         let entry = entries.withLock { entries -> Entry in
-            if let existing = entries[peer] {
+            if let existing = entries[key] {
                 switch existing {
                 case let .open(channel) where channel.isOpen: return existing
                 case .opening: return existing
@@ -184,7 +181,7 @@ final class CallChannels: Sendable {
                 }
             }
             let attempt = Entry.opening(Task { try await connect() })
-            entries[peer] = attempt
+            entries[key] = attempt
             return attempt
         }
         switch entry {
@@ -194,12 +191,12 @@ final class CallChannels: Sendable {
             do {
                 let channel = try await attempt.value
                 entries.withLock { entries in
-                    if case .opening = entries[peer] { entries[peer] = .open(channel) }
+                    if case .opening = entries[key] { entries[key] = .open(channel) }
                 }
                 return channel
             } catch {
                 entries.withLock { entries in
-                    if case .opening = entries[peer] { entries[peer] = nil }
+                    if case .opening = entries[key] { entries[key] = nil }
                 }
                 throw error
             }

@@ -223,9 +223,9 @@ extension MeshNode {
 
     // MARK: - Call streams
 
-    /// Connects to `owner`, proves both identities, and keeps the stream for calls. Fails if
-    /// the node at `address` is not `owner`.
-    nonisolated func openCallChannel(to owner: NodeID, at address: NodeAddress, on loop: (any EventLoop)? = nil) async throws -> CallChannel {
+    /// Connects to `owner` on `loop` (any of the node's when nil), proves both identities, and
+    /// keeps the stream for calls. Fails if the node at `address` is not `owner`.
+    nonisolated func openCallChannel(to owner: NodeID, at address: NodeAddress, on loop: (any EventLoop)?) async throws -> CallChannel {
         metrics.streamOpened(inbound: false)
         let callChannels = self.callChannels
         return try await CallChannel.open(

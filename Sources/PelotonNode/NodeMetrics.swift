@@ -203,9 +203,13 @@ private struct ServiceCalls {
         outcome: String, atSecond second: Int64, service: String, factory: PrometheusMetricsFactory
     ) -> (calls: CoreMetrics.Counter, reissues: CoreMetrics.Counter, duration: CoreMetrics.Timer) {
         routedRate.record(atSecond: second)
-        let calls = callsByOutcome[outcome] ?? CoreMetrics.Counter(
-            label: "peloton_calls_total", dimensions: [("service", service), ("outcome", outcome)], factory: factory)
-        callsByOutcome[outcome] = calls
+        let calls: CoreMetrics.Counter
+        if let known = callsByOutcome[outcome] {
+            calls = known
+        } else {
+            calls = CoreMetrics.Counter(label: "peloton_calls_total", dimensions: [("service", service), ("outcome", outcome)], factory: factory)
+            callsByOutcome[outcome] = calls
+        }
         let reissues = self.reissues ?? CoreMetrics.Counter(label: "peloton_call_reissues_total", dimensions: [("service", service)], factory: factory)
         self.reissues = reissues
         let duration = self.duration ?? CoreMetrics.Timer(
