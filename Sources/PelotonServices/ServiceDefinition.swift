@@ -18,7 +18,7 @@ public struct ServiceDefinition: Sendable {
     public let name: String
     public let version: String
     public let replicas: Int
-    /// Where owners run the handlers of calls forwarded to them.
+    /// Where owners run the handlers of calls that reach them over the network.
     public let handlersRunOn: HandlerPlacement
     let methods: [String: ServiceMethod]
     /// Event handlers: on every node that offers the service, each event matching a pattern.
@@ -48,14 +48,15 @@ public struct ServiceDefinition: Sendable {
     public var methodNames: [String] { methods.keys.sorted() }
 }
 
-/// Where an owner runs a service's handlers for the calls other nodes forward to it.
+/// Where an owner runs a service's handlers for the calls that reach it: forwarded by another
+/// node, or taken over HTTP by the owner itself.
 public enum HandlerPlacement: Sendable {
     /// Swift's shared pool of threads: right for handlers that compute for long or block.
     case sharedPool
-    /// The event loop that read the call off its stream, like gRPC's direct executor: no
-    /// thread switch on the way in or out, which saves the owner about a fifth of a forwarded
-    /// call's CPU. Only for handlers that return quickly and never block a thread: a slow one
-    /// holds up every connection on that loop.
+    /// The event loop that read the call (off a peer's stream or an HTTP connection), like
+    /// gRPC's direct executor: no thread switch on the way in or out, which saves the owner a
+    /// quarter to a third of a forwarded call's CPU. Only for handlers that return quickly and
+    /// never block a thread: a slow one holds up every connection on that loop.
     case eventLoop
 }
 

@@ -34,7 +34,7 @@ public final class ServiceHost: Sendable {
 
     public func offers(_ service: String) -> Bool { services[service] != nil }
 
-    /// Whether forwarded calls to `service` run on the event loop that read them.
+    /// Whether calls to `service` run on the event loop that read them.
     public func runsOnEventLoop(_ service: String) -> Bool { services[service]?.handlersRunOn == .eventLoop }
 
     /// Gives handlers the mesh's replicated state.
