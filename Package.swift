@@ -46,7 +46,10 @@ let package = Package(
         // Consistent-hash placement: pure, the same on every node for the same members.
         .target(name: "PelotonPlacement", dependencies: ["PelotonCrypto"]),
         // CRDTs, their wire form and the replication decisions. No I/O.
-        .target(name: "PelotonState", dependencies: ["PelotonCore", "PelotonCrypto", "PelotonWire", "PelotonPlacement"]),
+        .target(
+            name: "PelotonState",
+            dependencies: ["PelotonCore", "PelotonCrypto", "PelotonWire", "PelotonPlacement", .product(name: "DequeModule", package: "swift-collections")]
+        ),
         // Event topics, the event wire form and gossip dissemination. No I/O.
         .target(
             name: "PelotonEvents",

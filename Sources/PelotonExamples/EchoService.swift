@@ -36,7 +36,7 @@ public enum EchoService {
     public static func definition(version: String = "1.0.0") throws -> ServiceDefinition {
         let lastHeard = LastHeard()
         // Its handlers are quick and never block: owners run them on the loop that read the call.
-        return try ServiceDefinition(name: "echo", version: version, replicas: 2, handlersRunOn: .eventLoop) { service in
+        return try ServiceDefinition(name: "echo", version: version, replicas: 2, handlersRunOn: .eventLoop, idempotent: true) { service in
             try service.subscribe("echo.#") { event, _ in
                 lastHeard.value.withLock { $0 = Heard(topic: event.topic.description, payload: String(decoding: event.payload, as: UTF8.self)) }
             }

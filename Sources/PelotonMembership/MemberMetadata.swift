@@ -17,12 +17,18 @@ public struct MemberMetadata: Hashable, Sendable {
         /// How many owners each of its keys has: the length of the preference list a router
         /// walks, which a node that does not offer the service learns from here.
         public let replicas: Int
+        /// Whether its handlers may run twice for one call: a router then reissues a call
+        /// whose owner took it but did not answer. Travels as the top bit of the replicas byte.
+        public let idempotent: Bool
 
-        public init(name: String, version: String, replicas: Int = 1) {
+        public init(name: String, version: String, replicas: Int = 1, idempotent: Bool = false) {
             self.name = name
             self.version = version
             self.replicas = replicas
+            self.idempotent = idempotent
         }
+
+        static let idempotentFlag: UInt8 = 0x80
     }
 
     public static let maxEncodedBytes = 768
@@ -121,10 +127,12 @@ extension MemberMetadata: WireCodable {
     public init(from reader: inout WireReader) throws(WireError) {
         let http = try reader.readString("metadata.httpAddress", limit: Self.maxValueBytes)
         let services = try reader.readArray("metadata.services", limit: Self.maxServices) { reader throws(WireError) in
-            Service(
-                name: try reader.readString("metadata.service.name", limit: Self.maxNameBytes),
-                version: try reader.readString("metadata.service.version", limit: Self.maxNameBytes),
-                replicas: Int(try reader.readUInt8("metadata.service.replicas")))
+            let name = try reader.readString("metadata.service.name", limit: Self.maxNameBytes)
+            let version = try reader.readString("metadata.service.version", limit: Self.maxNameBytes)
+            let replicasByte = try reader.readUInt8("metadata.service.replicas")
+            return Service(
+                name: name, version: version, replicas: Int(replicasByte & ~Service.idempotentFlag),
+                idempotent: replicasByte & Service.idempotentFlag != 0)
         }
         let pairs = try reader.readArray("metadata.tags", limit: Self.maxTags) { reader throws(WireError) in
             (try reader.readString("metadata.tag.key", limit: Self.maxNameBytes),
@@ -150,7 +158,7 @@ extension MemberMetadata: WireCodable {
         writer.writeArray(services) { writer, service in
             writer.writeString(service.name)
             writer.writeString(service.version)
-            writer.writeUInt8(UInt8(clamping: service.replicas))
+            writer.writeUInt8(UInt8(clamping: service.replicas) | (service.idempotent ? Service.idempotentFlag : 0))
         }
         let sortedTags = tags.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
         writer.writeArray(sortedTags) { writer, pair in

@@ -65,7 +65,7 @@ final class CallChannel: Sendable {
                 // Registration and cancellation both take the lock: a caller cancelled before
                 // it registered sees it here and never waits.
                 let refusal: (any Error)? = state.withLock { state in
-                    if let reason = state.closedBecause { return CallTransportError(reason) }
+                    if let reason = state.closedBecause { return CallNotSent(CallTransportError(reason)) }
                     if Task.isCancelled { return CancellationError() }
                     state.waiting[request.id, default: []].append(Waiter(ticket: ticket, limit: limit, deadline: deadline, continuation: continuation))
                     return nil
@@ -128,6 +128,15 @@ struct CallTransportError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
+/// A call that failed before its request left this node (no stream could be opened, or the
+/// stream was closed already): the owner cannot have run it, so another owner may be asked.
+/// Every other failure of a sent call leaves it in doubt.
+struct CallNotSent: Error, CustomStringConvertible {
+    let cause: any Error
+    init(_ cause: any Error) { self.cause = cause }
+    var description: String { "not sent: \(cause)" }
+}
+
 /// The open call channels of a node, one per peer and event loop, opened on first use;
 /// concurrent callers share one opening attempt. A call made on an event loop (an HTTP
 /// connection's, see `ConnectionsOnTheirLoops`) goes out on a stream of that loop, so its
@@ -155,7 +164,14 @@ final class CallChannels: Sendable {
     ) async throws -> CallReply {
         let start = ContinuousClock.now
         let loop = MultiThreadedEventLoopGroup.currentEventLoop
-        let channel = try await channel(for: Key(peer: peer, loop: loop.map { ObjectIdentifier($0) }), within: limit) { try await connect(loop) }
+        let channel: CallChannel
+        do {
+            channel = try await self.channel(for: Key(peer: peer, loop: loop.map { ObjectIdentifier($0) }), within: limit) { try await connect(loop) }
+        } catch let error as CancellationError {
+            throw error
+        } catch {
+            throw CallNotSent(error)
+        }
         return try await channel.call(request, within: limit - (ContinuousClock.now - start))
     }
 

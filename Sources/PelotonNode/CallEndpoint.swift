@@ -56,13 +56,7 @@ enum CallEndpoint {
             throw HTTPError(.badRequest, message: "key is longer than \(CallRequest.maxKeyBytes) bytes")
         }
         let timeout = try JSONReply.timeoutMilliseconds(of: request)
-        var id = RequestID.random()
-        if let given = request.headers[.requestID] {
-            guard let parsed = RequestID(hex: given) else {
-                throw HTTPError(.badRequest, message: "X-Request-Id must be 32 hex digits")
-            }
-            id = parsed
-        }
+        let id = try JSONReply.requestID(of: request)
         let body = try await JSONReply.body(
             of: request, atMost: CallRequest.maxBodyBytes, tooLarge: "the request body is larger than \(CallRequest.maxBodyBytes) bytes")
         return CallRequest(

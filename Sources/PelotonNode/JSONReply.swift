@@ -44,6 +44,13 @@ enum JSONReply {
         }
     }
 
+    /// The client's `X-Request-Id` (32 hex digits), or a new id when it sent none.
+    static func requestID(of request: Request) throws -> PelotonServices.RequestID {
+        guard let given = request.headers[.requestID] else { return .random() }
+        guard let parsed = RequestID(hex: given) else { throw HTTPError(.badRequest, message: "X-Request-Id must be 32 hex digits") }
+        return parsed
+    }
+
     /// `?timeout_ms=`, 5 s unless given.
     static func timeoutMilliseconds(of request: Request) throws -> UInt32 {
         guard let given = request.uri.queryParameters.get("timeout_ms") else { return CallEndpoint.defaultTimeoutMilliseconds }

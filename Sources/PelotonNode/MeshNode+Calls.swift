@@ -16,6 +16,8 @@ struct ServiceRingSnapshot: Sendable {
     let addresses: [NodeID: NodeAddress]
     /// The version of the service each member on the ring offers.
     let versions: [NodeID: String]
+    /// Whether every member offering it announces it idempotent.
+    let idempotent: Bool
     let validUntil: Instant
 }
 
@@ -49,7 +51,11 @@ extension MeshNode {
             metrics.callRouted(service: "(none)", outcome: "\(failure.code)", attempts: 0, duration: Self.now() - start)
             return RoutedReply(reply: CallReply(id: request.id, outcome: .failure(failure)), servedBy: nil, attempts: 0)
         }
-        var plan = CallPlan(owners: placement.owners, deadline: deadline, attemptTimeout: attemptTimeout)
+        // A call that may have run at an owner goes on to the next only if running it twice
+        // is harmless: the service says so (in its members' metadata), or the request is a
+        // work unit (`JobRun` counts one result per unit).
+        let reissuesInDoubt = request.service == Self.jobsService || isIdempotent(request.service)
+        var plan = CallPlan(owners: placement.owners, deadline: deadline, attemptTimeout: attemptTimeout, reissuesInDoubt: reissuesInDoubt)
         func finish(_ reply: CallReply, servedBy owner: NodeID?) -> RoutedReply {
             let outcome: String
             switch reply.outcome {
@@ -84,12 +90,14 @@ extension MeshNode {
                         reply = try await self.forward(forwarded, to: owner, at: address, within: until - now)
                     }
                     if case let .failure(failure) = reply.outcome, failure.isRetriable {
-                        plan.attemptFailed("\(owner.short): \(failure.message)")
+                        plan.attemptFailed("\(owner.short): \(failure.message)", .notRun)
                         continue
                     }
                     return finish(reply, servedBy: owner)
+                } catch let error as CallNotSent {
+                    plan.attemptFailed("\(owner.short): \(error)", .notRun)
                 } catch {
-                    plan.attemptFailed("\(owner.short): \(error)")
+                    plan.attemptFailed("\(owner.short): \(error)", .inDoubt)
                 }
             }
         }
@@ -143,6 +151,13 @@ extension MeshNode {
 
     // MARK: - Placement
 
+    /// Whether `service` says its calls may run twice: this node's own definition, or else
+    /// what its owners announce.
+    nonisolated func isIdempotent(_ service: String) -> Bool {
+        if let local = services?.services[service] { return local.idempotent }
+        return cachedRing(service, at: Self.now())?.idempotent ?? false
+    }
+
     /// The owners of (`service`, `key`) in this node's view, with their addresses. Served from
     /// the placement cache without entering the actor, unless the cache is stale.
     nonisolated func placement(of service: String, key: String?, at now: Instant) async -> (owners: [NodeID], addresses: [NodeID: NodeAddress]) {
@@ -186,15 +201,20 @@ extension MeshNode {
         }
         var addresses: [NodeID: NodeAddress] = [:]
         var versions: [NodeID: String] = [:]
+        var idempotent = !ring.members.isEmpty
         for member in ring.members {
             if member == id {
                 versions[member] = services?.services[service]?.version
+                idempotent = idempotent && services?.services[service]?.idempotent == true
             } else if let known = membership.members[member] {
                 addresses[member] = known.address
-                versions[member] = known.metadata.services.first { $0.name == service }?.version
+                let offered = known.metadata.services.first { $0.name == service }
+                versions[member] = offered?.version
+                idempotent = idempotent && offered?.idempotent == true
             }
         }
-        let snapshot = ServiceRingSnapshot(ring: ring, replicas: replicas, addresses: addresses, versions: versions, validUntil: now + .seconds(1))
+        let snapshot = ServiceRingSnapshot(
+            ring: ring, replicas: replicas, addresses: addresses, versions: versions, idempotent: idempotent, validUntil: now + .seconds(1))
         // Only services someone offers are kept: clients calling made-up names must not grow
         // the cache without bound.
         if !ring.isEmpty { placements.withLock { $0[service] = snapshot } }

@@ -7,6 +7,14 @@ import PelotonServices
 import PelotonState
 import PelotonWire
 
+extension WriteID {
+    public init(_ request: RequestID) { self.init(high: request.high, low: request.low) }
+}
+
+extension RequestID {
+    public init(_ write: WriteID) { self.init(high: write.high, low: write.low) }
+}
+
 /// A write as the node that took it reports it.
 public struct StateWriteResult: Sendable {
     /// The key's state at the owner that ran the write, just after it.
@@ -24,12 +32,18 @@ public struct StateWriteResult: Sendable {
 extension MeshNode {
     static let stateContentType = "application/x-peloton-state"
 
-    /// Runs `operation` on `key` at an owner and waits for `level`'s acknowledgements.
+    /// Runs `operation` on `key` at an owner and waits for `level`'s acknowledgements. `write`
+    /// names the write across attempts and retries (a client's `X-Request-Id`): an owner that
+    /// holds it already does not apply it again.
+    ///
+    /// The promise: a success is applied exactly once; a failure other than `uncertain` was
+    /// applied nowhere; `uncertain` (504) was applied once or not at all, and a retry with the
+    /// same id never applies it a second time at an owner that holds it.
     public nonisolated func writeState(
-        _ operation: StateOperation, to key: StateKey, level: ConsistencyLevel, budget: Duration
+        _ operation: StateOperation, to key: StateKey, level: ConsistencyLevel, budget: Duration, write: WriteID = WriteID(RequestID.random())
     ) async -> Result<StateWriteResult, CallFailure> {
         let start = Self.now()
-        let result = await inFlight.track { await self.coordinateWrite(operation, to: key, level: level, deadline: start + budget) }
+        let result = await inFlight.track { await self.coordinateWrite(operation, to: key, level: level, deadline: start + budget, write: write) }
         metrics.stateOperation("write", level: level.rawValue, outcome: Self.outcome(of: result), duration: Self.now() - start)
         return result
     }
@@ -41,63 +55,82 @@ extension MeshNode {
         }
     }
 
+    /// Asks the owners in turn, as a call is routed, but never sends a write on to another
+    /// owner once one may have run it (`CallPlan` without reissues in doubt): the owner asked
+    /// may be paused or cut off with the write in hand and run it later.
     private nonisolated func coordinateWrite(
-        _ operation: StateOperation, to key: StateKey, level: ConsistencyLevel, deadline: Instant
+        _ operation: StateOperation, to key: StateKey, level: ConsistencyLevel, deadline: Instant, write: WriteID
     ) async -> Result<StateWriteResult, CallFailure> {
         let start = Self.now()
         let placement = await placement(of: StateKey.placementService, key: key.description, at: start)
         // This node first when it is an owner: the write then costs no extra hop.
         let owners = placement.owners.contains(id) ? [id] + placement.owners.filter { $0 != id } : placement.owners
-        var plan = CallPlan(owners: owners, deadline: deadline, attemptTimeout: configuration.callAttemptTimeout)
+        var plan = CallPlan(owners: owners, deadline: deadline, attemptTimeout: configuration.callAttemptTimeout, reissuesInDoubt: false)
         while true {
             let now = Self.now()
             switch plan.next(at: now) {
             case let .finish(failure):
+                if failure.code == .uncertain { logger.notice("state write \(write) to \(key): \(failure.message)") }
                 return .failure(failure)
             case let .attempt(owner, until):
                 let outcome: Result<StateResponse, CallFailure>
                 if owner == id {
-                    outcome = await runStateWrite(operation, to: key, level: level, deadline: deadline)
+                    outcome = await runStateWrite(operation, to: key, level: level, deadline: deadline, write: write)
                 } else {
-                    outcome = await askOwner(owner, addresses: placement.addresses, .write(key, operation, level), until: until, deadline: deadline)
+                    outcome = await askOwner(
+                        owner, addresses: placement.addresses, .write(key, operation, level), until: until, deadline: deadline, id: RequestID(write))
                 }
                 switch outcome {
                 case let .success(.written(state, acknowledged, total)):
                     return .success(StateWriteResult(state: state, acknowledged: acknowledged, owners: total, servedBy: owner))
                 case .success:
-                    plan.attemptFailed("\(owner.short): unexpected answer")
+                    plan.attemptFailed("\(owner.short): unexpected answer", .inDoubt)
                 case let .failure(failure) where failure.isRetriable:
-                    plan.attemptFailed("\(owner.short): \(failure.message)")
+                    // Refused before it ran (not an owner, too busy) or never sent.
+                    plan.attemptFailed("\(owner.short): \(failure.message)", .notRun)
                     logger.notice("state write to \(key): \(owner.short) did not take it (\(failure.message)); asking the next owner")
+                case let .failure(failure) where failure.code == .uncertain:
+                    plan.attemptFailed("\(owner.short): \(failure.message)", .inDoubt)
                 case let .failure(failure):
-                    // The owner ran the write (or refused it as invalid): asking another owner
-                    // would run it twice.
+                    // Refused as invalid: no owner would take it.
                     return .failure(failure)
                 }
             }
         }
     }
 
-    /// Runs a write as an owner: save it here, ship the delta to the other owners, and answer
-    /// once `level` is met or cannot be.
+    /// Runs write `write` as an owner: save it here (unless it is held here already), ship it
+    /// to the other owners, and answer once `level` is met or cannot be.
     nonisolated func runStateWrite(
-        _ operation: StateOperation, to key: StateKey, level: ConsistencyLevel, deadline: Instant
+        _ operation: StateOperation, to key: StateKey, level: ConsistencyLevel, deadline: Instant, write: WriteID
     ) async -> Result<StateResponse, CallFailure> {
         let placement = await placement(of: StateKey.placementService, key: key.description, at: Self.now())
-        let written: (delta: StateValue, state: StateValue)
+        let state: StateValue
+        let shipped: StateValue
         do {
-            written = try await stateReplica.apply(operation, to: key, nowMilliseconds: Self.wallClockMilliseconds())
+            switch try await stateReplica.apply(operation, to: key, write: write, nowMilliseconds: Self.wallClockMilliseconds()) {
+            case let .applied(delta, after):
+                (state, shipped) = (after, delta)
+            case let .alreadyHeld(held):
+                // A reissue or a retry: not applied again. What this owner holds goes to the
+                // others, so the level can still be met.
+                guard let held else { return .failure(CallFailure(.uncertain, "write \(write) is held here but \(key) is not")) }
+                (state, shipped) = (held, held)
+            }
         } catch let error as StateError {
             return .failure(CallFailure(.badRequest, status: 400, error.description))
         } catch {
             logger.error("state write to \(key) not saved: \(error)")
-            return .failure(CallFailure(.overloaded, "the write could not be saved here: \(error)"))
+            // Applied in memory, so anti-entropy may still spread it: not a definite failure.
+            return .failure(CallFailure(.uncertain, "the write could not be saved here: \(error)"))
         }
         var tally = ReplicaTally(owners: placement.owners, level: level)
         tally.answer(from: id)
         // Every owner should get the delta: the requests run on once the tally is decided.
         let others = placement.owners.filter { $0 != id }
-        for await (owner, outcome) in askOwners(others, addresses: placement.addresses, .merge([key: written.delta]), deadline: deadline) {
+        for await (owner, outcome) in askOwners(
+            others, addresses: placement.addresses, .replicate(write: write, key: key, delta: shipped), deadline: deadline)
+        {
             switch outcome {
             case .success(.merged): tally.answer(from: owner)
             case .success: tally.fail(owner, because: "unexpected answer")
@@ -106,9 +139,9 @@ extension MeshNode {
             if tally.outcome != .pending { break }
         }
         guard tally.outcome == .succeeded else {
-            return .failure(CallFailure(.unavailable, "the write is saved on \(tally.answered.count) owners but \(level.rawValue) needs \(tally.required): \(tally.failureReason); anti-entropy will spread it, but it is not acknowledged"))
+            return .failure(CallFailure(.uncertain, "the write is saved on \(tally.answered.count) owners but \(level.rawValue) needs \(tally.required): \(tally.failureReason); anti-entropy will spread it, but it is not acknowledged"))
         }
-        return .success(.written(written.state, acknowledged: tally.answered.count, owners: placement.owners.count))
+        return .success(.written(state, acknowledged: tally.answered.count, owners: placement.owners.count))
     }
 
     /// `key`'s state merged from as many owners as `level` asks.
@@ -173,15 +206,24 @@ extension MeshNode {
         let fromClient = request.hops == 0
         switch message {
         case let .write(key, operation, level):
+            let write = WriteID(request.id)
             if fromClient {
-                return reply(await writeState(operation, to: key, level: level, budget: budget).map {
+                return reply(await writeState(operation, to: key, level: level, budget: budget, write: write).map {
                     .written($0.state, acknowledged: $0.acknowledged, owners: $0.owners)
                 })
             }
-            return reply(await runStateWrite(operation, to: key, level: level, deadline: Self.now() + budget))
+            return reply(await runStateWrite(operation, to: key, level: level, deadline: Self.now() + budget, write: write))
         case let .read(key, level):
             if fromClient { return reply(await readState(key, level: level, budget: budget).map { .value($0) }) }
             return reply(.success(.value(await stateReplica[key])))
+        case let .replicate(write, key, delta):
+            guard !fromClient else { return reply(.failure(CallFailure(.badRequest, "clients write state through operations, not merges"))) }
+            do {
+                try await stateReplica.merge(write: write, key: key, delta: delta, nowMilliseconds: Self.wallClockMilliseconds())
+                return reply(.success(.merged))
+            } catch {
+                return reply(.failure(CallFailure(.overloaded, "could not save the merge: \(error)")))
+            }
         case let .merge(states):
             guard !fromClient else { return reply(.failure(CallFailure(.badRequest, "clients write state through operations, not merges"))) }
             do {
@@ -219,14 +261,16 @@ extension MeshNode {
         return answers
     }
 
-    /// Asks another node for a state operation, within `until`.
+    /// Asks another node for a state operation, within `until`. A request that never left
+    /// fails `notOffered` (another owner may be asked); one that left and got no answer fails
+    /// `uncertain` (it may have run there).
     nonisolated func askOwner(
-        _ owner: NodeID, addresses: [NodeID: NodeAddress], _ message: StateRequest, until: Instant, deadline: Instant
+        _ owner: NodeID, addresses: [NodeID: NodeAddress], _ message: StateRequest, until: Instant, deadline: Instant, id: RequestID = .random()
     ) async -> Result<StateResponse, CallFailure> {
         guard let address = addresses[owner] else { return .failure(CallFailure(.notOffered, "no address for \(owner.short)")) }
         let now = Self.now()
         let request = CallRequest(
-            service: StateKey.placementService, method: "state", key: nil, body: message.wireBytes,
+            id: id, service: StateKey.placementService, method: "state", key: nil, body: message.wireBytes,
             budgetMilliseconds: UInt32(clamping: max(0, (deadline - now).nanosecondsClamped / 1_000_000)), hops: 1)
         do {
             let reply = try await self.forward(request, to: owner, at: address, within: until - now)
@@ -237,9 +281,11 @@ extension MeshNode {
                 return .failure(failure)
             }
         } catch let error as WireError {
-            return .failure(CallFailure(.badRequest, "\(owner.short) answered with a bad state response: \(error)"))
-        } catch {
+            return .failure(CallFailure(.uncertain, "\(owner.short) answered with a bad state response: \(error)"))
+        } catch let error as CallNotSent {
             return .failure(CallFailure(.notOffered, "\(owner.short): \(error)"))
+        } catch {
+            return .failure(CallFailure(.uncertain, "\(owner.short): \(error)"))
         }
     }
 
@@ -325,6 +371,11 @@ struct NodeSharedState: SharedState {
     func write(_ operation: StateOperation, to key: StateKey, level: ConsistencyLevel) async throws -> StateValue {
         guard let node else { throw CallFailure(.unavailable, "the node is gone") }
         return try await node.writeState(operation, to: key, level: level, budget: budget).get().state
+    }
+
+    func write(_ operation: StateOperation, to key: StateKey, level: ConsistencyLevel, id: WriteID) async throws -> StateValue {
+        guard let node else { throw CallFailure(.unavailable, "the node is gone") }
+        return try await node.writeState(operation, to: key, level: level, budget: budget, write: id).get().state
     }
 
     func read(_ key: StateKey, level: ConsistencyLevel) async throws -> StateValue? {

@@ -32,8 +32,10 @@ public actor MeshNode: Service {
     var savedIncarnation: UInt64
     var lossRandom: SeededRandom
     var resolvedAddresses: [NodeAddress: SocketAddress] = [:]
-    let outbox: AsyncStream<AddressedEnvelope<ByteBuffer>>
-    let outboxInput: AsyncStream<AddressedEnvelope<ByteBuffer>>.Continuation
+    /// The gossip socket sends go through (set by `run`); NIO reads it.
+    var gossipSocket: GossipSocket?
+    /// Which socket errors get a log line: each peer and reason once, then once a minute.
+    var socketErrorReports = ReportLimiter()
     /// Set once both sockets are bound.
     var isListening = false
     /// Verified revocations, in the order learned, and those still being passed on.
@@ -92,7 +94,7 @@ public actor MeshNode: Service {
         let metadata: MemberMetadata
         do {
             let offered = services?.services.values.sorted { $0.name < $1.name }.map {
-                MemberMetadata.Service(name: $0.name, version: $0.version, replicas: $0.replicas)
+                MemberMetadata.Service(name: $0.name, version: $0.version, replicas: $0.replicas, idempotent: $0.idempotent)
             } ?? []
             metadata = try MemberMetadata(httpAddress: configuration.httpAddress, services: offered, credential: credentials.certificate.wireBytes)
         } catch {
@@ -110,7 +112,6 @@ public actor MeshNode: Service {
         sealer = EnvelopeSealer(identity: credentials.identity, incarnation: incarnation, maxDatagramSize: configuration.settings.maxDatagramSize)
         book = CredentialBook(authority: credentials.authority)
         book.learn(credentials.certificate)
-        (outbox, outboxInput) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(4096))
         (drainRequests, drainRequestInput) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
         for revocation in try files?.readRevocations(authority: credentials.authority) ?? [] {
             revocations.append(revocation)
@@ -141,9 +142,11 @@ public actor MeshNode: Service {
         // No SO_REUSEADDR on the UDP socket: it would let a second node bind the same port and
         // silently take half of the first one's datagrams.
         let datagrams: NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>
+        let socket: GossipSocket
         do {
+            socket = try GossipSocket(binding: try SocketAddress.makeAddressResolvingHost(bind.host, port: Int(bind.port)))
             datagrams = try await DatagramBootstrap(group: group)
-                .bind(host: bind.host, port: Int(bind.port)) { channel in
+                .withBoundSocket(try socket.receiveDescriptor()) { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>(wrappingChannelSynchronously: channel)
                     }
@@ -151,6 +154,7 @@ public actor MeshNode: Service {
         } catch {
             throw NodeSetupError("cannot listen for gossip on \(bind) (udp): \(error)")
         }
+        gossipSocket = socket
         let maxFrameBytes = configuration.maxFrameBytes
         let streams: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
         do {
@@ -170,18 +174,14 @@ public actor MeshNode: Service {
         }
         isListening = true
         logger.info("node \(credentials.certificate.name) (\(id.short)) listening on \(bind) (udp+tcp), incarnation \(membership.incarnation)")
-        let outbox = self.outbox
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask {
-                try await datagrams.executeThenClose { inbound, outbound in
-                    try await withThrowingTaskGroup(of: Void.self) { pair in
-                        pair.addTask {
-                            for await datagram in outbox { try await outbound.write(datagram) }
-                        }
-                        for try await datagram in inbound { await self.receiveDatagram(datagram) }
-                        pair.cancelAll()
-                    }
+                try await datagrams.executeThenClose { inbound, _ in
+                    for try await datagram in inbound { await self.receiveDatagram(datagram) }
                 }
+                // Nothing but a stop closes this socket: a receive loop that ends otherwise
+                // must not let the node carry on deaf, nor exit as if asked to.
+                if !Task.isCancelled { throw NodeStoppedError("the gossip socket closed (udp \(bind))") }
             }
             tasks.addTask {
                 try await streams.executeThenClose { connections in
@@ -191,6 +191,7 @@ public actor MeshNode: Service {
                         }
                     }
                 }
+                if !Task.isCancelled { throw NodeStoppedError("the stream listener closed (tcp \(bind))") }
             }
             tasks.addTask { try await self.runTimers() }
             tasks.addTask { try await self.runAntiEntropy() }
@@ -218,7 +219,7 @@ public actor MeshNode: Service {
         // (routing them over these streams) before it stops; `closeConnections` ends them.
         eventBus.closeAll()
         await stateReplica.closeWatches()
-        outboxInput.finish()
+        gossipSocket = nil
         isListening = false
     }
 
@@ -329,8 +330,21 @@ public actor MeshNode: Service {
             logger.warning("not sending an oversized datagram to \(address): \(error)")
             return
         }
-        metrics.datagramSent(bytes: sealed.count)
-        outboxInput.yield(AddressedEnvelope(remoteAddress: destination, data: ByteBuffer(bytes: sealed)))
+        guard let gossipSocket else { return }
+        switch gossipSocket.send(sealed, to: destination) {
+        case .sent:
+            metrics.datagramSent(bytes: sealed.count)
+        case let .failed(reason):
+            socketFailed("send", to: address.description, reason: reason)
+        }
+    }
+
+    /// Counts a socket error and logs it at a bounded rate; the node carries on.
+    func socketFailed(_ operation: String, to peer: String, reason: String) {
+        metrics.socketError(operation, reason: reason)
+        guard let unlogged = socketErrorReports.report(.init(subject: "\(operation) \(peer)", reason: reason), at: Self.now()) else { return }
+        let since = unlogged > 0 ? " (\(unlogged) more since the last line)" : ""
+        logger.warning("udp \(operation) to \(peer) failed: \(reason)\(since); going on")
     }
 
     private func resolve(_ address: NodeAddress) -> SocketAddress? {

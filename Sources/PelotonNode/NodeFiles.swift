@@ -72,6 +72,12 @@ public struct NodeSetupError: Error, CustomStringConvertible {
     public init(_ description: String) { self.description = description }
 }
 
+/// A running node stopped without being asked to: the reason it gives on its way out.
+public struct NodeStoppedError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
 extension NodeFiles {
     public var revocationsPath: String { dataDirectory + "/revocations" }
 

@@ -87,6 +87,12 @@ public final class NodeMetrics: Sendable {
         counter(LabelledCounter(name: "peloton_dropped_total", dimensions: [("reason", reason)])).increment()
     }
 
+    /// A socket operation failed (`send`, `connect`, …) with `reason` (an errno's name); the
+    /// node went on.
+    func socketError(_ operation: String, reason: String) {
+        counter(LabelledCounter(name: "peloton_socket_errors_total", dimensions: [("operation", operation), ("reason", reason)])).increment()
+    }
+
     /// A call this node routed ended: `outcome` is `ok` or the failure's code.
     func callRouted(service: String, outcome: String, attempts: Int, duration: Duration) {
         let second = currentSecond

@@ -15,6 +15,10 @@ final class StateDatabase: Sendable {
 
     private struct Batch {
         var rows: [StateKey: (version: Int64, value: StateValue)] = [:]
+        /// Ids of writes held here, committed with the states that hold them.
+        var writes: [(id: WriteID, atMilliseconds: UInt64)] = []
+        /// Saved write ids older than this may be deleted (`WriteLedger.cutoff`).
+        var forgetWritesBefore: UInt64 = 0
         var waiters: [CheckedContinuation<Void, any Error>] = []
         var isFlushing = false
     }
@@ -44,6 +48,14 @@ final class StateDatabase: Sendable {
                     table.column("version", .integer).notNull()
                     table.column("value", .blob).notNull()
                     table.primaryKey(["kind", "name"])
+                }
+            }
+            migrator.registerMigration("writes-v1") { db in
+                try db.create(table: "writes", options: [.withoutRowID]) { table in
+                    table.column("high", .integer).notNull()
+                    table.column("low", .integer).notNull()
+                    table.column("at", .integer).notNull().indexed()
+                    table.primaryKey(["high", "low"])
                 }
             }
             try migrator.migrate(queue)
@@ -92,9 +104,31 @@ final class StateDatabase: Sendable {
         }
     }
 
-    /// Writes `value` as `key`'s state unless a later version is already saved; returns once
-    /// it is on disk. Saves that arrive while a commit runs go into the next one together.
-    func save(_ key: StateKey, version: Int64, value: StateValue) async throws {
+    /// The ids of writes held here since `sinceMilliseconds`, oldest first, with their times.
+    func loadWrites(sinceMilliseconds: UInt64) throws -> [(id: WriteID, atMilliseconds: UInt64)] {
+        do {
+            return try queue.read { db in
+                try Row.fetchAll(db, sql: "SELECT high, low, at FROM writes WHERE at >= ? ORDER BY at", arguments: [Int64(clamping: sinceMilliseconds)]).compactMap { row in
+                    let high: DatabaseValue = row["high"]
+                    let low: DatabaseValue = row["low"]
+                    let at: DatabaseValue = row["at"]
+                    guard let high = Int64.fromDatabaseValue(high), let low = Int64.fromDatabaseValue(low), let at = Int64.fromDatabaseValue(at), at >= 0 else {
+                        throw NodeSetupError("a saved write id is not two integers and a time")
+                    }
+                    return (WriteID(high: UInt64(bitPattern: high), low: UInt64(bitPattern: low)), UInt64(at))
+                }
+            }
+        } catch {
+            throw Self.unreadable(path, error)
+        }
+    }
+
+    /// Writes `value` as `key`'s state unless a later version is already saved, with the ids
+    /// of the writes it holds (`writes`) in the same commit; returns once it is on disk. Saves
+    /// that arrive while a commit runs go into the next one together.
+    func save(
+        _ key: StateKey, version: Int64, value: StateValue, writes: [(id: WriteID, atMilliseconds: UInt64)] = [], forgetWritesBefore: UInt64 = 0
+    ) async throws {
         try await withCheckedThrowingContinuation { (waiter: CheckedContinuation<Void, any Error>) in
             let startFlushing = batch.withLock { batch in
                 if let queued = batch.rows[key], queued.version > version {
@@ -102,6 +136,8 @@ final class StateDatabase: Sendable {
                 } else {
                     batch.rows[key] = (version, value)
                 }
+                batch.writes += writes
+                batch.forgetWritesBefore = max(batch.forgetWritesBefore, forgetWritesBefore)
                 batch.waiters.append(waiter)
                 guard !batch.isFlushing else { return false }
                 batch.isFlushing = true
@@ -113,16 +149,25 @@ final class StateDatabase: Sendable {
 
     private func flush() async {
         while true {
-            let (rows, waiters) = batch.withLock { batch in
-                let taken = (batch.rows, batch.waiters)
+            let (rows, writes, forgetBefore, waiters) = batch.withLock { batch in
+                let taken = (batch.rows, batch.writes, batch.forgetWritesBefore, batch.waiters)
                 batch.rows = [:]
+                batch.writes = []
                 batch.waiters = []
-                if taken.0.isEmpty && taken.1.isEmpty { batch.isFlushing = false }
+                if taken.0.isEmpty && taken.3.isEmpty { batch.isFlushing = false }
                 return taken
             }
             if rows.isEmpty && waiters.isEmpty { return }
             do {
                 try await queue.write { db in
+                    for write in writes {
+                        try db.execute(
+                            sql: "INSERT OR IGNORE INTO writes (high, low, at) VALUES (?, ?, ?)",
+                            arguments: [Int64(bitPattern: write.id.high), Int64(bitPattern: write.id.low), Int64(clamping: write.atMilliseconds)])
+                    }
+                    if forgetBefore > 0 {
+                        try db.execute(sql: "DELETE FROM writes WHERE at < ?", arguments: [Int64(clamping: forgetBefore)])
+                    }
                     for (key, row) in rows {
                         try db.execute(
                             sql: """

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import PelotonCrypto
 import PelotonServices
 import PelotonState
 
@@ -62,6 +63,7 @@ enum StateEndpoint {
 
     private static func write(_ request: Request, key: StateKey, operationName: String?, node: MeshNode) async throws -> Response {
         let (level, budget) = try options(request)
+        let id = try JSONReply.requestID(of: request)
         let bytes = try await JSONReply.body(of: request, atMost: maxBodyBytes, tooLarge: "the request body is larger than \(maxBodyBytes) bytes")
         let body: StateWriteBody
         do {
@@ -78,13 +80,16 @@ enum StateEndpoint {
         } catch {
             throw HTTPError(.badRequest, message: error.description)
         }
-        switch await node.writeState(operation, to: key, level: level, budget: budget) {
+        let headers: HTTPFields = [.requestID: id.description]
+        switch await node.writeState(operation, to: key, level: level, budget: budget, write: WriteID(id)) {
         case let .success(result):
-            return try JSONReply.response(StateWriteView(
+            var response = try JSONReply.response(StateWriteView(
                 type: key.kind.name, key: key.name, level: level.rawValue, value: result.state.json, acknowledged: result.acknowledged,
                 owners: result.owners, servedBy: result.servedBy?.description), encoder: JSONReply.compact)
+            response.headers[.requestID] = id.description
+            return response
         case let .failure(failure):
-            return JSONReply.failure(failure)
+            return JSONReply.failure(failure, headers: headers)
         }
     }
 

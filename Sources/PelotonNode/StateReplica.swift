@@ -12,6 +12,8 @@ actor StateReplica {
     /// out of order never put an older state back.
     private var versions: [StateKey: Int64]
     private let database: StateDatabase?
+    /// The writes held here, by id: none is ever applied twice.
+    private var ledger = WriteLedger()
     private var watchers: [StateKey: [UUID: AsyncStream<StateValue>.Continuation]] = [:]
 
     init(id: NodeID, database: StateDatabase?) throws {
@@ -20,6 +22,18 @@ actor StateReplica {
         let saved = try database?.loadAll() ?? [:]
         store = StateStore(values: saved.mapValues(\.value))
         versions = saved.mapValues(\.version)
+        let now = MeshNode.wallClockMilliseconds()
+        for write in try database?.loadWrites(sinceMilliseconds: ledger.cutoff(nowMilliseconds: now)) ?? [] {
+            ledger.record(write.id, atMilliseconds: write.atMilliseconds)
+        }
+    }
+
+    /// What running a write here came to.
+    enum WriteApplication {
+        /// Run now: the delta for the other owners and the new state, saved.
+        case applied(delta: StateValue, state: StateValue)
+        /// Held here already (run or merged before): not applied again; the key's state.
+        case alreadyHeld(state: StateValue?)
     }
 
     var keyCount: Int { store.values.count }
@@ -33,13 +47,31 @@ actor StateReplica {
         return (matching.sorted().prefix(limit).compactMap { key in store[key].map { (key, $0) } }, matching.count)
     }
 
-    /// Runs a write as this owner: the delta for the other owners and the new state, once the
-    /// new state is saved.
-    func apply(_ operation: StateOperation, to key: StateKey, nowMilliseconds: UInt64) async throws -> (delta: StateValue, state: StateValue) {
+    /// Runs write `write` as this owner unless it is held here already; returns once the new
+    /// state (and the write's id with it) is saved. The id is recorded before the save
+    /// suspends, so a second attempt arriving meanwhile is not applied either.
+    func apply(_ operation: StateOperation, to key: StateKey, write: WriteID, nowMilliseconds: UInt64) async throws -> WriteApplication {
+        guard !ledger.contains(write) else { return .alreadyHeld(state: store[key]) }
         let result = try store.apply(operation, to: key, at: id, nowMilliseconds: nowMilliseconds)
-        try await changed(key, to: result.state)
-        return result
+        ledger.record(write, atMilliseconds: nowMilliseconds)
+        try await changed(key, to: result.state, write: write, at: nowMilliseconds)
+        return .applied(delta: result.delta, state: result.state)
     }
+
+    /// Merges the delta of write `write` that another owner ran, and remembers the write as
+    /// held here; returns once saved.
+    func merge(write: WriteID, key: StateKey, delta: StateValue, nowMilliseconds: UInt64) async throws {
+        let isNew = ledger.record(write, atMilliseconds: nowMilliseconds)
+        guard let merged = store.merge(delta, into: key) else {
+            // Nothing new in the state; the id alone still needs saving.
+            if isNew, let database { try await database.save(key, version: versions[key, default: 0], value: store[key] ?? delta, writes: [(write, nowMilliseconds)]) }
+            return
+        }
+        try await changed(key, to: merged, write: isNew ? write : nil, at: nowMilliseconds)
+    }
+
+    /// Whether write `write` is held here.
+    func holds(_ write: WriteID) -> Bool { ledger.contains(write) }
 
     /// Merges states or deltas from other owners; returns once every change is saved.
     func merge(_ states: [StateKey: StateValue]) async throws {
@@ -107,9 +139,10 @@ actor StateReplica {
         if watchers[key]?.isEmpty == true { watchers[key] = nil }
     }
 
-    private func changed(_ key: StateKey, to value: StateValue) async throws {
+    private func changed(_ key: StateKey, to value: StateValue, write: WriteID? = nil, at nowMilliseconds: UInt64 = 0) async throws {
         let (version, database) = recordChange(of: key, to: value)
-        try await database?.save(key, version: version, value: value)
+        let writes = write.map { [($0, nowMilliseconds)] } ?? []
+        try await database?.save(key, version: version, value: value, writes: writes, forgetWritesBefore: ledger.cutoff(nowMilliseconds: nowMilliseconds))
     }
 
     /// Counts a change of `key` (its next version, for the database) and tells its watchers;

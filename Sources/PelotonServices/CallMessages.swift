@@ -134,6 +134,9 @@ public struct CallFailure: Error, Equatable, Sendable, CustomStringConvertible {
         /// The owner asked does not offer the service (its view and the router's differ).
         case notOffered
         case overloaded
+        /// An owner took the request and no answer came: it ran once or not at all. Sent on
+        /// to no other owner, unless the service is idempotent.
+        case uncertain
     }
 
     public var code: Code
@@ -157,7 +160,7 @@ public struct CallFailure: Error, Equatable, Sendable, CustomStringConvertible {
         case .noSuchService, .noSuchMethod: 404
         case .notAcceptable: 406
         case .noOwners, .unavailable, .notOffered, .overloaded: 503
-        case .deadlineExceeded: 504
+        case .deadlineExceeded, .uncertain: 504
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Mustache
 import PelotonEvents
+import PelotonState
 
 /// A service as its author writes it: a name, a version, how many owners it has, and typed
 /// async methods (Codable request in, Codable reply out).
@@ -20,12 +21,17 @@ public struct ServiceDefinition: Sendable {
     public let replicas: Int
     /// Where owners run the handlers of calls that reach them over the network.
     public let handlersRunOn: HandlerPlacement
+    /// Whether running a call twice is harmless (a pure function, a lookup). Only then does a
+    /// router send a call on to the next owner after an owner took it and did not answer in
+    /// time; otherwise that call ends `uncertain` (504) and the handler has run at most once.
+    public let idempotent: Bool
     let methods: [String: ServiceMethod]
     /// Event handlers: on every node that offers the service, each event matching a pattern.
     public let subscriptions: [EventSubscription]
 
     public init(
-        name: String, version: String, replicas: Int, handlersRunOn: HandlerPlacement = .sharedPool, _ build: (inout ServiceBuilder) throws -> Void
+        name: String, version: String, replicas: Int, handlersRunOn: HandlerPlacement = .sharedPool, idempotent: Bool = false,
+        _ build: (inout ServiceBuilder) throws -> Void
     ) throws {
         try requireValidName(name, "service name \"\(name)\"")
         guard !version.isEmpty, version.utf8.count <= CallRequest.maxNameBytes else {
@@ -41,6 +47,7 @@ public struct ServiceDefinition: Sendable {
         self.version = version
         self.replicas = replicas
         self.handlersRunOn = handlersRunOn
+        self.idempotent = idempotent
         methods = builder.methods
         subscriptions = builder.subscriptions
     }
@@ -152,6 +159,10 @@ public struct CallContext: Sendable {
         self.state = state
         self.events = events
     }
+
+    /// The call's id as a state write's: a handler's one write named this way runs once
+    /// however often the call is reissued or retried with the same `X-Request-Id`.
+    public var writeID: WriteID { WriteID(high: requestID.high, low: requestID.low) }
 }
 
 /// An error a handler throws to choose what the caller sees: an HTTP status (4xx or 5xx) and

@@ -7,8 +7,18 @@ public protocol SharedState: Sendable {
     /// Runs `operation` on `key` at an owner; returns the key's state there after the write,
     /// once as many owners as `level` asks hold it durably.
     func write(_ operation: StateOperation, to key: StateKey, level: ConsistencyLevel) async throws -> StateValue
+    /// The same, named `id`: an owner that holds write `id` already does not apply it again,
+    /// so a handler that names its writes after its call (`call.writeID`) applies them once
+    /// however often the call is retried.
+    func write(_ operation: StateOperation, to key: StateKey, level: ConsistencyLevel, id: WriteID) async throws -> StateValue
     /// The key's state merged from as many owners as `level` asks; nil when none holds it.
     func read(_ key: StateKey, level: ConsistencyLevel) async throws -> StateValue?
+}
+
+extension SharedState {
+    public func write(_ operation: StateOperation, to key: StateKey, level: ConsistencyLevel, id: WriteID) async throws -> StateValue {
+        try await write(operation, to: key, level: level)
+    }
 }
 
 /// The event bus as a service handler sees it: publish to every subscriber in the mesh.

@@ -11,6 +11,7 @@ import PelotonServices
 /// caller hears nothing and its attempt times out).
 struct CallTraffic {
     static let service = "simulated"
+    static let refused = "connection refused"
 
     struct Call {
         let id: RequestID
@@ -28,6 +29,15 @@ struct CallTraffic {
         case handlerDone(owner: Int, life: Int, request: RequestID)
         case reply(call: Int, attempt: Int)
         case attemptFailed(call: Int, attempt: Int, reason: String)
+
+        /// The node whose process handles this event.
+        func node(in traffic: CallTraffic) -> Int? {
+            switch self {
+            case .issue: nil
+            case let .arrive(_, _, owner), let .handlerDone(owner, _, _): owner
+            case let .reply(call, _), let .attemptFailed(call, _, _): traffic.calls[call].entry
+            }
+        }
     }
 
     let load: Scenario.CallLoad
@@ -46,6 +56,9 @@ struct CallTraffic {
         let request: RequestID
         let owner: Int
     }
+    /// Requests that ran a handler on some owner: with a service that is not idempotent, none
+    /// may run on a second one.
+    var ranSomewhere: Set<RequestID> = []
 
     init(load: Scenario.CallLoad, scenario: Scenario) {
         self.load = load
@@ -83,7 +96,8 @@ extension Simulation {
             trace.mix(0xCA11_0000_0000_0000 | UInt64(call))
         case let .attemptFailed(call, attempt, reason):
             guard traffic.calls[call].finishedAt == nil, traffic.calls[call].attempt == attempt else { return }
-            traffic.calls[call].plan.attemptFailed(reason)
+            // Refused at once means nothing listened; silence means it may have run.
+            traffic.calls[call].plan.attemptFailed(reason, reason == CallTraffic.refused ? .notRun : .inDoubt)
             nextAttempt(&traffic, call: call)
         }
     }
@@ -93,7 +107,7 @@ extension Simulation {
         let lastIssue = load.untilSeconds ?? (scenario.durationSeconds - load.budgetMilliseconds / 1000)
         // As a client behind a health check: never a node that is draining or leaving.
         let running = traffic.entries.filter { entry in
-            nodes[entry].membership.map { !$0.isLeaving && !$0.metadata.isDraining } ?? false
+            !nodes[entry].paused && (nodes[entry].membership.map { !$0.isLeaving && !$0.metadata.isDraining } ?? false)
         }
         if let entry = running.isEmpty ? nil : running[Int(random.next() % UInt64(running.count))],
            let view = nodes[entry].membership {
@@ -101,7 +115,8 @@ extension Simulation {
             let (ring, replicas) = ring(of: entry, view: view, traffic: &traffic)
             let owners = ring.owners(of: .init(service: CallTraffic.service, key: key), count: replicas)
             let deadline = Instant(nanoseconds: now) + .nanoseconds(Int64(load.budgetMilliseconds * 1e6))
-            let plan = CallPlan(owners: owners, deadline: deadline, attemptTimeout: .nanoseconds(Int64(load.attemptTimeoutMilliseconds * 1e6)))
+            let plan = CallPlan(
+                owners: owners, deadline: deadline, attemptTimeout: .nanoseconds(Int64(load.attemptTimeoutMilliseconds * 1e6)), reissuesInDoubt: load.idempotent)
             traffic.calls.append(CallTraffic.Call(id: RequestID(high: seed, low: UInt64(traffic.calls.count)), entry: entry, issuedAt: now, plan: plan))
             nextAttempt(&traffic, call: traffic.calls.count - 1)
         }
@@ -142,7 +157,7 @@ extension Simulation {
         let entry = traffic.calls[call].entry
         guard nodes[owner].isRunning else {
             // Nothing listens: the connection is reset, and the caller hears it one trip later.
-            schedule(.call(.attemptFailed(call: call, attempt: attempt, reason: "connection refused")), at: now + callLatency(from: owner, to: entry))
+            schedule(.call(.attemptFailed(call: call, attempt: attempt, reason: CallTraffic.refused)), at: now + callLatency(from: owner, to: entry))
             return
         }
         if traffic.ledgers[owner].life != nodes[owner].life {
@@ -153,6 +168,8 @@ extension Simulation {
         case .run:
             if !traffic.executions.insert(CallTraffic.Execution(request: id, owner: owner)).inserted {
                 traffic.doubleRuns.append("call \(call) ran twice on node \(owner)")
+            } else if !traffic.ranSomewhere.insert(id).inserted, !traffic.load.idempotent {
+                traffic.doubleRuns.append("call \(call) to a service that is not idempotent ran on a second owner, node \(owner)")
             }
             traffic.ledgers[owner].waiting[id, default: []].append((call, attempt))
             let range = traffic.load.handlerMilliseconds

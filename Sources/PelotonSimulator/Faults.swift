@@ -14,6 +14,8 @@ enum FaultAction {
     case setLoss(Double)
     case isolate([Int], Bool)
     case revoke([Int])
+    case pause([Int])
+    case resume([Int])
 }
 
 extension Simulation {
@@ -34,6 +36,9 @@ extension Simulation {
                 let half = nodes.count / 2
                 schedule(.action(.partition(groups: [Array(0..<half), Array(half..<nodes.count)], oneWay: fault.oneWay ?? false)), at: at)
             case .heal: schedule(.action(.heal), at: at)
+            case .pause:
+                schedule(.action(.pause(fault.nodes ?? [])), at: at)
+                schedule(.action(.resume(fault.nodes ?? [])), at: at + Int64((fault.forSeconds ?? 0) * 1e9))
             case .setLoss: schedule(.action(.setLoss(fault.loss ?? 0)), at: at)
             case .flap:
                 // Cut the nodes off for half of each period, reconnect them for the other half.
@@ -125,12 +130,26 @@ extension Simulation {
         case let .isolate(indices, isolated):
             for index in indices { nodes[index].isolated = isolated }
             metrics.faultHappened(at: now)
+        case let .pause(indices):
+            for index in indices where nodes[index].isRunning { nodes[index].paused = true }
+            metrics.faultHappened(at: now)
+        case let .resume(indices):
+            // What waited is handled now, in the order it came, as a resumed process reads
+            // its sockets and runs its overdue timers.
+            for index in indices where nodes[index].paused {
+                nodes[index].paused = false
+                for kind in nodes[index].deferred { schedule(kind, at: now) }
+                nodes[index].deferred = []
+            }
+            metrics.faultHappened(at: now)
         }
     }
 
     /// Takes node `index` down: its state machine and its pending wake.
     private func halt(_ index: Int) {
         nodes[index].membership = nil
+        nodes[index].paused = false
+        nodes[index].deferred = []
         nodes[index].wakeGeneration += 1
         nodes[index].scheduledWake = nil
         jobNodeWentDown(index)

@@ -119,7 +119,9 @@ extension Simulation {
             perform(effects, &traffic)
         case let .attemptFailed(unit, dispatch, reason):
             guard var current = traffic.dispatches[unit], current.number == dispatch else { return }
-            current.plan.attemptFailed(reason)
+            // A unit may have run on the node that went down: units are reissued all the same
+            // (`JobRun` keeps one result per unit), as the runtime does.
+            current.plan.attemptFailed(reason, .inDoubt)
             traffic.dispatches[unit] = current
             nextJobAttempt(unit, &traffic)
         case let .unreachable(unit, reason):
@@ -151,7 +153,7 @@ extension Simulation {
                     virtualNodes: HashRing.defaultVirtualNodes, replicasOffered: { _ in traffic.load.replicas }).ring
                 let owners = ring.owners(of: PlacementKey(service: "peloton.jobs", key: "simulated/\(unit)"), count: traffic.load.replicas)
                 // A unit may run long: only a broken stream moves it to the next owner.
-                let plan = CallPlan(owners: owners, deadline: Instant(nanoseconds: now) + .seconds(600), attemptTimeout: .seconds(600))
+                let plan = CallPlan(owners: owners, deadline: Instant(nanoseconds: now) + .seconds(600), attemptTimeout: .seconds(600), reissuesInDoubt: true)
                 traffic.nextDispatch += 1
                 traffic.dispatches[unit] = (traffic.nextDispatch, plan)
                 nextJobAttempt(unit, &traffic)

@@ -39,6 +39,9 @@ public struct Scenario: Codable, Sendable {
         public var handlerMilliseconds: [Double] = [1, 20]
         /// How many calls may end in a (definite, timely) failure.
         public var maxFailedCalls: Int = 0
+        /// Whether the service may run a call twice: only then is a call that an owner took
+        /// and did not answer sent on to the next owner (as `ServiceDefinition.idempotent`).
+        public var idempotent: Bool = true
         public init() {}
     }
 
@@ -55,6 +58,10 @@ public struct Scenario: Codable, Sendable {
             case crash, crashFraction, restart, leave, drain
             case partition, partitionHalves, heal
             case setLoss, flap, rollingRestart
+            /// Freeze the nodes for `forSeconds` (as SIGSTOP): they take no message and run no
+            /// timer, and whatever reached them meanwhile waits; then they resume (SIGCONT) and
+            /// handle it all, late.
+            case pause
             /// Crash the nodes for good and revoke their keys: replicated state then prunes
             /// their entries (the revocation is known everywhere at once here; the runtime
             /// gossips it in a second or two).
@@ -75,6 +82,8 @@ public struct Scenario: Codable, Sendable {
         /// `drain`, and `rollingRestart` with it: how long a node drains (marked draining in its
         /// metadata, still serving) before it leaves, as the runtime does on SIGTERM.
         public var drainSeconds: Double?
+        /// `pause`: how long the nodes stay frozen.
+        public var forSeconds: Double?
     }
 
     public struct Invariants: Codable, Sendable {
@@ -141,6 +150,8 @@ public struct Scenario: Codable, Sendable {
                 guard (fault.intervalSeconds ?? 0) > 0, (fault.downSeconds ?? -1) >= 0 else {
                     throw ScenarioError("rollingRestart needs \"intervalSeconds\" > 0 and \"downSeconds\" >= 0")
                 }
+            case .pause:
+                guard fault.nodes?.isEmpty == false, (fault.forSeconds ?? 0) > 0 else { throw ScenarioError("pause needs \"nodes\" and \"forSeconds\" > 0") }
             case .partitionHalves, .heal:
                 break
             }

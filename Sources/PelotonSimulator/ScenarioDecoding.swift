@@ -45,7 +45,7 @@ extension Scenario {
 
 extension Scenario.CallLoad {
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case perSecond, fromSeconds, untilSeconds, replicas, budgetMilliseconds, attemptTimeoutMilliseconds, handlerMilliseconds, maxFailedCalls
+        case perSecond, fromSeconds, untilSeconds, replicas, budgetMilliseconds, attemptTimeoutMilliseconds, handlerMilliseconds, maxFailedCalls, idempotent
     }
 
     public init(from decoder: Decoder) throws {
@@ -60,6 +60,7 @@ extension Scenario.CallLoad {
         attemptTimeoutMilliseconds = try container.decodeIfPresent(Double.self, forKey: .attemptTimeoutMilliseconds) ?? attemptTimeoutMilliseconds
         handlerMilliseconds = try container.decodeIfPresent([Double].self, forKey: .handlerMilliseconds) ?? handlerMilliseconds
         maxFailedCalls = try container.decodeIfPresent(Int.self, forKey: .maxFailedCalls) ?? maxFailedCalls
+        idempotent = try container.decodeIfPresent(Bool.self, forKey: .idempotent) ?? idempotent
     }
 }
 
@@ -96,7 +97,7 @@ extension Scenario.Invariants {
 
 extension Scenario.Fault {
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case atSeconds, action, nodes, fraction, groups, oneWay, loss, periodSeconds, untilSeconds, intervalSeconds, downSeconds, drainSeconds
+        case atSeconds, action, nodes, fraction, groups, oneWay, loss, periodSeconds, untilSeconds, intervalSeconds, downSeconds, drainSeconds, forSeconds
     }
 
     public init(from decoder: Decoder) throws {
@@ -114,13 +115,14 @@ extension Scenario.Fault {
         intervalSeconds = try container.decodeIfPresent(Double.self, forKey: .intervalSeconds)
         downSeconds = try container.decodeIfPresent(Double.self, forKey: .downSeconds)
         drainSeconds = try container.decodeIfPresent(Double.self, forKey: .drainSeconds)
+        forSeconds = try container.decodeIfPresent(Double.self, forKey: .forSeconds)
     }
 }
 
 extension Scenario.StateLoad {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case writesPerSecond, fromSeconds, untilSeconds, replicas, keys, level, budgetMilliseconds, attemptTimeoutMilliseconds,
-            antiEntropyIntervalSeconds, pruneMarkerSeconds
+            antiEntropyIntervalSeconds, pruneMarkerSeconds, kind
     }
 
     public init(from decoder: Decoder) throws {
@@ -137,6 +139,7 @@ extension Scenario.StateLoad {
         attemptTimeoutMilliseconds = try container.decodeIfPresent(Double.self, forKey: .attemptTimeoutMilliseconds) ?? attemptTimeoutMilliseconds
         antiEntropyIntervalSeconds = try container.decodeIfPresent(Double.self, forKey: .antiEntropyIntervalSeconds) ?? antiEntropyIntervalSeconds
         pruneMarkerSeconds = try container.decodeIfPresent(Double.self, forKey: .pruneMarkerSeconds) ?? pruneMarkerSeconds
+        kind = try container.decodeIfPresent(WriteKind.self, forKey: .kind) ?? kind
     }
 }
 

@@ -20,6 +20,9 @@ struct SimulatedNode {
     var life = 0
     var isolated = false
     var group = 0
+    /// Frozen (`pause`): what reaches it waits in `deferred` until it resumes.
+    var paused = false
+    var deferred: [Event.Kind] = []
 
     var isRunning: Bool { membership != nil }
 

@@ -36,6 +36,10 @@ public final class Simulation {
     var calls: CallTraffic?
     /// State writes and anti-entropy, when the scenario asks for them.
     var state: StateTraffic?
+    /// Sends a state write that an owner may have run on to the next owner, as the runtime
+    /// did before it kept writes to one owner once in doubt: for tests that show the checks
+    /// catch the increments that counts twice.
+    public var reissueStateWritesInDoubt = false
     /// Gossiped events, when the scenario asks for them.
     var eventTraffic: EventTraffic?
     /// A parallel job, when the scenario asks for one.
@@ -82,6 +86,10 @@ public final class Simulation {
     }
 
     private func handle(_ kind: Event.Kind) {
+        if let node = node(handling: kind), nodes[node].paused {
+            nodes[node].deferred.append(kind)
+            return
+        }
         switch kind {
         case let .start(index):
             start(index)
@@ -107,6 +115,18 @@ public final class Simulation {
             handle(event)
         case let .jobs(event):
             handle(event)
+        }
+    }
+
+    /// The node whose process handles `kind` (a message it receives, a timer of its own), if
+    /// any: a paused node's events wait for it to resume.
+    private func node(handling kind: Event.Kind) -> Int? {
+        switch kind {
+        case let .wake(index, _): index
+        case let .deliver(delivery): delivery.to
+        case let .call(event): calls.flatMap { event.node(in: $0) }
+        case let .state(event): state.flatMap { event.node(in: $0) }
+        case .start, .action, .sample, .events, .jobs: nil
         }
     }
 

@@ -2,9 +2,17 @@ import PelotonState
 
 extension Scenario {
     /// A steady stream of writes to replicated state: each adds a unique element to one of
-    /// `keys` OR-Sets, so the end of the run can check that every acknowledged write is held by
-    /// every owner. Writes enter at any running node, on either side of a partition.
+    /// `keys` OR-Sets (`kind: set`), so the end of the run can check that every acknowledged
+    /// write is held by every owner; or increments one of `keys` counters by one (`kind:
+    /// counter`), so it can check each count against the writes' outcomes: no fewer than the
+    /// acknowledged, no more than the acknowledged and the uncertain. Writes enter at any
+    /// running node that is not paused, on either side of a partition.
     public struct StateLoad: Codable, Sendable {
+        public enum WriteKind: String, Codable, Sendable {
+            case set, counter
+        }
+
+        public var kind: WriteKind = .set
         public var writesPerSecond: Double = 100
         public var fromSeconds: Double = 0
         public var untilSeconds: Double?

@@ -13,6 +13,7 @@ import PelotonState
 /// survives a crash; what a node was waiting for does not.
 struct StateTraffic {
     struct Write {
+        let id: WriteID
         let key: StateKey
         let element: String
         let entry: Int
@@ -22,6 +23,11 @@ struct StateTraffic {
         var finishedAt: Int64?
         var failure: String?
         var acknowledged = false
+        /// Ended `uncertain`: it may have been applied, once.
+        var uncertain = false
+        /// How many owners applied it (the simulator's truth, which no node sees): more than
+        /// one counts it twice.
+        var applications = 0
     }
 
     /// A write an owner ran and is collecting acknowledgements for.
@@ -50,13 +56,32 @@ struct StateTraffic {
         case statesArrive(to: Int, states: [StateKey: StateValue])
         /// Checks whether the owners of every written key agree, for the convergence time.
         case checkAgreement
+
+        /// The node whose process handles this event.
+        func node(in traffic: StateTraffic) -> Int? {
+            switch self {
+            case .issue, .checkAgreement: nil
+            case let .antiEntropy(node), let .exchange(node, _): node
+            case let .writeArrives(_, _, owner): owner
+            case let .attemptFailed(write, _, _), let .writeAnswered(write, _, _): traffic.writes[write].entry
+            case let .deltaArrives(_, replica, _, _): replica
+            case let .deltaAcknowledged(pending, _), let .deltaFailed(pending, _, _): traffic.pendings[pending].owner
+            case let .digestArrives(_, to, _), let .answerArrives(_, to, _), let .statesArrive(to, _): to
+            }
+        }
     }
+
+    static let refused = "connection refused"
 
     let load: Scenario.StateLoad
     var writes: [Write] = []
     var pendings: [Pending] = []
-    /// Each node's durable state.
+    /// Each node's durable state, and the ids of the writes it holds (saved with it).
     var stores: [StateStore]
+    var ledgers: [WriteLedger]
+    /// Whether a write that may have run is sent on to the next owner: the runtime never does
+    /// (tests turn it on to show what that costs: increments counted twice).
+    var reissuesInDoubt = false
     var rings: [Int: (ring: HashRing, validUntil: Int64)] = [:]
     /// Rings by member list: most nodes see the same members, and a ring is costly to build.
     var ringsByMembers: [[NodeID]: HashRing] = [:]
@@ -84,6 +109,7 @@ struct StateTraffic {
     init(load: Scenario.StateLoad, nodes: Int) {
         self.load = load
         stores = Array(repeating: StateStore(), count: nodes)
+        ledgers = Array(repeating: WriteLedger(), count: nodes)
     }
 }
 
@@ -91,6 +117,7 @@ extension Simulation {
     func scheduleStateWrites() {
         guard let load = scenario.state else { return }
         state = StateTraffic(load: load, nodes: nodes.count)
+        state?.reissuesInDoubt = reissueStateWritesInDoubt
         schedule(.state(.issue), at: Int64(load.fromSeconds * 1e9))
         for index in nodes.indices where load.antiEntropyIntervalSeconds > 0 {
             schedule(.state(.antiEntropy(node: index)), at: Int64(load.antiEntropyIntervalSeconds * 1e9 * random.unit()))
@@ -114,17 +141,21 @@ extension Simulation {
             runWrite(&traffic, write: write, attempt: attempt, owner: owner)
         case let .attemptFailed(write, attempt, reason):
             guard traffic.writes[write].finishedAt == nil, traffic.writes[write].attempt == attempt else { return }
-            traffic.writes[write].plan.attemptFailed(reason)
+            traffic.writes[write].plan.attemptFailed(reason, reason == StateTraffic.refused ? .notRun : .inDoubt)
             nextWriteAttempt(&traffic, write: write)
         case let .writeAnswered(write, attempt, failure):
             guard traffic.writes[write].finishedAt == nil, traffic.writes[write].attempt == attempt else { return }
             traffic.writes[write].finishedAt = now
             traffic.writes[write].failure = failure
             traffic.writes[write].acknowledged = failure == nil
+            // Saved on the owner that ran it but short of the level: it may spread.
+            traffic.writes[write].uncertain = failure != nil
             trace.mix(0x57A7_0000_0000_0000 | UInt64(write))
         case let .deltaArrives(pending, replica, key, delta):
             guard nodes[replica].isRunning else { return }
             _ = traffic.stores[replica].merge(delta, into: key)
+            let local = UInt64(max(0, nodes[replica].localTime(now).nanoseconds / 1_000_000))
+            traffic.ledgers[replica].record(traffic.writes[traffic.pendings[pending].write].id, atMilliseconds: local)
             let owner = traffic.pendings[pending].owner
             guard !blocked(from: replica, to: owner) else { return }
             schedule(.state(.deltaAcknowledged(pending: pending, replica: replica)), at: now + callLatency(from: replica, to: owner))
@@ -160,15 +191,18 @@ extension Simulation {
     private func issueWrite(_ traffic: inout StateTraffic) {
         let load = traffic.load
         let lastIssue = load.untilSeconds ?? (scenario.durationSeconds - load.budgetMilliseconds / 1000)
-        let running = nodes.indices.filter { nodes[$0].isRunning }
+        let running = nodes.indices.filter { nodes[$0].isRunning && !nodes[$0].paused }
         if let entry = running.isEmpty ? nil : running[Int(random.next() % UInt64(running.count))],
-           let key = try? StateKey(kind: .set, name: "key-\(random.next() % UInt64(load.keys))") {
+           let key = try? StateKey(kind: load.kind == .counter ? .counter : .set, name: "key-\(random.next() % UInt64(load.keys))") {
             let (ring, replicas) = stateRing(of: entry, traffic: &traffic)
             let owners = ring.owners(of: key.placementKey, count: replicas)
             let deadline = Instant(nanoseconds: now) + .nanoseconds(Int64(load.budgetMilliseconds * 1e6))
-            let plan = CallPlan(owners: owners, deadline: deadline, attemptTimeout: .nanoseconds(Int64(load.attemptTimeoutMilliseconds * 1e6)))
+            let plan = CallPlan(
+                owners: owners, deadline: deadline, attemptTimeout: .nanoseconds(Int64(load.attemptTimeoutMilliseconds * 1e6)),
+                reissuesInDoubt: traffic.reissuesInDoubt)
             traffic.writtenKeys.insert(key)
-            traffic.writes.append(StateTraffic.Write(key: key, element: "write-\(traffic.writes.count)", entry: entry, issuedAt: now, plan: plan))
+            let id = WriteID(high: seed, low: UInt64(traffic.writes.count))
+            traffic.writes.append(StateTraffic.Write(id: id, key: key, element: "write-\(traffic.writes.count)", entry: entry, issuedAt: now, plan: plan))
             nextWriteAttempt(&traffic, write: traffic.writes.count - 1)
         }
         let next = now + Int64(1e9 / load.writesPerSecond)
@@ -182,6 +216,7 @@ extension Simulation {
         case let .finish(failure):
             traffic.writes[write].finishedAt = now
             traffic.writes[write].failure = "\(failure.code)"
+            traffic.writes[write].uncertain = failure.code == .uncertain
         case let .attempt(owner, until):
             guard let index = indexByID[owner] else { return }
             let entry = traffic.writes[write].entry
@@ -196,14 +231,24 @@ extension Simulation {
     private func runWrite(_ traffic: inout StateTraffic, write: Int, attempt: Int, owner: Int) {
         let entry = traffic.writes[write].entry
         guard nodes[owner].isRunning else {
-            schedule(.state(.attemptFailed(write: write, attempt: attempt, reason: "connection refused")), at: now + callLatency(from: owner, to: entry))
+            schedule(.state(.attemptFailed(write: write, attempt: attempt, reason: StateTraffic.refused)), at: now + callLatency(from: owner, to: entry))
             return
         }
         let key = traffic.writes[write].key
-        let local = nodes[owner].localTime(now).nanoseconds / 1_000_000
-        guard let written = try? traffic.stores[owner].apply(
-            .insert([traffic.writes[write].element]), to: key, at: nodes[owner].id, nowMilliseconds: UInt64(max(0, local)))
-        else { return }
+        let local = UInt64(max(0, nodes[owner].localTime(now).nanoseconds / 1_000_000))
+        let id = traffic.writes[write].id
+        let shipped: StateValue
+        if traffic.ledgers[owner].contains(id) {
+            // Held here already (a retry): not applied again; the owner's state goes out.
+            guard let held = traffic.stores[owner][key] else { return }
+            shipped = held
+        } else {
+            let operation: StateOperation = key.kind == .counter ? .increment(1) : .insert([traffic.writes[write].element])
+            guard let written = try? traffic.stores[owner].apply(operation, to: key, at: nodes[owner].id, nowMilliseconds: local) else { return }
+            traffic.ledgers[owner].record(id, atMilliseconds: local)
+            traffic.writes[write].applications += 1
+            shipped = written.delta
+        }
         let (ring, replicas) = stateRing(of: owner, traffic: &traffic)
         let owners = ring.owners(of: key.placementKey, count: replicas)
         var tally = ReplicaTally(owners: owners, level: traffic.load.level)
@@ -216,9 +261,9 @@ extension Simulation {
             schedule(.state(.deltaFailed(pending: pending, replica: replica, reason: "timed out")), at: now + timeout)
             guard !blocked(from: owner, to: replica) else { continue }
             if nodes[replica].isRunning {
-                schedule(.state(.deltaArrives(pending: pending, replica: replica, key: key, delta: written.delta)), at: now + callLatency(from: owner, to: replica))
+                schedule(.state(.deltaArrives(pending: pending, replica: replica, key: key, delta: shipped)), at: now + callLatency(from: owner, to: replica))
             } else {
-                schedule(.state(.deltaFailed(pending: pending, replica: replica, reason: "connection refused")), at: now + 2 * callLatency(from: owner, to: replica))
+                schedule(.state(.deltaFailed(pending: pending, replica: replica, reason: StateTraffic.refused)), at: now + 2 * callLatency(from: owner, to: replica))
             }
         }
         self.tally(&traffic, pending: pending) { _ in }
@@ -306,6 +351,7 @@ extension Simulation {
         let running = nodes.indices.filter { nodes[$0].isRunning }
         let ring = HashRing(members: running.map { nodes[$0].id })
         var lost = 0
+        var overcounted = 0
         var divergent = 0
         let writesByKey = Dictionary(grouping: traffic.writes.indices, by: { traffic.writes[$0].key })
         for (key, writes) in writesByKey.sorted(by: { $0.key < $1.key }) {
@@ -314,6 +360,24 @@ extension Simulation {
             if Set(states.map { $0.map { StateStore.hash(of: $0) } }).count > 1 {
                 divergent += 1
                 violations.append("owners of \(key) disagree at the end")
+            }
+            if key.kind == .counter {
+                // Each write adds one: a count below the acknowledged lost one, above the
+                // acknowledged and uncertain together counted one twice.
+                let acknowledged = writes.filter { traffic.writes[$0].acknowledged }.count
+                let uncertain = writes.filter { traffic.writes[$0].uncertain }.count
+                for (owner, state) in zip(owners, states) {
+                    let count: Int64
+                    if case let .counter(counter)? = state { count = counter.value } else { count = 0 }
+                    if count < acknowledged {
+                        lost += acknowledged - Int(count)
+                        violations.append("\(key) counts \(count) on owner node \(owner), below its \(acknowledged) acknowledged increments")
+                    } else if count > acknowledged + uncertain {
+                        overcounted += 1
+                        violations.append("\(key) counts \(count) on owner node \(owner), above its \(acknowledged) acknowledged and \(uncertain) uncertain increments")
+                    }
+                }
+                continue
             }
             for write in writes where traffic.writes[write].acknowledged {
                 for (owner, state) in zip(owners, states) {
@@ -338,16 +402,20 @@ extension Simulation {
                 violations.append("\(key) had revoked node \(replica.short)'s entries folded \(count) times")
             }
         }
+        for (number, write) in traffic.writes.enumerated() where write.applications > 1 {
+            violations.append("write \(number) to \(write.key) was applied by \(write.applications) owners")
+        }
         for (number, write) in traffic.writes.enumerated() where write.finishedAt == nil {
             violations.append("write \(number), issued at \(format(Double(write.issuedAt) / 1e9)) s, never ended")
         }
         let acknowledged = traffic.writes.filter(\.acknowledged).count
+        let uncertain = traffic.writes.filter(\.uncertain).count
         // Agreement from the last fault (or the first write) on: when the owners last disagreed.
         let since = max(metrics.lastFaultAt, Int64(traffic.load.fromSeconds * 1e9))
         let agreedAfter = divergent > 0 ? nil : Double(max(0, (traffic.lastDisagreementAt ?? since) + StateTraffic.agreementCheckInterval - since)) / 1e9
         let report = StateReport(
-            issued: traffic.writes.count, acknowledged: acknowledged, failed: traffic.writes.count - acknowledged,
-            lostAcknowledged: lost, divergentKeys: divergent, keys: writesByKey.count, exchanges: traffic.exchanges,
+            issued: traffic.writes.count, acknowledged: acknowledged, uncertain: uncertain, failed: traffic.writes.count - acknowledged - uncertain,
+            appliedTwice: traffic.writes.filter { $0.applications > 1 }.count, overcountedCopies: overcounted, lostAcknowledged: lost, divergentKeys: divergent, keys: writesByKey.count, exchanges: traffic.exchanges,
             statesShipped: traffic.statesShipped, ownersAgreedSecondsAfterLastFault: agreedAfter,
             keysPruned: traffic.folds.values.reduce(0) { $0 + $1.values.reduce(0, +) }, keysNamingRevoked: revoked.isEmpty ? nil : naming)
         return (report, violations)
@@ -358,7 +426,14 @@ extension Simulation {
 public struct StateReport: Sendable {
     public let issued: Int
     public let acknowledged: Int
+    /// Ended `uncertain`: applied once or not at all.
+    public let uncertain: Int
+    /// Refused: applied nowhere.
     public let failed: Int
+    /// Writes more than one owner applied (each counts twice in a counter).
+    public let appliedTwice: Int
+    /// Counter copies above their acknowledged and uncertain increments.
+    public let overcountedCopies: Int
     /// Acknowledged writes missing from some owner at the end, counted per owner.
     public let lostAcknowledged: Int
     public let divergentKeys: Int
@@ -374,7 +449,7 @@ public struct StateReport: Sendable {
     public let keysNamingRevoked: Int?
 
     var summary: String {
-        "state: \(issued) writes, \(acknowledged) acknowledged, \(failed) refused or timed out; at the end \(lostAcknowledged) acknowledged writes missing, "
+        "state: \(issued) writes, \(acknowledged) acknowledged, \(uncertain) uncertain, \(failed) refused; \(appliedTwice) applied twice; at the end \(lostAcknowledged) acknowledged writes missing, \(overcountedCopies) counter copies over, "
             + "\(divergentKeys) of \(keys) keys with owners that disagree; \(exchanges) anti-entropy exchanges shipped \(statesShipped) states; "
             + "owners agreed " + (ownersAgreedSecondsAfterLastFault.map { "\(format($0)) s after the last fault" } ?? "never")
             + (keysNamingRevoked.map { "; revoked nodes pruned from \(keysPruned) keys, \($0) copies still hold their entries" } ?? "")

@@ -13,6 +13,9 @@ public enum StateRequest: Equatable, Sendable {
     /// Anti-entropy: the sender's digests of the keys it holds that the receiver owns. The
     /// receiver answers with what differs among those and the keys it holds that the sender owns.
     case digest(sender: NodeID, [DigestEntry])
+    /// Merge the delta of write `write`, which the sending owner ran: the receiver then knows
+    /// the write is held here and never applies it again (`WriteLedger`).
+    case replicate(write: WriteID, key: StateKey, delta: StateValue)
 
     public static let version: UInt8 = 1
     public static let maxKeysPerMessage = 65_536
@@ -176,6 +179,11 @@ extension StateRequest: WireCodable {
                 writer.writeKey(entry.key)
                 writer.writeUInt64(entry.hash)
             }
+        case let .replicate(write, key, delta):
+            writer.writeUInt8(5)
+            write.encode(to: &writer)
+            writer.writeKey(key)
+            delta.encode(to: &writer)
         }
     }
 
@@ -196,6 +204,12 @@ extension StateRequest: WireCodable {
             self = .digest(sender: sender, try reader.readArray("state.digest", limit: Self.maxKeysPerMessage) { reader throws(WireError) in
                 DigestEntry(key: try reader.readKey(), hash: try reader.readUInt64("state.digest.hash"))
             })
+        case 5:
+            let write = try WriteID(from: &reader)
+            let key = try reader.readKey()
+            let delta = try StateValue(from: &reader)
+            guard delta.kind == key.kind else { throw .invalidValue(field: "state.replicate", reason: "a \(delta.kind.name) under a \(key.kind.name) key") }
+            self = .replicate(write: write, key: key, delta: delta)
         default: throw .unknownTag(field: "state.request", tag: tag)
         }
     }

@@ -83,3 +83,79 @@ import Testing
         #expect(seen == [.number(2), .number(5)])
     }
 }
+
+extension StateReplica {
+    /// A write under a fresh id, for tests that do not look at ids.
+    func apply(_ operation: StateOperation, to key: StateKey, nowMilliseconds: UInt64) async throws -> WriteApplication {
+        try await apply(operation, to: key, write: WriteID(high: .random(in: 0...UInt64.max), low: .random(in: 0...UInt64.max)), nowMilliseconds: nowMilliseconds)
+    }
+}
+
+/// Writes named by id run once on an owner, across restarts and across owners.
+@Suite struct WriteIDTests {
+    let key = try! StateKey(kind: .counter, name: "once")
+
+    @Test func aWriteHeldAlreadyIsNotAppliedAgainEvenAfterARestart() async throws {
+        let path = StateDatabaseTests.temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let node = NodeID(high: 9, low: 9)
+        let write = WriteID(high: 1, low: 2)
+        let now = MeshNode.wallClockMilliseconds()
+        do {
+            let replica = try StateReplica(id: node, database: try StateDatabase(path: path))
+            guard case .applied = try await replica.apply(.increment(1), to: key, write: write, nowMilliseconds: now) else {
+                Issue.record("a new write must be applied")
+                return
+            }
+            guard case let .alreadyHeld(state) = try await replica.apply(.increment(1), to: key, write: write, nowMilliseconds: now) else {
+                Issue.record("the same write again must not be applied")
+                return
+            }
+            #expect(state?.json == .number(1))
+        }
+        let reopened = try StateReplica(id: node, database: try StateDatabase(path: path))
+        #expect(await reopened.holds(write))
+        guard case .alreadyHeld = try await reopened.apply(.increment(1), to: key, write: write, nowMilliseconds: now + 1) else {
+            Issue.record("a restart must not forget which writes are held")
+            return
+        }
+        #expect(await reopened[key]?.json == .number(1))
+    }
+
+    @Test func aWriteMergedFromAnotherOwnerIsNotAppliedHere() async throws {
+        let path = StateDatabaseTests.temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let first = try StateReplica(id: NodeID(high: 1, low: 0), database: nil)
+        let second = try StateReplica(id: NodeID(high: 2, low: 0), database: try StateDatabase(path: path))
+        let write = WriteID(high: 3, low: 4)
+        let now = MeshNode.wallClockMilliseconds()
+        guard case let .applied(delta, _) = try await first.apply(.increment(1), to: key, write: write, nowMilliseconds: now) else {
+            Issue.record("a new write must be applied")
+            return
+        }
+        try await second.merge(write: write, key: key, delta: delta, nowMilliseconds: now)
+        // A client's retry reaches the second owner: it holds the write, and the count stays 1.
+        guard case .alreadyHeld = try await second.apply(.increment(1), to: key, write: write, nowMilliseconds: now) else {
+            Issue.record("a write merged from another owner must not be applied again")
+            return
+        }
+        #expect(await second[key]?.json == .number(1))
+        let reopened = try StateReplica(id: NodeID(high: 2, low: 0), database: try StateDatabase(path: path))
+        #expect(await reopened.holds(write))
+    }
+
+    @Test func idsOlderThanTheRetentionAreForgotten() {
+        var ledger = WriteLedger(retentionMilliseconds: 1_000, capacity: 2)
+        let first = ledger.record(WriteID(high: 0, low: 1), atMilliseconds: 0)
+        let again = ledger.record(WriteID(high: 0, low: 1), atMilliseconds: 10)
+        #expect(first && !again)
+        ledger.expire(nowMilliseconds: 1_001)
+        #expect(!ledger.contains(WriteID(high: 0, low: 1)))
+        // Past the capacity the oldest goes first.
+        ledger.record(WriteID(high: 0, low: 2), atMilliseconds: 2_000)
+        ledger.record(WriteID(high: 0, low: 3), atMilliseconds: 2_001)
+        ledger.record(WriteID(high: 0, low: 4), atMilliseconds: 2_002)
+        #expect(!ledger.contains(WriteID(high: 0, low: 2)))
+        #expect(ledger.contains(WriteID(high: 0, low: 3)) && ledger.contains(WriteID(high: 0, low: 4)))
+    }
+}

@@ -8,13 +8,13 @@ import Testing
     let start = Instant(nanoseconds: 1_000_000_000)
 
     @Test func ownersAreTriedInOrderEachWithItsOwnTimeout() {
-        var plan = CallPlan(owners: owners, deadline: start + .seconds(5), attemptTimeout: .seconds(1))
+        var plan = CallPlan(owners: owners, deadline: start + .seconds(5), attemptTimeout: .seconds(1), reissuesInDoubt: true)
         #expect(plan.next(at: start) == .attempt(owners[0], until: start + .seconds(1)))
-        plan.attemptFailed("connection refused")
+        plan.attemptFailed("connection refused", .notRun)
         #expect(plan.next(at: start + .milliseconds(10)) == .attempt(owners[1], until: start + .milliseconds(1_010)))
-        plan.attemptFailed("timed out")
+        plan.attemptFailed("timed out", .inDoubt)
         #expect(plan.next(at: start + .seconds(2)) == .attempt(owners[2], until: start + .seconds(3)))
-        plan.attemptFailed("reset")
+        plan.attemptFailed("reset", .inDoubt)
         guard case let .finish(failure) = plan.next(at: start + .seconds(3)) else {
             Issue.record("a plan with no owners left must finish")
             return
@@ -25,9 +25,9 @@ import Testing
     }
 
     @Test func anAttemptNeverOutlivesTheDeadline() {
-        var plan = CallPlan(owners: owners, deadline: start + .milliseconds(300), attemptTimeout: .seconds(1))
+        var plan = CallPlan(owners: owners, deadline: start + .milliseconds(300), attemptTimeout: .seconds(1), reissuesInDoubt: true)
         #expect(plan.next(at: start) == .attempt(owners[0], until: start + .milliseconds(300)))
-        plan.attemptFailed("timed out")
+        plan.attemptFailed("timed out", .inDoubt)
         guard case let .finish(failure) = plan.next(at: start + .milliseconds(300)) else {
             Issue.record("a plan past its deadline must finish")
             return
@@ -36,13 +36,33 @@ import Testing
     }
 
     @Test func ownersKnownDownAreSkipped() {
-        var plan = CallPlan(owners: owners, deadline: start + .seconds(5), attemptTimeout: .seconds(1))
+        var plan = CallPlan(owners: owners, deadline: start + .seconds(5), attemptTimeout: .seconds(1), reissuesInDoubt: true)
         #expect(plan.next(at: start, isDown: { $0 == owners[0] }) == .attempt(owners[1], until: start + .seconds(1)))
         #expect(plan.attempted == [owners[1]])
     }
 
+    @Test func anAttemptInDoubtEndsAPlanThatMayNotReissue() {
+        var plan = CallPlan(owners: owners, deadline: start + .seconds(5), attemptTimeout: .seconds(1), reissuesInDoubt: false)
+        #expect(plan.next(at: start) == .attempt(owners[0], until: start + .seconds(1)))
+        // Never sent: the next owner may take it.
+        plan.attemptFailed("connection refused", .notRun)
+        #expect(plan.next(at: start + .milliseconds(10)) == .attempt(owners[1], until: start + .milliseconds(1_010)))
+        // Sent and unanswered: it may have run, so no other owner is asked.
+        plan.attemptFailed("timed out", .inDoubt)
+        guard case let .finish(failure) = plan.next(at: start + .milliseconds(1_010)) else {
+            Issue.record("a write in doubt must not go to a third owner")
+            return
+        }
+        #expect(failure.code == .uncertain)
+        #expect(failure.status == 504)
+        #expect(failure.message.contains(owners[1].short))
+        #expect(plan.attempted == [owners[0], owners[1]])
+        // It stays finished.
+        #expect(plan.next(at: start + .seconds(2)) == .finish(failure))
+    }
+
     @Test func noOwnersIsItsOwnFailure() {
-        var plan = CallPlan(owners: [], deadline: start + .seconds(5), attemptTimeout: .seconds(1))
+        var plan = CallPlan(owners: [], deadline: start + .seconds(5), attemptTimeout: .seconds(1), reissuesInDoubt: true)
         #expect(plan.next(at: start) == .finish(CallFailure(.noOwners, "no alive member offers this service")))
         #expect(CallFailure(.noOwners, "").status == 503)
     }

@@ -59,4 +59,29 @@ import Testing
         let hasty = Simulation(scenario: scenario).run()
         #expect(hasty.violations.contains { $0.contains("is missing on owner") })
     }
+
+    /// The defect found on real hosts: an owner frozen with writes in hand runs them when it
+    /// resumes, so sending them on to the next owner after a time-out counts them twice. The
+    /// same run with that reissue breaks the counts; without it, no increment counts twice.
+    @Test func aPausedOwnerNeverMakesAnIncrementCountTwice() throws {
+        let scenario = try CallTrafficTests.scenario("state-paused-owner.json")
+        let report = Simulation(scenario: scenario).run()
+        #expect(report.violations.isEmpty, "\(report.violations.prefix(5))")
+        let state = try #require(report.state)
+        #expect(state.appliedTwice == 0 && state.overcountedCopies == 0 && state.lostAcknowledged == 0)
+        // The pause left writes in doubt, and some were applied when the owner resumed.
+        #expect(state.uncertain > 0)
+
+        let reissuing = Simulation(scenario: scenario)
+        reissuing.reissueStateWritesInDoubt = true
+        let broken = reissuing.run()
+        #expect((broken.state?.appliedTwice ?? 0) > 0, "\(broken.summary)")
+        #expect(broken.violations.contains { $0.contains("above its") && $0.contains("acknowledged and") })
+    }
+
+    @Test func aPauseNeedsNodesAndALength() throws {
+        let noLength = #"{"nodes": 4, "durationSeconds": 5, "faults": [{"atSeconds": 1, "action": "pause", "nodes": [1]}]}"#
+        let scenario = try JSONDecoder().decode(Scenario.self, from: Data(noLength.utf8))
+        #expect(throws: ScenarioError.self) { try scenario.validate() }
+    }
 }
