@@ -1,4 +1,5 @@
 import Hummingbird
+import PelotonServices
 
 /// Calls are the API's hot path, taken by the thousand a second. Hummingbird's router spent a
 /// few percent of a forwarded call's CPU resolving the path in its trie and naming the
@@ -13,8 +14,33 @@ struct CallsBeforeRouter<Router: HTTPResponder<PelotonRequestContext>>: HTTPResp
     let router: Router
     /// Answers a call to a service's method: `CallEndpoint.answer`.
     let answer: @Sendable (Request, _ service: Substring, _ method: Substring) async throws -> Response
+    /// The node's progress in stopping (`ShutdownPhase`); running unless given.
+    var shutdown = ShutdownState()
 
     func respond(to request: Request, context: PelotonRequestContext) async throws -> Response {
+        switch shutdown.current {
+        case .running:
+            return try await respondNormally(to: request, context: context)
+        case .draining:
+            var response = try await respondNormally(to: request, context: context)
+            response.headers[.connection] = "close"
+            return response
+        case .left:
+            // Health and metrics still answer, so a balancer or a scraper sees why.
+            if request.method == .get, request.uri.path == "/v1/health" || request.uri.path == "/metrics" {
+                var response = try await respondNormally(to: request, context: context)
+                response.headers[.connection] = "close"
+                return response
+            }
+            var response = JSONReply.failure(
+                CallFailure(.unavailable, "this node has left the mesh and is stopping; nothing of this request ran: send it to another node"))
+            response.headers[.connection] = "close"
+            response.headers[.retryAfter] = "1"
+            return response
+        }
+    }
+
+    private func respondNormally(to request: Request, context: PelotonRequestContext) async throws -> Response {
         guard request.method == .post, let names = CallEndpoint.names(inPath: request.uri.path) else {
             return try await withTaskExecutorPreference(globalConcurrentExecutor) {
                 try await router.respond(to: request, context: context)

@@ -89,9 +89,10 @@ public enum HTTPAPI {
                 body: .init(byteBuffer: ByteBuffer(string: node.metrics.render())))
         }
         return Application(
-            responder: CallsBeforeRouter(tokenCheck: tokenCheck, router: router.buildResponder()) { request, service, method in
-                try await CallEndpoint.answer(request, service: service, method: method, node: node)
-            },
+            responder: CallsBeforeRouter(
+                tokenCheck: tokenCheck, router: router.buildResponder(),
+                answer: { request, service, method in try await CallEndpoint.answer(request, service: service, method: method, node: node) },
+                shutdown: node.shutdown),
             server: .http1WebSocketUpgradeOnConnectionLoops(
                 webSocketResponder: EventWebSocket.router(node: node, token: configuration.bearerToken).buildResponder()),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "peloton"), logger: logger)

@@ -33,6 +33,7 @@ extension MeshNode {
         guard !isDraining, !membership.isLeaving else { return }
         let started = Self.now()
         isDraining = true
+        shutdown.advance(to: .draining)
         do {
             membership.updateMetadata(try membership.metadata.markedDraining())
             persistIncarnation()

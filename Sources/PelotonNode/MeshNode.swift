@@ -68,6 +68,8 @@ public actor MeshNode: Service {
     var finishedJobs: Set<String> = []
     /// Set once the node starts draining (`drain()`): placement no longer chooses it.
     var isDraining = false
+    /// How far the node is into stopping, for the HTTP API.
+    nonisolated let shutdown = ShutdownState()
     /// Calls, routes and state operations under way here, which a draining node waits out.
     nonisolated let inFlight = InFlightWork()
     /// `POST /v1/drain` asks through this; the node then drains and stops as on SIGTERM.
@@ -141,20 +143,12 @@ public actor MeshNode: Service {
         let bind = configuration.bind
         // No SO_REUSEADDR on the UDP socket: it would let a second node bind the same port and
         // silently take half of the first one's datagrams.
-        let datagrams: NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>
         let socket: GossipSocket
         do {
             socket = try GossipSocket(binding: try SocketAddress.makeAddressResolvingHost(bind.host, port: Int(bind.port)))
-            datagrams = try await DatagramBootstrap(group: group)
-                .withBoundSocket(try socket.receiveDescriptor()) { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>(wrappingChannelSynchronously: channel)
-                    }
-                }
         } catch {
             throw NodeSetupError("cannot listen for gossip on \(bind) (udp): \(error)")
         }
-        gossipSocket = socket
         let maxFrameBytes = configuration.maxFrameBytes
         let streams: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
         do {
@@ -168,20 +162,25 @@ public actor MeshNode: Service {
                     }
                 }
         } catch {
-            // An async channel must be closed through `executeThenClose`, or NIO traps.
-            try? await datagrams.executeThenClose { _, _ in }
             throw NodeSetupError("cannot listen for streams on \(bind) (tcp): \(error)")
         }
+        gossipSocket = socket
+        let (datagrams, datagramInput) = AsyncStream.makeStream(of: GossipSocket.Received.self, bufferingPolicy: .bufferingNewest(4096))
+        socket.receive(into: datagramInput)
+        defer { socket.stop() }
         isListening = true
         logger.info("node \(credentials.certificate.name) (\(id.short)) listening on \(bind) (udp+tcp), incarnation \(membership.incarnation)")
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask {
-                try await datagrams.executeThenClose { inbound, _ in
-                    for try await datagram in inbound { await self.receiveDatagram(datagram) }
+                for await received in datagrams {
+                    switch received {
+                    case let .datagram(bytes, source): await self.receiveDatagram(bytes, from: source)
+                    case let .failed(reason): await self.socketFailed("receive", to: "any", reason: reason)
+                    }
                 }
-                // Nothing but a stop closes this socket: a receive loop that ends otherwise
-                // must not let the node carry on deaf, nor exit as if asked to.
-                if !Task.isCancelled { throw NodeStoppedError("the gossip socket closed (udp \(bind))") }
+                // Nothing but a stop ends this loop: a node must not carry on deaf, nor exit
+                // as if asked to.
+                if !Task.isCancelled { throw NodeStoppedError("the gossip socket stopped receiving (udp \(bind))") }
             }
             tasks.addTask {
                 try await streams.executeThenClose { connections in
@@ -211,6 +210,8 @@ public actor MeshNode: Service {
                 // must finish here, or the streams closing under it would have the caller run
                 // it again elsewhere.
                 await self.waitForWorkUnderWay(atMost: self.configuration.drainGracePeriod)
+                // From here the API refuses what still arrives, until it stops listening.
+                self.shutdown.advance(to: .left)
             }
             _ = try await tasks.next()
             tasks.cancelAll()
@@ -219,6 +220,7 @@ public actor MeshNode: Service {
         // (routing them over these streams) before it stops; `closeConnections` ends them.
         eventBus.closeAll()
         await stateReplica.closeWatches()
+        socket.stop()
         gossipSocket = nil
         isListening = false
     }
@@ -260,8 +262,7 @@ public actor MeshNode: Service {
 
     // MARK: - Datagrams
 
-    func receiveDatagram(_ datagram: AddressedEnvelope<ByteBuffer>) {
-        let bytes = Array(datagram.data.readableBytesView)
+    func receiveDatagram(_ bytes: [UInt8], from source: SocketAddress) {
         metrics.datagramReceived(bytes: bytes.count)
         if configuration.injectedLoss > 0, lossRandom.chance(configuration.injectedLoss) {
             metrics.dropped("injected_loss")
@@ -272,14 +273,14 @@ public actor MeshNode: Service {
         switch gate.admit(bytes, senderKey: { book.key(for: $0) }) {
         case let .failure(rejection):
             metrics.dropped(rejection.reason)
-            if case .unknownSender = rejection, let address = NodeAddress(datagram.remoteAddress) { introduce(to: address) }
+            if case .unknownSender = rejection, let address = NodeAddress(source) { introduce(to: address) }
             return
         case let .success(admitted):
             envelope = admitted
         }
         switch try? NodePayload(wireBytes: envelope.payload) {
         case let .membership(message) where !message.isStreamShaped:
-            guard let address = NodeAddress(datagram.remoteAddress) else {
+            guard let address = NodeAddress(source) else {
                 metrics.dropped("unusable_source_address")
                 return
             }
@@ -287,7 +288,7 @@ public actor MeshNode: Service {
         case let .revocations(received):
             for revocation in received { learn(revocation) }
         case let .events(message):
-            guard let address = NodeAddress(datagram.remoteAddress) else {
+            guard let address = NodeAddress(source) else {
                 metrics.dropped("unusable_source_address")
                 return
             }
