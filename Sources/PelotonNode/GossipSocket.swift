@@ -98,6 +98,17 @@ final class GossipSocket: Sendable {
         thread.start()
     }
 
+    /// The port the socket is bound to (the kernel's choice when bound to port 0).
+    func localPort() -> Int? {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let result = withUnsafeMutablePointer(to: &storage) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+        }
+        guard result == 0 else { return nil }
+        return Self.socketAddress(storage)?.port
+    }
+
     /// Ends the receive thread (within a quarter second).
     func stop() {
         stopped.store(true, ordering: .relaxed)

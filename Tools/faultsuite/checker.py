@@ -78,6 +78,6 @@ def outcome_table(history):
         row[f"{op['kind']} {op['outcome']}"] += 1
         if op["kind"] == "call" and op.get("first_error"):
             error = op["first_error"]
-            kind = "refused" if error.startswith("refused") else "other"
+            kind = error.split(" ")[0] if error.startswith(("refused", "cut")) else "other"
             row[f"call first-attempt error ({kind})"] += 1
     return rows

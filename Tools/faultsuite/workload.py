@@ -161,11 +161,13 @@ class CallClient(Client):
                 if status == 200 and isinstance(answer, dict) and answer.get("text") == text.upper():
                     outcome = "ok"
                     break
-                error = f"{status} {answer.get('error') if isinstance(answer, dict) else str(answer)[:60]}"
+                code = answer.get("error") if isinstance(answer, dict) else str(answer)[:60]
+                # A 503 naming no owner that ran it is a refusal, as a closed port is.
+                error = f"refused ({status} {code})" if status == 503 else f"{status} {code}"
             except NotSent as exception:
                 error = f"refused ({exception})"
             except (OSError, http.client.HTTPException) as exception:
-                error = f"no answer ({exception.__class__.__name__})"
+                error = f"cut off ({exception.__class__.__name__})"
             if first_error is None:
                 first_error = error
         self.history.record(
