@@ -186,16 +186,19 @@ public final class LocalMesh {
 
     /// An HTTP request to node `index`: the status and body, or nil when it did not answer.
     public func request(
-        _ method: String, _ path: String, json: String? = nil, via index: Int, timeoutSeconds: Double = 10
+        _ method: String, _ path: String, json: String? = nil, headers: [String: String] = [:], via index: Int, timeoutSeconds: Double = 10
     ) async -> (status: Int, body: String)? {
-        await Self.request(method, nodes[index].url + path, json: json, timeoutSeconds: timeoutSeconds)
+        await Self.request(method, nodes[index].url + path, json: json, headers: headers, timeoutSeconds: timeoutSeconds)
     }
 
     /// An HTTP request to any URL; for `@Sendable` code, where the mesh itself cannot go.
-    public static func request(_ method: String, _ address: String, json: String? = nil, timeoutSeconds: Double = 10) async -> (status: Int, body: String)? {
+    public static func request(
+        _ method: String, _ address: String, json: String? = nil, headers: [String: String] = [:], timeoutSeconds: Double = 10
+    ) async -> (status: Int, body: String)? {
         guard let url = URL(string: address) else { return nil }
         var request = URLRequest(url: url, timeoutInterval: timeoutSeconds)
         request.httpMethod = method
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         if let json { request.httpBody = Data(json.utf8) }
         guard let (data, response) = try? await URLSession.shared.data(for: request), let http = response as? HTTPURLResponse else { return nil }
         return (http.statusCode, String(decoding: data, as: UTF8.self))

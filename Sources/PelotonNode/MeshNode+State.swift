@@ -63,9 +63,12 @@ extension MeshNode {
     ) async -> Result<StateWriteResult, CallFailure> {
         let start = Self.now()
         let placement = await placement(of: StateKey.placementService, key: key.description, at: start)
-        // This node first when it is an owner: the write then costs no extra hop.
-        let owners = placement.owners.contains(id) ? [id] + placement.owners.filter { $0 != id } : placement.owners
-        var plan = CallPlan(owners: owners, deadline: deadline, attemptTimeout: configuration.callAttemptTimeout, reissuesInDoubt: false)
+        // In preference order, from every node alike: a retry of the same write (same id) then
+        // reaches the owner that ran it, which holds its id, as long as the owners are the
+        // same. (Running it here when this node is a later owner would save a hop, but a
+        // retry through another node would then find an owner the delta may not have reached.)
+        var plan = CallPlan(
+            owners: placement.owners, deadline: deadline, attemptTimeout: configuration.callAttemptTimeout, reissuesInDoubt: false)
         while true {
             let now = Self.now()
             switch plan.next(at: now) {
