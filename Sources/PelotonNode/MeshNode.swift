@@ -32,7 +32,7 @@ public actor MeshNode: Service {
     var savedIncarnation: UInt64
     var lossRandom: SeededRandom
     var resolvedAddresses: [NodeAddress: SocketAddress] = [:]
-    /// The gossip socket sends go through (set by `run`); NIO reads it.
+    /// The UDP socket gossip is sent and received through (set by `run`), outside NIO.
     var gossipSocket: GossipSocket?
     /// Which socket errors get a log line: each peer and reason once, then once a minute.
     var socketErrorReports = ReportLimiter()
