@@ -73,7 +73,9 @@ extension MeshNode {
             let now = Self.now()
             switch plan.next(at: now) {
             case let .finish(failure):
-                if failure.code == .uncertain { logger.notice("state write \(write) to \(key): \(failure.message)") }
+                if failure.code == .uncertain {
+                    logLimited(.notice, subject: "state write uncertain", reason: "", "state write \(write) to \(key): \(failure.message)")
+                }
                 return .failure(failure)
             case let .attempt(owner, until):
                 let outcome: Result<StateResponse, CallFailure>
@@ -91,7 +93,9 @@ extension MeshNode {
                 case let .failure(failure) where failure.isRetriable:
                     // Refused before it ran (not an owner, too busy) or never sent.
                     plan.attemptFailed("\(owner.short): \(failure.message)", .notRun)
-                    logger.notice("state write to \(key): \(owner.short) did not take it (\(failure.message)); asking the next owner")
+                    logLimited(
+                        .notice, subject: "state write not taken \(owner.short)", reason: "",
+                        "state write to \(key): \(owner.short) did not take it (\(failure.message)); asking the next owner")
                 case let .failure(failure) where failure.code == .uncertain:
                     plan.attemptFailed("\(owner.short): \(failure.message)", .inDoubt)
                 case let .failure(failure):

@@ -34,8 +34,8 @@ public actor MeshNode: Service {
     var resolvedAddresses: [NodeAddress: SocketAddress] = [:]
     /// The UDP socket gossip is sent and received through (set by `run`), outside NIO.
     var gossipSocket: GossipSocket?
-    /// Which socket errors get a log line: each peer and reason once, then once a minute.
-    var socketErrorReports = ReportLimiter()
+    /// Which repeated errors get a log line: each subject and reason once, then once a minute.
+    nonisolated let errorReports = Mutex(ReportLimiter())
     /// Set once both sockets are bound.
     var isListening = false
     /// Verified revocations, in the order learned, and those still being passed on.
@@ -343,9 +343,16 @@ public actor MeshNode: Service {
     /// Counts a socket error and logs it at a bounded rate; the node carries on.
     func socketFailed(_ operation: String, to peer: String, reason: String) {
         metrics.socketError(operation, reason: reason)
-        guard let unlogged = socketErrorReports.report(.init(subject: "\(operation) \(peer)", reason: reason), at: Self.now()) else { return }
-        let since = unlogged > 0 ? " (\(unlogged) more since the last line)" : ""
-        logger.warning("udp \(operation) to \(peer) failed: \(reason)\(since); going on")
+        logLimited(.warning, subject: "udp \(operation) \(peer)", reason: reason, "udp \(operation) to \(peer) failed: \(reason); going on")
+    }
+
+    /// Logs `message` unless the same subject and reason was logged in the last minute; the
+    /// line that breaks a silence says how many were left out. For errors that can repeat as
+    /// fast as traffic comes (a dead route, a peer refusing, a stranger's bad handshakes).
+    nonisolated func logLimited(_ level: Logger.Level, subject: String, reason: String, _ message: @autoclosure () -> String) {
+        guard let unlogged = errorReports.withLock({ $0.report(.init(subject: subject, reason: reason), at: Self.now()) }) else { return }
+        let since = unlogged > 0 ? " (and \(unlogged) like it since the last line)" : ""
+        logger.log(level: level, "\(message())\(since)")
     }
 
     private func resolve(_ address: NodeAddress) -> SocketAddress? {

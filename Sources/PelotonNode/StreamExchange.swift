@@ -20,7 +20,7 @@ extension MeshNode {
             await receiveStreamReply(reply, revocations: peerRevocations, from: peer, address: address)
         } catch let error as HandshakeError {
             metrics.dropped(error.reason)
-            logger.warning("push-pull with \(address) refused: \(error)")
+            logLimited(.warning, subject: "push-pull \(address)", reason: error.reason, "push-pull with \(address) refused: \(error)")
         } catch {
             metrics.dropped("stream_failed")
             logger.debug("push-pull with \(address) failed: \(error)")
@@ -117,7 +117,7 @@ extension MeshNode {
             }
         } catch let error as HandshakeError {
             metrics.dropped(error.reason)
-            logger.notice("stream refused: \(error)")
+            logLimited(.notice, subject: "inbound stream", reason: error.reason, "stream refused: \(error)")
         } catch {
             metrics.dropped("stream_failed")
             logger.debug("inbound stream failed: \(error)")

@@ -16,6 +16,7 @@ enum FaultAction {
     case revoke([Int])
     case pause([Int])
     case resume([Int])
+    case failSends(from: [Int], to: [Int], failing: Bool)
 }
 
 extension Simulation {
@@ -36,6 +37,9 @@ extension Simulation {
                 let half = nodes.count / 2
                 schedule(.action(.partition(groups: [Array(0..<half), Array(half..<nodes.count)], oneWay: fault.oneWay ?? false)), at: at)
             case .heal: schedule(.action(.heal), at: at)
+            case .failSends:
+                schedule(.action(.failSends(from: fault.nodes ?? [], to: fault.peers ?? [], failing: true)), at: at)
+                schedule(.action(.failSends(from: fault.nodes ?? [], to: fault.peers ?? [], failing: false)), at: at + Int64((fault.forSeconds ?? 0) * 1e9))
             case .pause:
                 schedule(.action(.pause(fault.nodes ?? [])), at: at)
                 schedule(.action(.resume(fault.nodes ?? [])), at: at + Int64((fault.forSeconds ?? 0) * 1e9))
@@ -129,6 +133,13 @@ extension Simulation {
             }
         case let .isolate(indices, isolated):
             for index in indices { nodes[index].isolated = isolated }
+            metrics.faultHappened(at: now)
+        case let .failSends(senders, peers, failing):
+            for sender in senders {
+                for peer in peers where sender != peer {
+                    if failing { failingSends.insert(Route(from: sender, to: peer)) } else { failingSends.remove(Route(from: sender, to: peer)) }
+                }
+            }
             metrics.faultHappened(at: now)
         case let .pause(indices):
             for index in indices where nodes[index].isRunning { nodes[index].paused = true }

@@ -62,6 +62,9 @@ public struct Scenario: Codable, Sendable {
             /// timer, and whatever reached them meanwhile waits; then they resume (SIGCONT) and
             /// handle it all, late.
             case pause
+            /// Every send from `nodes` to `peers` fails for `forSeconds` (as under a blackhole
+            /// or prohibit route: the sender's kernel refuses it), while the rest flows.
+            case failSends
             /// Crash the nodes for good and revoke their keys: replicated state then prunes
             /// their entries (the revocation is known everywhere at once here; the runtime
             /// gossips it in a second or two).
@@ -82,8 +85,10 @@ public struct Scenario: Codable, Sendable {
         /// `drain`, and `rollingRestart` with it: how long a node drains (marked draining in its
         /// metadata, still serving) before it leaves, as the runtime does on SIGTERM.
         public var drainSeconds: Double?
-        /// `pause`: how long the nodes stay frozen.
+        /// `pause`: how long the nodes stay frozen; `failSends`: how long the sends fail.
         public var forSeconds: Double?
+        /// `failSends`: the nodes the sends go to.
+        public var peers: [Int]?
     }
 
     public struct Invariants: Codable, Sendable {
@@ -129,7 +134,7 @@ public struct Scenario: Codable, Sendable {
             guard fault.atSeconds >= 0, fault.atSeconds <= durationSeconds else {
                 throw ScenarioError("fault \(fault.action) at \(fault.atSeconds)s is outside the run")
             }
-            let named = (fault.nodes ?? []) + (fault.groups ?? []).flatMap { $0 }
+            let named = (fault.nodes ?? []) + (fault.groups ?? []).flatMap { $0 } + (fault.peers ?? [])
             if let bad = named.first(where: { !(0..<nodes).contains($0) }) {
                 throw ScenarioError("fault \(fault.action) names node \(bad), but nodes are 0 to \(nodes - 1)")
             }
@@ -152,6 +157,10 @@ public struct Scenario: Codable, Sendable {
                 }
             case .pause:
                 guard fault.nodes?.isEmpty == false, (fault.forSeconds ?? 0) > 0 else { throw ScenarioError("pause needs \"nodes\" and \"forSeconds\" > 0") }
+            case .failSends:
+                guard fault.nodes?.isEmpty == false, fault.peers?.isEmpty == false, (fault.forSeconds ?? 0) > 0 else {
+                    throw ScenarioError("failSends needs \"nodes\", \"peers\" and \"forSeconds\" > 0")
+                }
             case .partitionHalves, .heal:
                 break
             }

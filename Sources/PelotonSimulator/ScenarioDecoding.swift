@@ -97,7 +97,7 @@ extension Scenario.Invariants {
 
 extension Scenario.Fault {
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case atSeconds, action, nodes, fraction, groups, oneWay, loss, periodSeconds, untilSeconds, intervalSeconds, downSeconds, drainSeconds, forSeconds
+        case atSeconds, action, nodes, fraction, groups, oneWay, loss, periodSeconds, untilSeconds, intervalSeconds, downSeconds, drainSeconds, forSeconds, peers
     }
 
     public init(from decoder: Decoder) throws {
@@ -116,6 +116,7 @@ extension Scenario.Fault {
         downSeconds = try container.decodeIfPresent(Double.self, forKey: .downSeconds)
         drainSeconds = try container.decodeIfPresent(Double.self, forKey: .drainSeconds)
         forSeconds = try container.decodeIfPresent(Double.self, forKey: .forSeconds)
+        peers = try container.decodeIfPresent([Int].self, forKey: .peers)
     }
 }
 

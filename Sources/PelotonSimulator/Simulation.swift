@@ -21,6 +21,8 @@ public final class Simulation {
     var random: SeededRandom
     var loss: Double
     var oneWayPartition = false
+    /// Routes on which the sender's every send fails (`failSends`).
+    var failingSends: Set<Route> = []
     /// Nodes whose keys the authority revoked: down for good, their state entries pruned.
     var revoked: [NodeID: Int64] = [:]
     var now: Int64 = 0
@@ -292,6 +294,7 @@ public final class Simulation {
 
     func blocked(from sender: Int, to destination: Int) -> Bool {
         if nodes[sender].isolated || nodes[destination].isolated { return true }
+        if !failingSends.isEmpty, failingSends.contains(Route(from: sender, to: destination)) { return true }
         let from = nodes[sender].group
         let to = nodes[destination].group
         if from == to { return false }
@@ -324,6 +327,12 @@ public final class Simulation {
         }
         metrics.sampled(at: now, running: running.count, agreeing: agreeing)
     }
+}
+
+/// A direction between two nodes.
+struct Route: Hashable {
+    let from: Int
+    let to: Int
 }
 
 struct Delivery {
