@@ -149,6 +149,9 @@ class SetClient(Client):
 class CallClient(Client):
     """Routed calls to an idempotent service, falling back to another node on any failure."""
 
+    def send(self, address, path, body, request_id):
+        return send(address, "POST", path, body, request_id, timeout=5)
+
     def step(self):
         text = f"t{self.count}"
         start = time.time()
@@ -157,7 +160,7 @@ class CallClient(Client):
         for attempt, address in enumerate(self.nodes_in_order()):
             via = address
             try:
-                status, answer = send(address, "POST", "/v1/call/echo/upper?timeout_ms=3000", {"text": text}, secrets.token_hex(16), timeout=5)
+                status, answer = self.send(address, "/v1/call/echo/upper?timeout_ms=3000", {"text": text}, secrets.token_hex(16))
                 if status == 200 and isinstance(answer, dict) and answer.get("text") == text.upper():
                     outcome = "ok"
                     break
@@ -172,3 +175,40 @@ class CallClient(Client):
                 first_error = error
         self.history.record(
             client=self.name, kind="call", start=start, end=time.time(), via=via, outcome=outcome, first_error=first_error)
+
+
+class KeepAliveCallClient(CallClient):
+    """The same calls over one kept-alive connection per node, as a pooling client makes them:
+    a node that closes an idle connection just as a request goes out cuts that request off,
+    so a stopping node must end its connections by answering with Connection: close first."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.connections = {}
+
+    def send(self, address, path, body, request_id):
+        connection = self.connections.get(address)
+        if connection is None:
+            connection = http.client.HTTPConnection(address, HTTP_PORT, timeout=5)
+            try:
+                connection.connect()
+            except OSError as error:
+                raise NotSent(str(error))
+            self.connections[address] = connection
+        headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json", "X-Request-Id": request_id}
+        try:
+            connection.request("POST", path, body=json.dumps(body).encode(), headers=headers)
+            response = connection.getresponse()
+            raw = response.read()
+            if response.will_close:
+                connection.close()
+                del self.connections[address]
+        except (OSError, http.client.HTTPException):
+            connection.close()
+            self.connections.pop(address, None)
+            raise
+        try:
+            parsed = json.loads(raw)
+        except ValueError:
+            parsed = raw.decode(errors="replace")
+        return response.status, parsed
