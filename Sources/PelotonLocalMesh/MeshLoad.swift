@@ -92,7 +92,10 @@ public final class MeshLoad: Sendable {
                 failure = await send("/v1/call/echo/upper?timeout_ms=\(Int(deadlineSeconds * 1000))", body: #"{"text":"load"}"#, requestID: id, first: turn).failure
             } else {
                 let key = keys[turn % keys.count]
-                let outcome = await send("/v1/state/counter/\(key)/increment?level=quorum&timeout_ms=\(Int(deadlineSeconds * 1000))", body: #"{"by":1}"#, requestID: nil, first: turn)
+                // One id for every attempt: a node that took the write never applies it again.
+                let words = secureRandomWords()
+                let id = NodeID(high: words.high, low: words.low).description
+                let outcome = await send("/v1/state/counter/\(key)/increment?level=quorum&timeout_ms=\(Int(deadlineSeconds * 1000))", body: #"{"by":1}"#, requestID: id, first: turn)
                 failure = outcome.failure
                 state.withLock { state in
                     if failure == nil { state.acknowledged[key, default: 0] += 1 }
@@ -123,6 +126,11 @@ public final class MeshLoad: Sendable {
                 let (data, response) = try await URLSession.shared.data(for: request)
                 guard let http = response as? HTTPURLResponse else { return ("not HTTP", broken) }
                 if (200..<300).contains(http.statusCode) { return (nil, broken) }
+                // A stopping node's refusal: nothing ran, so the next node may take it.
+                if http.statusCode == 503, http.value(forHTTPHeaderField: "Retry-After") != nil {
+                    lastError = "refused by a stopping node"
+                    continue
+                }
                 return ("\(http.statusCode) \(String(decoding: data.prefix(200), as: UTF8.self))", broken)
             } catch {
                 // Refused (the node is down) or broken mid-request: the next node, at once for

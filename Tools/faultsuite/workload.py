@@ -113,6 +113,9 @@ class Client(threading.Thread):
                 status, answer = send(address, "POST", path, body, request_id, timeout=6)
                 outcome = classify(status, answer)
                 detail = answer.get("error") if isinstance(answer, dict) else str(answer)[:80]
+                if status == 503 and isinstance(answer, dict) and "has left the mesh" in answer.get("message", ""):
+                    # A stopping node's refusal: nothing ran, the next node may take it.
+                    continue
                 break
             except NotSent as error:
                 detail = f"not sent: {error}"
