@@ -127,7 +127,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "PelotonPlacementTests", dependencies: ["PelotonPlacement", "PelotonCrypto", "PelotonCore"]),
-        .testTarget(name: "PelotonServicesTests", dependencies: ["PelotonServices", "PelotonCrypto", "PelotonCore", "PelotonWire"]),
+        .testTarget(name: "PelotonServicesTests", dependencies: ["PelotonServices", "PelotonCrypto", "PelotonCore", "PelotonWire", "PelotonState"]),
         .testTarget(name: "PelotonEventsTests", dependencies: ["PelotonEvents", "PelotonCrypto", "PelotonCore", "PelotonWire"]),
         .testTarget(name: "PelotonJobsTests", dependencies: ["PelotonJobs", "PelotonExamples"]),
         .testTarget(name: "PelotonStateTests", dependencies: ["PelotonState", "PelotonCrypto", "PelotonCore", "PelotonWire"]),

@@ -31,7 +31,7 @@ public enum CounterService {
                 let by = request.by ?? 1
                 guard (-1_000_000...1_000_000).contains(by) else { throw ServiceError(status: 422, "by must be within ±1,000,000") }
                 if let state = call.state {
-                    let count = Count(key: key, value: try await replicated { try await state.write(.add(Int64(by)), to: stateKey(key), level: .quorum, id: call.writeID) })
+                    let count = Count(key: key, value: try await replicated { try await state.write(.add(Int64(by)), to: stateKey(key), level: .quorum, id: call.writeID(for: stateKey(key))) })
                     // Subscribers hear of it: `peloton subscribe 'counter.#'`.
                     try? await call.events?.publish(Topic("counter.incremented"), payload: Array(JSONEncoder().encode(count)))
                     return count

@@ -1,5 +1,6 @@
 import Foundation
 import Mustache
+import PelotonCrypto
 import PelotonEvents
 import PelotonState
 
@@ -160,9 +161,13 @@ public struct CallContext: Sendable {
         self.events = events
     }
 
-    /// The call's id as a state write's: a handler's one write named this way runs once
-    /// however often the call is reissued or retried with the same `X-Request-Id`.
-    public var writeID: WriteID { WriteID(high: requestID.high, low: requestID.low) }
+    /// An id for this call's write to `key`, the same on every run of the call: named this
+    /// way, each of a handler's writes runs once however often the call is reissued or retried
+    /// with the same `X-Request-Id`. (Two writes of one call to one key share the id, so the
+    /// second would not apply: make them one operation.)
+    public func writeID(for key: StateKey) -> WriteID {
+        WriteID(high: requestID.high ^ StableHash.hash(Array(key.description.utf8)), low: requestID.low)
+    }
 }
 
 /// An error a handler throws to choose what the caller sees: an HTTP status (4xx or 5xx) and

@@ -8,7 +8,7 @@ public protocol SharedState: Sendable {
     /// once as many owners as `level` asks hold it durably.
     func write(_ operation: StateOperation, to key: StateKey, level: ConsistencyLevel) async throws -> StateValue
     /// The same, named `id`: an owner that holds write `id` already does not apply it again,
-    /// so a handler that names its writes after its call (`call.writeID`) applies them once
+    /// so a handler that names its writes after its call (`call.writeID(for:)`) applies them once
     /// however often the call is retried.
     func write(_ operation: StateOperation, to key: StateKey, level: ConsistencyLevel, id: WriteID) async throws -> StateValue
     /// The key's state merged from as many owners as `level` asks; nil when none holds it.

@@ -1,6 +1,7 @@
 import PelotonCore
 import PelotonCrypto
 import PelotonServices
+import PelotonState
 import Testing
 
 @Suite struct CallPlanTests {
@@ -101,5 +102,18 @@ import Testing
         #expect(ledger.evictedEarly == 900)
         #expect(ledger.admit(RequestID(high: 7, low: 999), at: now) == .replay(999))
         #expect(ledger.admit(RequestID(high: 7, low: 0), at: now) == .run)
+    }
+}
+
+@Suite struct CallWriteIDTests {
+    @Test func aCallNamesEachOfItsWritesTheSameOnEveryRun() throws {
+        let id = RequestID(high: 42, low: 7)
+        let first = CallContext(requestID: id, key: nil, budget: .seconds(1))
+        let again = CallContext(requestID: id, key: "other", budget: .seconds(2))
+        let apples = try StateKey(kind: .counter, name: "apples")
+        let pears = try StateKey(kind: .counter, name: "pears")
+        #expect(first.writeID(for: apples) == again.writeID(for: apples))
+        #expect(first.writeID(for: apples) != first.writeID(for: pears))
+        #expect(first.writeID(for: apples) != CallContext(requestID: RequestID(high: 42, low: 8), key: nil, budget: .seconds(1)).writeID(for: apples))
     }
 }
