@@ -33,18 +33,18 @@ import Testing
 
     /// A call that a cut-off owner took is sent on only for an idempotent service; otherwise
     /// it ends uncertain, and no call runs on two owners.
-    @Test func callsToAServiceThatIsNotIdempotentRunOnOneOwnerAtMost() throws {
+    @Test func callsToAServiceThatIsNotIdempotentRunOnOneOwnerAtMost() async throws {
         var scenario = try Self.scenario("owner-cut-off-calls.json")
         scenario.calls?.idempotent = false
         scenario.calls?.maxFailedCalls = 1_000_000
-        let strict = Simulation(scenario: scenario).run()
+        let strict = await simulateOnAThreadOfItsOwn(scenario)
         #expect(strict.violations.isEmpty, "\(strict.violations.prefix(3))")
         #expect((strict.calls?.failuresByCode["uncertain"] ?? 0) > 0)
         #expect(strict.calls?.doubleRuns == 0)
 
         scenario.calls?.idempotent = true
         scenario.calls?.maxFailedCalls = 0
-        let reissuing = Simulation(scenario: scenario).run()
+        let reissuing = await simulateOnAThreadOfItsOwn(scenario)
         #expect(reissuing.violations.isEmpty, "\(reissuing.violations.prefix(3))")
         #expect((reissuing.calls?.reissued ?? 0) > 0)
     }

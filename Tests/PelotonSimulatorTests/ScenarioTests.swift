@@ -3,6 +3,23 @@ import PelotonMembership
 import PelotonSimulator
 import Testing
 
+/// Runs a simulation on a thread of its own. A run takes seconds of CPU without suspending: on
+/// Swift's cooperative pool (one thread per core, two here) a few of them at once starve every
+/// other test running in parallel, which then fails on its time limit.
+func simulateOnAThreadOfItsOwn(
+    _ scenario: Scenario, seed: UInt64? = nil, configure: @escaping @Sendable (Simulation) -> Void = { _ in }
+) async -> SimulationReport {
+    await withCheckedContinuation { continuation in
+        let thread = Thread {
+            let simulation = Simulation(scenario: scenario, seed: seed)
+            configure(simulation)
+            continuation.resume(returning: simulation.run())
+        }
+        thread.stackSize = 16 << 20
+        thread.start()
+    }
+}
+
 /// Every scenario file in Simulations/ runs, and its invariants hold. A failure prints the
 /// seed and the command that replays the same run.
 @Suite struct ScenarioTests {
@@ -18,10 +35,10 @@ import Testing
     }
 
     @Test(arguments: scenarioFiles)
-    func scenarioHoldsItsInvariants(file: String) throws {
+    func scenarioHoldsItsInvariants(file: String) async throws {
         let path = Self.directory.appendingPathComponent(file).path
         let scenario = try Scenario.load(from: path)
-        let report = Simulation(scenario: scenario).run()
+        let report = await simulateOnAThreadOfItsOwn(scenario)
         #expect(report.violations.isEmpty, """
             \(report.summary)
             replay: swift run peloton simulate Simulations/\(file) --seed \(report.seed)

@@ -63,18 +63,16 @@ import Testing
     /// The defect found on real hosts: an owner frozen with writes in hand runs them when it
     /// resumes, so sending them on to the next owner after a time-out counts them twice. The
     /// same run with that reissue breaks the counts; without it, no increment counts twice.
-    @Test func aPausedOwnerNeverMakesAnIncrementCountTwice() throws {
+    @Test func aPausedOwnerNeverMakesAnIncrementCountTwice() async throws {
         let scenario = try CallTrafficTests.scenario("state-paused-owner.json")
-        let report = Simulation(scenario: scenario).run()
+        let report = await simulateOnAThreadOfItsOwn(scenario)
         #expect(report.violations.isEmpty, "\(report.violations.prefix(5))")
         let state = try #require(report.state)
         #expect(state.appliedTwice == 0 && state.overcountedCopies == 0 && state.lostAcknowledged == 0)
         // The pause left writes in doubt, and some were applied when the owner resumed.
         #expect(state.uncertain > 0)
 
-        let reissuing = Simulation(scenario: scenario)
-        reissuing.reissueStateWritesInDoubt = true
-        let broken = reissuing.run()
+        let broken = await simulateOnAThreadOfItsOwn(scenario) { $0.reissueStateWritesInDoubt = true }
         #expect((broken.state?.appliedTwice ?? 0) > 0, "\(broken.summary)")
         #expect(broken.violations.contains { $0.contains("above its") && $0.contains("acknowledged and") })
     }
