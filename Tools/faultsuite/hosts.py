@@ -80,7 +80,16 @@ def cleanup():
             except (ProcessLookupError, ValueError):
                 pass
         run("ip", "netns", "del", name, check=False)
-    run("ip", "link", "del", BRIDGE, check=False)
+    # A namespace's veth goes with it, but the kernel frees it a moment later: remove the
+    # root ends here and wait until they are gone, or the next run cannot make them.
+    for attempt in range(50):
+        links = [line.split(":")[1].strip().split("@")[0] for line in run("ip", "-o", "link", "show", check=False).stdout.splitlines()
+                 if ":" in line and line.split(":")[1].strip().startswith(PREFIX)]
+        if not links:
+            break
+        for link in links:
+            run("ip", "link", "del", link, check=False)
+        time.sleep(0.1)
 
 
 def make_hosts(count):
