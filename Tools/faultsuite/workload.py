@@ -13,6 +13,7 @@ import http.client
 import json
 import random
 import secrets
+import select
 import socket
 import threading
 import time
@@ -180,6 +181,15 @@ class CallClient(Client):
             client=self.name, kind="call", start=start, end=time.time(), via=via, outcome=outcome, first_error=first_error)
 
 
+def closed_by_server(connection):
+    """Whether an idle kept-alive connection has been closed (or reset) by the server."""
+    sock = connection.sock
+    if sock is None:
+        return True
+    readable, _, _ = select.select([sock], [], [], 0)
+    return bool(readable)
+
+
 class KeepAliveCallClient(CallClient):
     """The same calls over one kept-alive connection per node, as a pooling client makes them:
     a node that closes an idle connection just as a request goes out cuts that request off,
@@ -191,6 +201,11 @@ class KeepAliveCallClient(CallClient):
 
     def send(self, address, path, body, request_id):
         connection = self.connections.get(address)
+        if connection is not None and closed_by_server(connection):
+            # As pooling clients (urllib3, Go's) do before reusing an idle connection: one the
+            # server closed meanwhile (a node that stopped closes its idle ones) is dropped.
+            connection.close()
+            connection = None
         if connection is None:
             connection = http.client.HTTPConnection(address, HTTP_PORT, timeout=5)
             try:
