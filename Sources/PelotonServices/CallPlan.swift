@@ -4,7 +4,9 @@ import PelotonCrypto
 /// Where a call goes next, decided without I/O so the runtime and the simulator route alike.
 ///
 /// The owners are tried in preference order. Each attempt gets `attemptTimeout` or whatever is
-/// left of the deadline, if less. An owner already known to be down is skipped. An attempt
+/// left of the deadline, if less (or, when attempts in doubt are not reissued, the whole rest
+/// of the deadline: giving up on an owner early would only turn a late answer into an
+/// uncertain one). An owner already known to be down is skipped. An attempt
 /// that surely did not run (no stream to the owner, or the owner refused it before running
 /// it) moves on to the next owner. An attempt that may have run (the request went out and no
 /// answer came) moves on only when running the request twice is harmless (`reissuesInDoubt`);
@@ -55,7 +57,9 @@ public struct CallPlan: Sendable {
             nextOwner += 1
             if isDown(owner) { continue }
             attempted.append(owner)
-            return .attempt(owner, until: min(deadline, now + attemptTimeout))
+            // The attempt timeout is there to move on to the next owner; a request that may
+            // not move on once sent waits for this owner until the deadline instead.
+            return .attempt(owner, until: reissuesInDoubt ? min(deadline, now + attemptTimeout) : deadline)
         }
         return .finish(CallFailure(.unavailable, "all \(owners.count) owner(s) failed\(lastFailureSuffix)"))
     }
