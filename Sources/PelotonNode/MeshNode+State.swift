@@ -224,26 +224,28 @@ extension MeshNode {
             if fromClient { return reply(await readState(key, level: level, budget: budget).map { .value($0) }) }
             return reply(.success(.value(await stateReplica[key])))
         case let .replicate(write, key, delta):
-            guard !fromClient else { return reply(.failure(CallFailure(.badRequest, "clients write state through operations, not merges"))) }
-            do {
-                try await stateReplica.merge(write: write, key: key, delta: delta, nowMilliseconds: Self.wallClockMilliseconds())
-                return reply(.success(.merged))
-            } catch {
-                return reply(.failure(CallFailure(.overloaded, "could not save the merge: \(error)")))
-            }
+            return reply(await merge(fromClient: fromClient) {
+                try await self.stateReplica.merge(write: write, key: key, delta: delta, nowMilliseconds: Self.wallClockMilliseconds())
+            })
         case let .merge(states):
-            guard !fromClient else { return reply(.failure(CallFailure(.badRequest, "clients write state through operations, not merges"))) }
-            do {
-                try await stateReplica.merge(states)
-                return reply(.success(.merged))
-            } catch {
-                return reply(.failure(CallFailure(.overloaded, "could not save the merge: \(error)")))
-            }
+            return reply(await merge(fromClient: fromClient) { try await self.stateReplica.merge(states) })
         case let .digest(sender, entries):
             guard !fromClient else { return reply(.failure(CallFailure(.badRequest, "anti-entropy is between nodes"))) }
             let ring = await stateRing()
             let answer = await stateReplica.answer(entries) { ring.ring.owners(of: $0.placementKey, count: ring.replicas).contains(sender) }
             return reply(.success(.answer(answer)))
+        }
+    }
+
+    /// Runs a merge another node asked for (`save`): clients may not send merges, and a merge
+    /// that could not be saved is refused.
+    private nonisolated func merge(fromClient: Bool, _ save: () async throws -> Void) async -> Result<StateResponse, CallFailure> {
+        guard !fromClient else { return .failure(CallFailure(.badRequest, "clients write state through operations, not merges")) }
+        do {
+            try await save()
+            return .success(.merged)
+        } catch {
+            return .failure(CallFailure(.overloaded, "could not save the merge: \(error)"))
         }
     }
 
