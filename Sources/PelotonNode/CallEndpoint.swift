@@ -34,13 +34,15 @@ enum CallEndpoint {
 
     /// Routes the call and renders its reply.
     static func answer(_ request: Request, service: some StringProtocol, method: some StringProtocol, node: MeshNode) async throws -> Response {
-        let call = try await parse(request, service: String(service), method: String(method))
-        let versions = VersionRule(query: request.uri.queryParameters.get("version").map { String($0) })
+        let query = try StrictURI.query(of: request)
+        let call = try await parse(
+            request, query: query, service: StrictURI.decode(service, what: "the service name"), method: StrictURI.decode(method, what: "the method name"))
+        let versions = VersionRule(query: query["version"])
         let routed = await node.route(call, versions: versions)
         return response(for: routed, node: node)
     }
 
-    static func parse(_ request: Request, service: String, method: String) async throws -> CallRequest {
+    static func parse(_ request: Request, query: [String: String], service: String, method: String) async throws -> CallRequest {
         var method = method
         var formats = MediaType.accepted(by: request.headers[.accept])
         if let dot = method.lastIndex(of: "."), let type = MediaType.forSuffix(String(method[method.index(after: dot)...])) {
@@ -48,14 +50,13 @@ enum CallEndpoint {
             formats = [type]
         }
         guard service.utf8.count <= CallRequest.maxNameBytes, method.utf8.count <= CallRequest.maxNameBytes, !method.isEmpty else {
-            throw HTTPError(.badRequest, message: "service and method names are at most \(CallRequest.maxNameBytes) bytes")
+            throw APIError(.badRequest, .badRequest, "service and method names are at most \(CallRequest.maxNameBytes) bytes")
         }
-        let query = request.uri.queryParameters
-        let key = query.get("key").map { String($0) }
+        let key = query["key"]
         if let key, key.utf8.count > CallRequest.maxKeyBytes {
-            throw HTTPError(.badRequest, message: "key is longer than \(CallRequest.maxKeyBytes) bytes")
+            throw APIError(.badRequest, .badRequest, "key is longer than \(CallRequest.maxKeyBytes) bytes")
         }
-        let timeout = try JSONReply.timeoutMilliseconds(of: request)
+        let timeout = try JSONReply.timeoutMilliseconds(query)
         let id = try JSONReply.requestID(of: request)
         let body = try await JSONReply.body(
             of: request, atMost: CallRequest.maxBodyBytes, tooLarge: "the request body is larger than \(CallRequest.maxBodyBytes) bytes")

@@ -16,8 +16,19 @@ struct CallsBeforeRouter<Router: HTTPResponder<PelotonRequestContext>>: HTTPResp
     let answer: @Sendable (Request, _ service: Substring, _ method: Substring) async throws -> Response
     /// The node's progress in stopping (`ShutdownPhase`); running unless given.
     var shutdown = ShutdownState()
+    /// The API's paths and methods, to tell a wrong method (405) from an unknown path (404).
+    var routes = APIRoutes.documented
 
     func respond(to request: Request, context: PelotonRequestContext) async throws -> Response {
+        do {
+            return try await respondInPhase(to: request, context: context)
+        } catch {
+            // Every error leaves in the API's one shape, the router's own 404s included.
+            return routes.refined(APIError(error), for: request).response()
+        }
+    }
+
+    private func respondInPhase(to request: Request, context: PelotonRequestContext) async throws -> Response {
         switch shutdown.current {
         case .running:
             return try await respondNormally(to: request, context: context)
@@ -32,8 +43,9 @@ struct CallsBeforeRouter<Router: HTTPResponder<PelotonRequestContext>>: HTTPResp
                 response.headers[.connection] = "close"
                 return response
             }
-            var response = JSONReply.failure(
-                CallFailure(.unavailable, "this node has left the mesh and is stopping; nothing of this request ran: send it to another node"))
+            var response = APIError(
+                .serviceUnavailable, .unavailable, "this node has left the mesh and is stopping; nothing of this request ran: send it to another node"
+            ).response()
             response.headers[.connection] = "close"
             response.headers[.retryAfter] = "1"
             return response
@@ -46,13 +58,8 @@ struct CallsBeforeRouter<Router: HTTPResponder<PelotonRequestContext>>: HTTPResp
                 try await router.respond(to: request, context: context)
             }
         }
-        do {
-            return try await tokenCheck.handle(request, context: context) { request, _ in
-                try await answer(request, names.service, names.method)
-            }
-        } catch let error as any HTTPResponseError {
-            // What the router does with an endpoint's error.
-            return try error.response(from: request, context: context)
+        return try await tokenCheck.handle(request, context: context) { request, _ in
+            try await answer(request, names.service, names.method)
         }
     }
 }

@@ -30,7 +30,7 @@ enum DashboardEndpoint {
     /// One template with a view; what the tests render without a node.
     static func render(_ template: String, _ view: DashboardView) throws -> String {
         guard let html = try templates.get().render(view, withTemplate: template) else {
-            throw HTTPError(.internalServerError, message: "the dashboard has no template \(template)")
+            throw APIError(.internalServerError, .internalError, "the dashboard has no template \(template)")
         }
         return html
     }

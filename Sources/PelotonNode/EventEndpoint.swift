@@ -13,12 +13,12 @@ import PelotonEvents
 enum EventEndpoint {
     static func register(on router: Router<PelotonRequestContext>, node: MeshNode) {
         router.post("/v1/events/:topic") { request, context in
-            let text = try context.parameters.require("topic").decodedPathSegment
+            let text = try StrictURI.decode(context.parameters.require("topic"), what: "the topic")
             let topic: Topic
             do {
                 topic = try Topic(text)
             } catch {
-                throw HTTPError(.badRequest, message: "\(error)")
+                throw APIError(.badRequest, .badRequest, "\(error)")
             }
             let body = try await JSONReply.body(
                 of: request, atMost: MeshEvent.maxPayloadBytes,
@@ -27,16 +27,16 @@ enum EventEndpoint {
             do {
                 event = try await node.publish(topic, payload: Array(body.readableBytesView))
             } catch {
-                throw HTTPError(.contentTooLarge, message: "\(error)")
+                throw APIError(.contentTooLarge, .payloadTooLarge, "\(error)")
             }
             return try JSONReply.response(EventView(event), status: .accepted, encoder: JSONReply.compact)
         }
         // The same parameter name as the POST route's: the router needs one name per position.
         router.get("/v1/events/:topic/stream") { request, context in
-            let pattern = try pattern(try context.parameters.require("topic").decodedPathSegment)
+            let pattern = try pattern(try StrictURI.decode(context.parameters.require("topic"), what: "the topic pattern"))
             // Each event is named by its topic (`addEventListener(topic)`), unless the client
             // asks for plain messages (`?named=false`), as `EventSource.onmessage` wants.
-            let named = request.uri.queryParameters.get("named") != "false"
+            let named = try StrictURI.query(of: request)["named"] != "false"
             // A comment line is the heartbeat: EventSource clients ignore it.
             let lines = LiveResponse.body(node.subscribe(pattern), heartbeat: ByteBuffer(string: ": keep-alive\n\n")) { event in
                 var frame = ByteBuffer(string: named ? "id: \(event.id)\nevent: \(event.topic)\ndata: " : "id: \(event.id)\ndata: ")
@@ -50,14 +50,17 @@ enum EventEndpoint {
         }
         // Reached only without an upgrade: WebSocket requests go to `EventWebSocket`'s router.
         router.get("/v1/events/:topic/ws") { _, _ -> Response in
-            throw HTTPError(.upgradeRequired, message: "this is a WebSocket: connect with a WebSocket client (or use .../stream for server-sent events)")
+            throw APIError(.upgradeRequired, .upgradeRequired, "this is a WebSocket: connect with a WebSocket client (or use .../stream for server-sent events)")
         }
         router.get("/v1/events") { request, _ in
-            let query = request.uri.queryParameters
-            let pattern = try pattern(query.get("pattern").map { String($0) } ?? "#")
-            let limit = query.get("limit").flatMap { Int($0) } ?? 50
+            let query = try StrictURI.query(of: request)
+            let pattern = try pattern(query["pattern"] ?? "#")
+            let limit = try query["limit"].map { given in
+                guard let limit = Int(given) else { throw APIError(.badRequest, .badRequest, "limit must be a whole number from 1 to \(EventBus.recentCapacity)") }
+                return limit
+            } ?? 50
             guard (1...EventBus.recentCapacity).contains(limit) else {
-                throw HTTPError(.badRequest, message: "limit must be 1 to \(EventBus.recentCapacity)")
+                throw APIError(.badRequest, .badRequest, "limit must be 1 to \(EventBus.recentCapacity)")
             }
             var views: [EventView] = []
             for event in node.recentEvents(matching: pattern, limit: limit) {
@@ -71,7 +74,7 @@ enum EventEndpoint {
         do {
             return try TopicPattern(text)
         } catch {
-            throw HTTPError(.badRequest, message: "\(error)")
+            throw APIError(.badRequest, .badRequest, "\(error)")
         }
     }
 }
@@ -105,8 +108,3 @@ public struct EventView: Codable, Sendable, Equatable {
     }
 }
 
-extension String {
-    /// A path segment as the client meant it: `orders.%23` is the pattern `orders.#`. The
-    /// router hands segments over still percent-encoded.
-    var decodedPathSegment: String { removingPercentEncoding ?? self }
-}

@@ -38,10 +38,11 @@ enum EventWebSocket {
     /// against WebSocket requests.
     static func router(node: MeshNode, token: String?) -> Router<PelotonWebSocketContext> {
         let router = Router(context: PelotonWebSocketContext.self)
+        router.add(middleware: OneErrorShape(routes: APIRoutes.documented))
         router.add(middleware: RemoteClientsNeedToken(token: token))
         router.ws("/v1/events/:topic/ws") { _, context in
             // A bad pattern is refused before the upgrade, with the same 400 as the stream's.
-            let pattern = try EventEndpoint.pattern(try context.parameters.require("topic").decodedPathSegment)
+            let pattern = try EventEndpoint.pattern(try StrictURI.decode(context.parameters.require("topic"), what: "the topic pattern"))
             context.subscription.hold(node.subscribe(pattern))
             return .upgrade([:])
         } onUpgrade: { inbound, outbound, context in

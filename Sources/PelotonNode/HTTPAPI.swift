@@ -28,8 +28,10 @@ public enum HTTPAPI {
         public var port: Int
         /// Required from every client that does not connect over loopback.
         public var bearerToken: String?
+        /// Timeouts, sizes and connection caps (`HTTPLimits`).
+        public var limits: HTTPLimits
 
-        public init(host: String, port: Int, bearerToken: String?) throws {
+        public init(host: String, port: Int, bearerToken: String?, limits: HTTPLimits = HTTPLimits()) throws {
             let loopback = host == "127.0.0.1" || host == "::1" || host == "localhost"
             if !loopback && bearerToken == nil {
                 throw NodeSetupError("the HTTP API on \(host) would be open to the network: give --http-token-file FILE, or bind it to 127.0.0.1")
@@ -37,12 +39,14 @@ public enum HTTPAPI {
             self.host = host
             self.port = port
             self.bearerToken = bearerToken
+            self.limits = limits
         }
     }
 
     public static func application(for node: MeshNode, configuration: Configuration, logger: Logger) -> some ApplicationProtocol {
         let router = Router(context: PelotonRequestContext.self)
         let tokenCheck = RemoteClientsNeedToken<PelotonRequestContext>(token: configuration.bearerToken)
+        router.add(middleware: OneErrorShape(routes: APIRoutes.documented))
         router.add(middleware: tokenCheck)
         router.get("/v1/health") { _, _ in
             // 503 until the gossip sockets are bound, so "healthy" means "can be joined"; and
@@ -62,12 +66,12 @@ public enum HTTPAPI {
             do {
                 revocation = try Revocation(wireBytes: Array(body.readableBytesView))
             } catch {
-                throw HTTPError(.badRequest, message: "the body must be one revocation as `peloton revoke` writes it: \(error)")
+                throw APIError(.badRequest, .badRequest, "the body must be one revocation as `peloton revoke` writes it: \(error)")
             }
             do {
                 try revocation.verify(authority: node.credentials.authority)
             } catch {
-                throw HTTPError(.forbidden, message: "revocation refused: \(error)")
+                throw APIError(.forbidden, .forbidden, "revocation refused: \(error)")
             }
             let isNew = await node.learn(revocation)
             return try JSONReply.response(RevocationView(node: revocation.node.description, isNew: isNew))
@@ -94,7 +98,8 @@ public enum HTTPAPI {
                 answer: { request, service, method in try await CallEndpoint.answer(request, service: service, method: method, node: node) },
                 shutdown: node.shutdown),
             server: .http1WebSocketUpgradeOnConnectionLoops(
-                webSocketResponder: EventWebSocket.router(node: node, token: configuration.bearerToken).buildResponder()),
+                webSocketResponder: EventWebSocket.router(node: node, token: configuration.bearerToken).buildResponder(),
+                limits: configuration.limits, metrics: node.metrics),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "peloton"), logger: logger)
     }
 }
@@ -122,7 +127,7 @@ struct RemoteClientsNeedToken<Context: RequestContext & RemoteAddressRequestCont
         // to format for every request.
         guard let token else { return try await next(request, context) }
         guard TokenPolicy.admits(clientIP: context.remoteAddress?.ipAddress, authorization: request.headers[.authorization], token: token) else {
-            throw HTTPError(.unauthorized, message: "this node needs \"Authorization: Bearer TOKEN\" from remote clients")
+            throw APIError(.unauthorized, .unauthorized, "this node needs \"Authorization: Bearer TOKEN\" from remote clients")
         }
         return try await next(request, context)
     }

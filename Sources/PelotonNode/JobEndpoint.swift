@@ -27,18 +27,18 @@ enum JobEndpoint {
             do {
                 submission = try JSONDecoder().decode(Submission.self, from: Data(body.readableBytesView))
             } catch {
-                throw HTTPError(.badRequest, message: #"the body must be {"job": NAME, "input": {...}, "priority": N}: \#(error)"#)
+                throw APIError(.badRequest, .badRequest, #"the body must be {"job": NAME, "input": {...}, "priority": N}: \#(error)"#)
             }
             let priority = submission.priority ?? 0
-            guard (-1_000...1_000).contains(priority) else { throw HTTPError(.badRequest, message: "priority must be -1000 to 1000") }
+            guard (-1_000...1_000).contains(priority) else { throw APIError(.badRequest, .badRequest, "priority must be -1000 to 1000") }
             let record: JobRecord
             do {
                 record = try await node.submitJob(
                     name: submission.job, input: Array(try JSONEncoder().encode(submission.input)), priority: priority, then: submission.then ?? [])
             } catch let error as JobError {
-                throw HTTPError(.badRequest, message: error.description)
+                throw APIError(.badRequest, .badRequest, error.description)
             } catch {
-                throw HTTPError(.serviceUnavailable, message: "the job could not be saved at quorum: \(error)")
+                throw APIError(.serviceUnavailable, .unavailable, "the job could not be saved at quorum: \(error)")
             }
             return try JSONReply.response(JobView(record), status: .accepted)
         }
@@ -48,7 +48,7 @@ enum JobEndpoint {
         router.get("/v1/jobs/:id") { _, context in
             let id = try context.parameters.require("id")
             guard let record = try await unavailableOnFailure({ try await node.job(id) }) else {
-                throw HTTPError(.notFound, message: "no job \(id)")
+                throw APIError(.notFound, .notFound, "no job \(id)")
             }
             return try JSONReply.response(JobView(record))
         }
@@ -58,9 +58,9 @@ enum JobEndpoint {
             do {
                 asked = try await node.cancelJob(id)
             } catch let error as JobError {
-                throw HTTPError(.notFound, message: error.description)
+                throw APIError(.notFound, .notFound, error.description)
             }
-            guard asked else { throw HTTPError(.conflict, message: "job \(id) has already finished") }
+            guard asked else { throw APIError(.conflict, .conflict, "job \(id) has already finished") }
             return try JSONReply.response(["id": id, "status": "cancelling"], status: .accepted)
         }
     }
@@ -69,7 +69,7 @@ enum JobEndpoint {
         do {
             return try await body()
         } catch {
-            throw HTTPError(.serviceUnavailable, message: "the jobs could not be read at quorum: \(error)")
+            throw APIError(.serviceUnavailable, .unavailable, "the jobs could not be read at quorum: \(error)")
         }
     }
 }

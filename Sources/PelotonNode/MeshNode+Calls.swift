@@ -45,6 +45,11 @@ extension MeshNode {
         let deadline = start + .milliseconds(Int64(request.budgetMilliseconds))
         let placement: (owners: [NodeID], addresses: [NodeID: NodeAddress])
         switch await self.placement(of: request.service, key: request.key, at: start, versions: versions) {
+        case let .success(found) where found.owners.isEmpty:
+            // "Every owner is down" and "no such service" are different answers.
+            let failure = await noOwnersFailure(request.service)
+            metrics.callRouted(service: "(none)", outcome: "\(failure.code)", attempts: 0, duration: Self.now() - start)
+            return RoutedReply(reply: CallReply(id: request.id, outcome: .failure(failure)), servedBy: nil, attempts: 0)
         case let .success(found):
             placement = found
         case let .failure(failure):
@@ -101,6 +106,24 @@ extension MeshNode {
                 }
             }
         }
+    }
+
+    /// Why a call to `service` found no owner: 404 `noSuchService`, with what is on offer, when
+    /// no member this node knows of (down ones too) offers it; else 503 `noOwners`.
+    func noOwnersFailure(_ service: String) -> CallFailure {
+        var offered = Set(services?.services.keys.map { $0 } ?? [])
+        var everOffered = offered.contains(service)
+        for member in membership.members {
+            for announced in member.metadata.services {
+                if member.isPlaceable { offered.insert(announced.name) }
+                if announced.name == service { everOffered = true }
+            }
+        }
+        if everOffered || service == StateKey.placementService || service == Self.jobsService {
+            return CallFailure(.noOwners, "no alive member offers \(service) now")
+        }
+        let list = offered.sorted().joined(separator: ", ")
+        return CallFailure(.noSuchService, status: 404, "no member offers a service named \(service); on offer: \(list.isEmpty ? "none" : list)")
     }
 
     /// Runs a call this node owns, waiting at most `limit` for it: nil when the handler took

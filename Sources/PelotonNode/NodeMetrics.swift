@@ -93,6 +93,12 @@ public final class NodeMetrics: Sendable {
         counter(LabelledCounter(name: "peloton_socket_errors_total", dimensions: [("operation", operation), ("reason", reason)])).increment()
     }
 
+    /// The HTTP layer refused a connection or request before any endpoint saw it, by the
+    /// error code it answered with (`badRequest`, `requestTimeout`, `tooManyConnections`, …).
+    func httpRejected(_ code: String) {
+        counter(LabelledCounter(name: "peloton_http_rejected_total", dimensions: [("code", code)])).increment()
+    }
+
     /// A call this node routed ended: `outcome` is `ok` or the failure's code.
     func callRouted(service: String, outcome: String, attempts: Int, duration: Duration) {
         let second = currentSecond

@@ -41,14 +41,14 @@ enum StateEndpoint {
         router.put("/v1/state/:type/:key") { request, context in
             let key = try key(from: context)
             guard key.kind == .register || key.kind == .mvregister else {
-                throw HTTPError(.methodNotAllowed, message: "PUT assigns registers; a \(key.kind.name) takes POST .../\(StateWriteBody.operations(of: key.kind).joined(separator: "|"))")
+                throw APIError(.methodNotAllowed, .methodNotAllowed, "PUT assigns registers; a \(key.kind.name) takes POST .../\(StateWriteBody.operations(of: key.kind).joined(separator: "|"))")
             }
             return try await write(request, key: key, operationName: "assign", node: node)
         }
         router.get("/v1/state/:type/:key/watch") { _, context in
             let key = try key(from: context)
             guard await node.ownsState(key) else {
-                throw HTTPError(.conflict, message: "this node does not own \(key); watch it on one of its owners (GET /v1/ring shows the members)")
+                throw APIError(.conflict, .conflict, "this node does not own \(key); watch it on one of its owners (GET /v1/ring shows the members)")
             }
             let changes = await node.stateReplica.watch(key)
             // No heartbeat: every line of a watch is a state, as NDJSON readers expect.
@@ -69,16 +69,16 @@ enum StateEndpoint {
         do {
             body = bytes.readableBytes == 0 ? StateWriteBody() : try JSONDecoder().decode(StateWriteBody.self, from: Data(bytes.readableBytesView))
         } catch {
-            throw HTTPError(.badRequest, message: "the body must be a JSON object such as {\"by\": 2}, {\"value\": \"x\"} or {\"elements\": [\"a\"]}: \(error)")
+            throw APIError(.badRequest, .badRequest, "the body must be a JSON object such as {\"by\": 2}, {\"value\": \"x\"} or {\"elements\": [\"a\"]}: \(error)")
         }
         guard let name = operationName ?? body.operation else {
-            throw HTTPError(.badRequest, message: "PATCH needs \"operation\": one of \(StateWriteBody.operations(of: key.kind).joined(separator: ", "))")
+            throw APIError(.badRequest, .badRequest, "PATCH needs \"operation\": one of \(StateWriteBody.operations(of: key.kind).joined(separator: ", "))")
         }
         let operation: StateOperation
         do {
             operation = try body.operation(named: name, on: key.kind)
         } catch {
-            throw HTTPError(.badRequest, message: error.description)
+            throw APIError(.badRequest, .badRequest, error.description)
         }
         let headers: HTTPFields = [.requestID: id.description]
         switch await node.writeState(operation, to: key, level: level, budget: budget, write: WriteID(id)) {
@@ -95,25 +95,25 @@ enum StateEndpoint {
 
     private static func key(from context: PelotonRequestContext) throws -> StateKey {
         let type = try context.parameters.require("type")
-        let name = try context.parameters.require("key").decodedPathSegment
+        let name = try StrictURI.decode(context.parameters.require("key"), what: "the key")
         guard let kind = StateKind(name: type) else {
-            throw HTTPError(.notFound, message: "no state type '\(type)'; the types are \(StateKind.allCases.map(\.name).joined(separator: ", "))")
+            throw APIError(.notFound, .notFound, "no state type '\(type)'; the types are \(StateKind.allCases.map(\.name).joined(separator: ", "))")
         }
         do {
             return try StateKey(kind: kind, name: name)
         } catch {
-            throw HTTPError(.badRequest, message: error.description)
+            throw APIError(.badRequest, .badRequest, error.description)
         }
     }
 
     private static func options(_ request: Request) throws -> (ConsistencyLevel, Duration) {
-        let query = request.uri.queryParameters
+        let query = try StrictURI.query(of: request)
         var level = ConsistencyLevel.quorum
-        if let given = query.get("level") {
-            guard let parsed = ConsistencyLevel(rawValue: given) else { throw HTTPError(.badRequest, message: "level must be one, quorum or all") }
+        if let given = query["level"] {
+            guard let parsed = ConsistencyLevel(rawValue: given) else { throw APIError(.badRequest, .badRequest, "level must be one, quorum or all") }
             level = parsed
         }
-        return (level, .milliseconds(Int64(try JSONReply.timeoutMilliseconds(of: request))))
+        return (level, .milliseconds(Int64(try JSONReply.timeoutMilliseconds(query))))
     }
 }
 

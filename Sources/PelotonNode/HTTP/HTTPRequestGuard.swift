@@ -1,0 +1,169 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// Sits right behind the HTTP/1 decoder and carries out `HTTPConnectionGuard`'s decisions:
+/// answers what the decoder cannot parse, times out clients that stop sending, and leaves the
+/// pipeline when a connection becomes a WebSocket.
+final class HTTPRequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private var machine: HTTPConnectionGuard
+    private var timer: Scheduled<Void>?
+    private var started = false
+    /// Counts each refusal by its code (`peloton_http_rejected_total`).
+    private let rejected: @Sendable (APIError.Code) -> Void
+
+    init(limits: HTTPLimits, rejected: @escaping @Sendable (APIError.Code) -> Void) {
+        machine = HTTPConnectionGuard(limits: limits)
+        self.rejected = rejected
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { start(context: context) }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        timer?.cancel()
+        timer = nil
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        start(context: context)
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        timer?.cancel()
+        timer = nil
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard machine.isOpen else { return }
+        switch unwrapInboundIn(data) {
+        case .head: perform(machine.headReceived(), context: context)
+        case .body: perform(machine.bodyReceived(), context: context)
+        case .end: perform(machine.endReceived(), context: context)
+        }
+        context.fireChannelRead(data)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard let parseError = error as? HTTPParserError else {
+            context.fireErrorCaught(error)
+            return
+        }
+        perform(machine.parseFailed(Self.rejection(for: parseError, limits: machine.limits)), context: context, cause: parseError)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        guard machine.isOpen else {
+            // A handler still answering the request that was refused: its bytes would follow
+            // the refusal on the wire.
+            promise?.fail(ChannelError.ioOnClosedChannel)
+            return
+        }
+        let part = unwrapOutboundIn(data)
+        context.write(data, promise: promise)
+        switch part {
+        case .head(let head): perform(machine.responseHeadSent(status: Int(head.status.code)), context: context)
+        case .body: break
+        case .end: perform(machine.responseEndSent(), context: context)
+        }
+    }
+
+    private func start(context: ChannelHandlerContext) {
+        guard !started else { return }
+        started = true
+        perform(machine.connectionStarted(), context: context)
+    }
+
+    private func perform(_ action: HTTPConnectionGuard.Action, context: ChannelHandlerContext, cause: (any Error)? = nil) {
+        switch action {
+        case .none:
+            break
+        case .arm(let milliseconds):
+            timer?.cancel()
+            let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            timer = context.eventLoop.scheduleTask(in: .milliseconds(milliseconds)) {
+                let (handler, context) = loopBound.value
+                handler.timer = nil
+                handler.perform(handler.machine.timerFired(), context: context, cause: RequestTimedOut())
+            }
+        case .disarm:
+            timer?.cancel()
+            timer = nil
+        case .close:
+            timer?.cancel()
+            context.close(promise: nil)
+        case .leavePipeline:
+            timer?.cancel()
+            timer = nil
+            context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+        case .reject(let rejection):
+            timer?.cancel()
+            timer = nil
+            rejected(rejection.code)
+            if rejection.failsRequestInProgress {
+                // The handler reading this body sees the failure, not an early end.
+                context.fireErrorCaught(cause ?? RequestTimedOut())
+            }
+            guard rejection.answers else {
+                context.close(promise: nil)
+                return
+            }
+            let body = APIError(.init(code: rejection.status), rejection.code, rejection.message).jsonBody()
+            var headers = HTTPHeaders()
+            headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
+            headers.add(name: "Content-Length", value: "\(body.count)")
+            headers.add(name: "Connection", value: "close")
+            let head = HTTPResponseHead(version: .http1_1, status: .init(statusCode: rejection.status), headers: headers)
+            context.write(wrapOutboundOut(.head(head)), promise: nil)
+            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.closeLingering() }
+        }
+    }
+
+    /// What each of the decoder's complaints is answered with.
+    static func rejection(for error: HTTPParserError, limits: HTTPLimits) -> HTTPConnectionGuard.Rejection {
+        let (status, code, message): (Int, APIError.Code, String) =
+            switch error {
+            case .headerOverflow:
+                (431, .headersTooLarge,
+                 "the request line or headers are too large: at most \(limits.maxHeaderFieldBytes) bytes a line, \(limits.maxHeaderBytes) in all, \(limits.maxHeaderCount) headers")
+            case .invalidVersion:
+                (505, .versionNotSupported, "this node speaks HTTP/1.0 and HTTP/1.1")
+            case .invalidMethod:
+                (400, .badRequest, "not an HTTP/1.1 request, or a method this node does not know")
+            case .invalidContentLength, .unexpectedContentLength:
+                (400, .badRequest, "Content-Length must be one non-negative number, given once and not with chunked encoding")
+            case .invalidChunkSize:
+                (400, .badRequest, "malformed chunked body")
+            case .invalidEOFState:
+                (400, .badRequest, "the connection ended before the request did (a body shorter than its Content-Length?)")
+            default:
+                (400, .badRequest, "malformed HTTP request (\(error))")
+            }
+        return .init(status: status, code: code, message: message, answers: true, failsRequestInProgress: false)
+    }
+}
+
+extension ChannelHandlerContext {
+    /// Closes after an answer to a client that may still be sending: closing at once with its
+    /// bytes unread would reset the connection and lose the answer, so the node stops writing,
+    /// reads and drops what still comes for a moment, then closes.
+    func closeLingering(forMilliseconds linger: Int64 = 2_000) {
+        close(mode: .output, promise: nil)
+        let channel = self.channel
+        channel.eventLoop.scheduleTask(in: .milliseconds(linger)) { channel.close(promise: nil) }
+    }
+}
+
+/// The body (or head) of a request stopped arriving.
+struct RequestTimedOut: Error, CustomStringConvertible {
+    var description: String { "the request stopped arriving before it was complete" }
+}
