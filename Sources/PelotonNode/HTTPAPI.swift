@@ -86,6 +86,11 @@ public enum HTTPAPI {
         EventEndpoint.register(on: router, node: node)
         JobEndpoint.register(on: router, node: node)
         DashboardEndpoint.register(on: router, node: node)
+        router.get("/openapi.json") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
+        }
         router.get("/metrics") { _, _ in
             await node.refreshMetrics()
             return Response(

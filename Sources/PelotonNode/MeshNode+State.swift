@@ -9,6 +9,9 @@ import PelotonWire
 
 extension WriteID {
     public init(_ request: RequestID) { self.init(high: request.high, low: request.low) }
+
+    /// A client's write to `key` under its request id (`WriteID(request:_:key:)`).
+    public init(_ request: RequestID, key: StateKey) { self.init(request: request.high, request.low, key: key) }
 }
 
 extension RequestID {
@@ -213,7 +216,8 @@ extension MeshNode {
         let fromClient = request.hops == 0
         switch message {
         case let .write(key, operation, level):
-            let write = WriteID(request.id)
+            // A client's id names one write per key; between owners the id is already the write's.
+            let write = fromClient ? WriteID(request.id, key: key) : WriteID(request.id)
             if fromClient {
                 return reply(await writeState(operation, to: key, level: level, budget: budget, write: write).map {
                     .written($0.state, acknowledged: $0.acknowledged, owners: $0.owners)

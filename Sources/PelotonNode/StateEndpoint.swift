@@ -81,7 +81,7 @@ enum StateEndpoint {
             throw APIError(.badRequest, .badRequest, error.description)
         }
         let headers: HTTPFields = [.requestID: id.description]
-        switch await node.writeState(operation, to: key, level: level, budget: budget, write: WriteID(id)) {
+        switch await node.writeState(operation, to: key, level: level, budget: budget, write: WriteID(id, key: key)) {
         case let .success(result):
             var response = try JSONReply.response(StateWriteView(
                 type: key.kind.name, key: key.name, level: level.rawValue, value: result.state.json, acknowledged: result.acknowledged,

@@ -166,7 +166,7 @@ public struct CallContext: Sendable {
     /// with the same `X-Request-Id`. (Two writes of one call to one key share the id, so the
     /// second would not apply: make them one operation.)
     public func writeID(for key: StateKey) -> WriteID {
-        WriteID(high: requestID.high ^ StableHash.hash(Array(key.description.utf8)), low: requestID.low)
+        WriteID(request: requestID.high, requestID.low, key: key)
     }
 }
 

@@ -1,4 +1,5 @@
 import DequeModule
+import PelotonCrypto
 import PelotonWire
 
 /// Names one client write across every attempt and every retry: the request id a client sends
@@ -21,6 +22,15 @@ public struct WriteID: Hashable, Comparable, Sendable, CustomStringConvertible {
             return String(repeating: "0", count: 16 - digits.count) + digits
         }
         return padded(high) + padded(low)
+    }
+}
+
+extension WriteID {
+    /// The id of a request's write to `key`: a client's id names one write per key, so reusing
+    /// an `X-Request-Id` for another key is another write, never taken for a retry of the
+    /// first.
+    public init(request high: UInt64, _ low: UInt64, key: StateKey) {
+        self.init(high: high ^ StableHash.hash(Array(key.description.utf8)), low: low)
     }
 }
 

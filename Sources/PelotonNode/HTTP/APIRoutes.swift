@@ -41,14 +41,15 @@ struct APIRoutes: Sendable {
         return found
     }
 
-    /// A 404 from the router becomes 405, with `Allow`, when the path exists with other
-    /// methods.
+    /// A 404 from the router becomes 405 when the path exists with other methods, and every
+    /// 405 names them in `Allow`.
     func refined(_ error: APIError, for request: Request) -> APIError {
-        guard error.status == .notFound, error.code == .notFound, let methods = methods(forPath: request.uri.path),
-            !methods.contains(request.method.rawValue)
-        else { return error }
-        var refined = APIError(
-            .methodNotAllowed, .methodNotAllowed, "\(request.uri.path) takes \(methods.sorted().joined(separator: ", ")), not \(request.method.rawValue)")
+        let refusedMethod = error.status == .methodNotAllowed || (error.status == .notFound && error.code == .notFound)
+        guard refusedMethod, let methods = methods(forPath: request.uri.path), !methods.contains(request.method.rawValue) else { return error }
+        var refined =
+            error.status == .methodNotAllowed
+            ? error
+            : APIError(.methodNotAllowed, .methodNotAllowed, "\(request.uri.path) takes \(methods.sorted().joined(separator: ", ")), not \(request.method.rawValue)")
         refined.headers[.allow] = methods.sorted().joined(separator: ", ")
         return refined
     }
