@@ -67,6 +67,18 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(help: "After folding a revoked node's entries out of a key, how long, in seconds, the key keeps dropping them from stale copies: longer than any node may be away and return with old state.")
     var pruneMarkerSeconds = 24 * 3600
 
+    @Option(help: "How long, in seconds, an HTTP client has to send a request's head after connecting, and at most between two parts of a body (408 and closed beyond).")
+    var httpHeaderTimeout = 60
+
+    @Option(help: "How long, in seconds, an idle kept-alive HTTP connection stays open.")
+    var httpKeepAliveTimeout = 75
+
+    @Option(help: "How many HTTP connections this node holds open at once (more are answered 503 and closed).")
+    var httpMaxConnections = HTTPLimits().maxConnections
+
+    @Option(help: "How many HTTP connections one client address may hold open to this node at once.")
+    var httpMaxConnectionsPerClient = HTTPLimits().maxConnectionsPerClient
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
@@ -113,7 +125,19 @@ struct NodeCommand: AsyncParsableCommand {
         let token = try httpTokenFile.map { path in
             try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         }
-        let httpConfiguration = try HTTPAPI.Configuration(host: httpAddress.host, port: Int(httpAddress.port), bearerToken: token)
+        guard (1...3_600).contains(httpHeaderTimeout), (1...3_600).contains(httpKeepAliveTimeout) else {
+            throw ValidationError("--http-header-timeout and --http-keep-alive-timeout must be 1 to 3600 seconds")
+        }
+        guard (1...1_000_000).contains(httpMaxConnections), (1...httpMaxConnections).contains(httpMaxConnectionsPerClient) else {
+            throw ValidationError("--http-max-connections must be 1 to 1000000, and --http-max-connections-per-client 1 to that")
+        }
+        var limits = HTTPLimits()
+        limits.headerTimeoutMilliseconds = Int64(httpHeaderTimeout) * 1_000
+        limits.bodyTimeoutMilliseconds = Int64(httpHeaderTimeout) * 1_000
+        limits.keepAliveTimeoutMilliseconds = Int64(httpKeepAliveTimeout) * 1_000
+        limits.maxConnections = httpMaxConnections
+        limits.maxConnectionsPerClient = httpMaxConnectionsPerClient
+        let httpConfiguration = try HTTPAPI.Configuration(host: httpAddress.host, port: Int(httpAddress.port), bearerToken: token, limits: limits)
         let names = services.flatMap { $0.split(separator: ",").map(String.init) }
         let host = names.isEmpty ? nil : try ServiceHost(services: try ExampleServices.definitions(named: names), clock: MeshNode.clock)
         let node = try MeshNode(

@@ -68,7 +68,8 @@ import Testing
         let noMethod = await mesh.call("echo", "shout", via: 0)
         #expect(noMethod?.status == 404)
         let noService = await mesh.call("nothing", "here", via: 0)
-        #expect(noService?.status == 503 && noService?.body.contains("noOwners") == true)
+        // No member offers it: 404 naming what is on offer, not "every owner is down".
+        #expect(noService?.status == 404 && noService?.body.contains("noSuchService") == true && noService?.body.contains("echo") == true)
         let notAcceptable = await mesh.call("echo", "upper", json: #"{"text":"a"}"#, via: 0, accept: "image/png")
         #expect(notAcceptable?.status == 406)
         let badID = await mesh.call("echo", "upper", json: #"{"text":"a"}"#, via: 0, requestID: "nope")

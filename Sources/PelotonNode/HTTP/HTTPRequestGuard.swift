@@ -103,6 +103,8 @@ final class HTTPRequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
         case .leavePipeline:
             timer?.cancel()
             timer = nil
+            // The 101 came as writeAndFlush: its flush would reach a handler no longer here.
+            context.flush()
             context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
         case .reject(let rejection):
             timer?.cancel()
