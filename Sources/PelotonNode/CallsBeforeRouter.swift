@@ -54,6 +54,11 @@ struct CallsBeforeRouter<Router: HTTPResponder<PelotonRequestContext>>: HTTPResp
 
     private func respondNormally(to request: Request, context: PelotonRequestContext) async throws -> Response {
         guard request.method == .post, let names = CallEndpoint.names(inPath: request.uri.path) else {
+            // The router would skip an empty segment, so `/v1/state/counter//x` would be a
+            // second spelling of key `x`.
+            if request.uri.path.contains("//") {
+                throw APIError(.notFound, .notFound, "no such endpoint: a path has no empty segments (a '/' inside a name is %2F)")
+            }
             return try await withTaskExecutorPreference(globalConcurrentExecutor) {
                 try await router.respond(to: request, context: context)
             }

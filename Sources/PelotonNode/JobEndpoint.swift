@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import PelotonJobs
+import PelotonServices
 
 /// Jobs over HTTP, on every node:
 ///
@@ -46,14 +47,14 @@ enum JobEndpoint {
             try JSONReply.response(try await unavailableOnFailure { try await node.jobList() }.map { JobView($0, withUnits: false) })
         }
         router.get("/v1/jobs/:id") { _, context in
-            let id = try context.parameters.require("id")
+            let id = try jobID(context)
             guard let record = try await unavailableOnFailure({ try await node.job(id) }) else {
                 throw APIError(.notFound, .notFound, "no job \(id)")
             }
             return try JSONReply.response(JobView(record))
         }
         router.post("/v1/jobs/:id/cancel") { _, context in
-            let id = try context.parameters.require("id")
+            let id = try jobID(context)
             let asked: Bool
             do {
                 asked = try await node.cancelJob(id)
@@ -63,6 +64,14 @@ enum JobEndpoint {
             guard asked else { throw APIError(.conflict, .conflict, "job \(id) has already finished") }
             return try JSONReply.response(["id": id, "status": "cancelling"], status: .accepted)
         }
+    }
+
+    /// A job's id from the path: 32 hex digits, as submitting one answers; anything else names
+    /// no job (and must not become a state key).
+    private static func jobID(_ context: PelotonRequestContext) throws -> String {
+        let id = try StrictURI.decode(context.parameters.require("id"), what: "the job id")
+        guard PelotonServices.RequestID(hex: id) != nil else { throw APIError(.notFound, .notFound, "no job \(id): a job id is 32 hex digits") }
+        return id
     }
 
     private static func unavailableOnFailure<T>(_ body: () async throws -> T) async throws -> T {

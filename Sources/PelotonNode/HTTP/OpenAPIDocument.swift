@@ -3734,9 +3734,10 @@ public enum OpenAPIDocument {
             "in": "path",
             "required": true,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "pattern": "^[0-9a-f]{32}$"
             },
-            "description": "The job's id."
+            "description": "The job's id: 32 hex digits."
           }
         ],
         "responses": {
@@ -3766,9 +3767,10 @@ public enum OpenAPIDocument {
             "in": "path",
             "required": true,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "pattern": "^[0-9a-f]{32}$"
             },
-            "description": "The job's id."
+            "description": "The job's id: 32 hex digits."
           }
         ],
         "responses": {
