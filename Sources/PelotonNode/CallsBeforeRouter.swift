@@ -57,7 +57,7 @@ struct CallsBeforeRouter<Router: HTTPResponder<PelotonRequestContext>>: HTTPResp
             // The router would skip an empty segment, so `/v1/state/counter//x` would be a
             // second spelling of key `x`.
             if request.uri.path.contains("//") {
-                throw APIError(.notFound, .notFound, "no such endpoint: a path has no empty segments (a '/' inside a name is %2F)")
+                throw APIError(.notFound, .notFound, "no such endpoint: a path has no empty segments")
             }
             return try await withTaskExecutorPreference(globalConcurrentExecutor) {
                 try await router.respond(to: request, context: context)
