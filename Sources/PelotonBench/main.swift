@@ -10,6 +10,7 @@ let suites: [String: () async throws -> Void] = [
     "scale": runScaleBench,
     "placement": runPlacementBench,
     "routing": runRoutingBench,
+    "routing-ab": runRoutingABBench,
     "rolling": runRollingRestartBench,
     "jobs": runJobsBench,
     "services": runServicesBench,
