@@ -56,6 +56,10 @@ enum DashboardTemplates {
       <div class="tile"><span class="n">{{stateKeyCount}}</span> state keys here</div>
       <div class="tile wide">ring <code>{{checksum}}</code><br><small>{{virtualNodes}} points per member · updated {{updatedAt}}</small></div>
     </section>
+    <section id="activity" class="card">
+      <h2>Activity <small>last 15 minutes on this node, in 10-second steps</small></h2>
+      <div class="charts">{{#charts}}{{{.}}}{{/charts}}</div>
+    </section>
     <section id="members" class="card">
       <h2>Members</h2>
       <table>
@@ -147,6 +151,11 @@ enum DashboardTemplates {
     .tile .n { display: block; font-size: 26px; font-weight: 650; color: var(--ink); }
     .tile .n.alive { color: var(--alive); } .tile .n.suspect { color: var(--suspect); } .tile .n.dead { color: var(--dead); } .tile .n.left { color: var(--left); }
     .tile.wide code { font-size: 15px; color: var(--ink); }
+    .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(360px, 1fr)); gap: 8px 16px; }
+    svg.chart { max-width: 100%; height: auto; }
+    svg.chart text { font: 11px system-ui, "DejaVu Sans", sans-serif; fill: var(--muted); }
+    svg.chart .chart-title { font-size: 12.5px; font-weight: 600; fill: var(--ink); }
+    svg.chart .chart-axis { stroke: var(--line); } svg.chart .chart-grid { stroke: var(--line); stroke-dasharray: 3 3; }
     .card { background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: 6px 18px 14px; margin-bottom: 16px; }
     h2 { font-size: 16px; margin: 12px 0 8px; }
     h2 small { font-weight: 400; color: var(--muted); margin-left: 8px; font-size: 13px; }

@@ -96,6 +96,8 @@ struct DashboardView: Sendable {
     let stateKeysNotShown: Int?
     let events: [Event]
     let jobs: [JobRow]
+    /// The last fifteen minutes as inline SVG charts (`NodeMetrics.charts`).
+    let charts: [String]
     let updatedAt: String
 
     // What the template's sections test: Mustache has no "is this list empty", and it reads
@@ -216,7 +218,7 @@ extension MeshNode {
             alive: counts["alive", default: 0], suspect: counts["suspect", default: 0], dead: counts["dead", default: 0],
             left: counts["left", default: 0], checksum: ring.checksum, virtualNodes: ring.virtualNodes, members: memberRows,
             ring: slices, services: services, stateKeys: stateRows, stateKeyCount: stateKeyCount,
-            stateKeysNotShown: stateKeyCount > held.count ? stateKeyCount - held.count : nil, events: events, jobs: jobs,
+            stateKeysNotShown: stateKeyCount > held.count ? stateKeyCount - held.count : nil, events: events, jobs: jobs, charts: metrics.charts(),
             updatedAt: DashboardView.clock(millisecondsSince1970: Self.wallClockMilliseconds()),
             hasServices: !services.isEmpty, serviceCount: services.count, hasStateKeys: !stateRows.isEmpty, hasEvents: !events.isEmpty, hasJobs: !jobs.isEmpty)
     }

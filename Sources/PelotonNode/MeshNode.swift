@@ -42,6 +42,8 @@ public actor MeshNode: Service {
     var revocations: [Revocation] = []
     var revocationGossip: [(revocation: Revocation, remaining: Int)] = []
     var nextRevocationGossipAt = Instant.zero
+    /// When the members chart next gets a count.
+    var nextMembersSampleAt = Instant.zero
     /// When this node last asked each unauthenticated source for a state exchange.
     var introductions: [NodeAddress: Instant] = [:]
     /// The services this node offers, if any.
@@ -241,10 +243,28 @@ public actor MeshNode: Service {
                 continue
             }
             if now >= nextRevocationGossipAt { gossipRevocations(at: now) }
+            if now >= nextMembersSampleAt { sampleMembers(at: now) }
             runEventRounds(at: now)
             announcePlacementChanges(at: now)
             try await Task.sleep(for: min(deadline - now, .milliseconds(20)))
         }
+    }
+
+    /// Counts the members by status for the dashboard's chart, once a second.
+    private func sampleMembers(at now: Instant) {
+        nextMembersSampleAt = now + .seconds(1)
+        var alive = membership.isLeaving ? 0 : 1
+        var suspect = 0
+        var dead = 0
+        for member in membership.members {
+            switch member.status {
+            case .alive: alive += 1
+            case .suspect: suspect += 1
+            case .dead: dead += 1
+            case .left: break
+            }
+        }
+        metrics.recordMembers(alive: alive, suspect: suspect, dead: dead)
     }
 
     /// Closes the call streams to peers; for after the HTTP API has stopped, when nothing

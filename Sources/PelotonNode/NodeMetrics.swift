@@ -32,6 +32,8 @@ public final class NodeMetrics: Sendable {
     /// Each service's call metrics, found with one lookup per call; and its call rates, for
     /// the dashboard (Prometheus keeps totals, a person wants a rate without the arithmetic).
     private let serviceCalls = Mutex<[String: ServiceCalls]>([:])
+    /// The last fifteen minutes, for the dashboard's charts.
+    private let history = Mutex(MetricHistory())
     private let started = ContinuousClock.now
 
     public init() {
@@ -72,11 +74,15 @@ public final class NodeMetrics: Sendable {
     func datagramReceived(bytes: Int) {
         datagramsIn.increment()
         bytesIn.increment(by: bytes)
+        let second = currentSecond
+        history.withLock { $0.recordGossipBytes(bytes, atSecond: second) }
     }
 
     func datagramSent(bytes: Int) {
         datagramsOut.increment()
         bytesOut.increment(by: bytes)
+        let second = currentSecond
+        history.withLock { $0.recordGossipBytes(bytes, atSecond: second) }
     }
 
     func streamOpened(inbound: Bool) { (inbound ? streamsIn : streamsOut).increment() }
@@ -108,6 +114,11 @@ public final class NodeMetrics: Sendable {
         calls.increment()
         if attempts > 1 { reissues.increment(by: attempts - 1) }
         timer.recordNanoseconds(duration.nanosecondsClamped)
+        // "(none)" stands for names no member offers, and `peloton.` services are the mesh's
+        // own (work units, state): the charts show the user's services.
+        if service != "(none)", !service.hasPrefix("peloton.") {
+            history.withLock { $0.recordCall(service: service, milliseconds: Double(duration.nanosecondsClamped) / 1e6, atSecond: second) }
+        }
     }
 
     /// This node ran (or replayed) a call as one of the service's owners.
@@ -133,6 +144,41 @@ public final class NodeMetrics: Sendable {
     func stateOperation(_ operation: String, level: String, outcome: String, duration: Duration) {
         counter(LabelledCounter(name: "peloton_state_operations_total", dimensions: [("operation", operation), ("level", level), ("outcome", outcome)])).increment()
         timer("peloton_state_duration", ("operation", operation)).recordNanoseconds(duration.nanosecondsClamped)
+        if operation == "write" {
+            let second = currentSecond
+            history.withLock { $0.recordStateWrite(atSecond: second) }
+        }
+    }
+
+    /// Members by status now, for the members chart; the node's timers call this each second.
+    func recordMembers(alive: Int, suspect: Int, dead: Int) {
+        let second = currentSecond
+        history.withLock { $0.recordMembers(.init(alive: alive, suspect: suspect, dead: dead), atSecond: second) }
+    }
+
+    /// The dashboard's charts of the last fifteen minutes, as SVG.
+    func charts() -> [String] {
+        let second = currentSecond
+        let history = history.withLock { $0 }
+        func lines(_ series: [MetricHistory.Series]) -> [SVGChart.Line] {
+            series.enumerated().map { SVGChart.Line(name: $0.element.name, color: DashboardView.color($0.offset), points: $0.element.points) }
+        }
+        let members = history.members(atSecond: second)
+        let memberColors = ["alive": "#2f9e44", "suspect": "#f08c00", "dead": "#e03131"]
+        return [
+            SVGChart.render(title: "calls routed per second", unit: "/s", lines: lines(history.callRates(atSecond: second))),
+            SVGChart.render(title: "call latency p50", unit: " ms", lines: lines(history.latency(0.5, atSecond: second))),
+            SVGChart.render(title: "call latency p99", unit: " ms", lines: lines(history.latency(0.99, atSecond: second))),
+            SVGChart.render(
+                title: "state writes per second", unit: "/s",
+                lines: [SVGChart.Line(name: "writes coordinated here", color: DashboardView.color(0), points: history.stateWriteRate(atSecond: second).points)]),
+            SVGChart.render(
+                title: "gossip bytes per second", unit: " B/s",
+                lines: [SVGChart.Line(name: "sent and received", color: DashboardView.color(1), points: history.gossipByteRate(atSecond: second).points)]),
+            SVGChart.render(
+                title: "members by status", unit: "",
+                lines: members.map { SVGChart.Line(name: $0.name, color: memberColors[$0.name] ?? "#888", points: $0.points) }),
+        ]
     }
 
     /// An event published on this node.

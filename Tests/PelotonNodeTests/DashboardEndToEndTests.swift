@@ -43,7 +43,7 @@ import Testing
         let screenshot = work.appendingPathComponent("dashboard.png").path
         let r2Status = "[...document.querySelectorAll('#members tbody tr')].find(r => r.querySelector('a').textContent === 'r2').querySelector('.pill').textContent"
         let plan: [String: Any] = [
-            "url": mesh.nodes[0].url + "/", "width": 1400, "height": 1300, "scale": 2,
+            "url": mesh.nodes[0].url + "/", "width": 1400, "height": 1900, "scale": 2,
             "steps": [
                 ["eval": "[...document.querySelectorAll('#members .pill')].map(p => p.textContent).join(',')"],
                 ["eval": "[...document.querySelectorAll('#services tbody strong')].map(s => s.textContent).join(',')"],
@@ -52,6 +52,10 @@ import Testing
                 ["wait": "document.getElementById('event-rows').textContent.includes('dash.live')", "seconds": 20],
                 ["wait": "\(r2Status) !== 'alive'", "seconds": 60],
                 ["eval": r2Status],
+                // The activity charts are drawn, and the members chart has a line already (it
+                // includes the step under way).
+                ["eval": "[...document.querySelectorAll('#activity svg.chart')].filter(s => s.getBoundingClientRect().width > 200).length"],
+                ["eval": "document.querySelectorAll('#activity polyline').length > 0"],
                 ["screenshot": screenshot],
             ],
         ]
@@ -74,7 +78,7 @@ import Testing
         let reported = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         let complaint = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         guard finished, browser.terminationStatus == 0,
-              let results = try JSONSerialization.jsonObject(with: Data(reported.utf8)) as? [Any], results.count == 8
+              let results = try JSONSerialization.jsonObject(with: Data(reported.utf8)) as? [Any], results.count == 10
         else {
             Issue.record("the browser run failed: \(complaint)\(reported)")
             return
@@ -85,6 +89,8 @@ import Testing
         #expect(results[4] as? Bool == true, "the event published after loading never appeared")
         #expect(results[5] as? Bool == true, "the page never showed the killed member as anything but alive")
         #expect(["suspect", "dead"].contains(results[6] as? String ?? ""))
+        #expect(results[7] as? Int == 6, "the six activity charts are not all drawn")
+        #expect(results[8] as? Bool == true, "the members chart has no line")
 
         let ocr = Process()
         ocr.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -95,7 +101,7 @@ import Testing
         try ocr.run()
         let seen = String(decoding: text.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         ocr.waitUntilExit()
-        for word in ["Members", "Ring", "Services", "State", "Events", "echo", "counter", "dash-visits"] {
+        for word in ["Activity", "Members", "Ring", "Services", "State", "Events", "echo", "counter", "dash-visits"] {
             #expect(seen.contains(word), "the screenshot does not show \(word); OCR read:\n\(seen)")
         }
     }

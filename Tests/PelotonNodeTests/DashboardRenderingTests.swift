@@ -15,7 +15,7 @@ import Testing
             node: "alpha", nodeID: "00112233", status: "alive", alive: 0, suspect: 1, dead: 0, left: 0, checksum: "abc123", virtualNodes: 128,
             members: [member], ring: [DashboardView.RingSlice(name: "alpha", sharePercent: "100.0%", width: "100.00%", color: DashboardView.color(0))],
             services: services, stateKeys: state, stateKeyCount: state.count + 5, stateKeysNotShown: state.isEmpty ? nil : 5, events: events,
-            jobs: jobs,
+            jobs: jobs, charts: [SVGChart.render(title: "calls <routed>", unit: "/s", lines: [SVGChart.Line(name: "echo", color: "red", points: [1, 2, nil, 4])])],
             updatedAt: "10:00:00 UTC", hasServices: !services.isEmpty, serviceCount: services.count, hasStateKeys: !state.isEmpty,
             hasEvents: !events.isEmpty, hasJobs: !jobs.isEmpty)
     }
