@@ -2997,7 +2997,7 @@ public enum OpenAPIDocument {
                               "field": {
                                 "type": "string",
                                 "minLength": 1,
-                                "maxLength": 4096
+                                "maxLength": 65536
                               },
                               "change": {
                                 "enum": [
@@ -3025,7 +3025,7 @@ public enum OpenAPIDocument {
                               "field": {
                                 "type": "string",
                                 "minLength": 1,
-                                "maxLength": 4096
+                                "maxLength": 65536
                               },
                               "change": {
                                 "const": "assign"
@@ -3048,7 +3048,7 @@ public enum OpenAPIDocument {
                               "field": {
                                 "type": "string",
                                 "minLength": 1,
-                                "maxLength": 4096
+                                "maxLength": 65536
                               },
                               "change": {
                                 "enum": [
@@ -3074,7 +3074,7 @@ public enum OpenAPIDocument {
                               "field": {
                                 "type": "string",
                                 "minLength": 1,
-                                "maxLength": 4096
+                                "maxLength": 65536
                               },
                               "change": {
                                 "enum": [
@@ -3225,7 +3225,7 @@ public enum OpenAPIDocument {
                       "field": {
                         "type": "string",
                         "minLength": 1,
-                        "maxLength": 4096
+                        "maxLength": 65536
                       },
                       "change": {
                         "enum": [
@@ -3253,7 +3253,7 @@ public enum OpenAPIDocument {
                       "field": {
                         "type": "string",
                         "minLength": 1,
-                        "maxLength": 4096
+                        "maxLength": 65536
                       },
                       "change": {
                         "const": "assign"
@@ -3276,7 +3276,7 @@ public enum OpenAPIDocument {
                       "field": {
                         "type": "string",
                         "minLength": 1,
-                        "maxLength": 4096
+                        "maxLength": 65536
                       },
                       "change": {
                         "enum": [
@@ -3302,7 +3302,7 @@ public enum OpenAPIDocument {
                       "field": {
                         "type": "string",
                         "minLength": 1,
-                        "maxLength": 4096
+                        "maxLength": 65536
                       },
                       "change": {
                         "enum": [
@@ -4137,7 +4137,7 @@ public enum OpenAPIDocument {
                       "field": {
                         "type": "string",
                         "minLength": 1,
-                        "maxLength": 4096
+                        "maxLength": 65536
                       },
                       "change": {
                         "enum": [
@@ -4165,7 +4165,7 @@ public enum OpenAPIDocument {
                       "field": {
                         "type": "string",
                         "minLength": 1,
-                        "maxLength": 4096
+                        "maxLength": 65536
                       },
                       "change": {
                         "const": "assign"
@@ -4188,7 +4188,7 @@ public enum OpenAPIDocument {
                       "field": {
                         "type": "string",
                         "minLength": 1,
-                        "maxLength": 4096
+                        "maxLength": 65536
                       },
                       "change": {
                         "enum": [
@@ -4214,7 +4214,7 @@ public enum OpenAPIDocument {
                       "field": {
                         "type": "string",
                         "minLength": 1,
-                        "maxLength": 4096
+                        "maxLength": 65536
                       },
                       "change": {
                         "enum": [
