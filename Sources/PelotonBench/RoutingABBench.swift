@@ -21,27 +21,11 @@ func runRoutingABBench() async throws {
     for round in 1...rounds {
         // Alternate which goes first, so neither always runs on a warmer machine.
         for (name, binary) in round % 2 == 1 ? binaries : binaries.reversed() {
-            let mesh = try LocalMesh(binary: binary)
-            try mesh.start("b0", extra: ["--services", "echo"], logLevel: "warning")
-            for index in 1..<3 { try mesh.start("b\(index)", seed: 0, extra: ["--services", "echo"], logLevel: "warning") }
-            defer { for index in mesh.nodes.indices { mesh.kill(index) } }
-            guard await mesh.agreeOnOneRing(seconds: 30), let echo = await mesh.placement(of: "echo"),
-                  let owner = echo.owners.first, let outsider = echo.others.first
-            else {
-                print("    \(name): the mesh did not form")
-                continue
-            }
-            let script = FileManager.default.temporaryDirectory.appendingPathComponent("peloton-wrk-ab-\(getpid()).lua")
-            try """
-                wrk.method = "POST"
-                wrk.body = '{"text":"hello"}'
-                wrk.headers["Content-Type"] = "application/json"
-                """.write(to: script, atomically: true, encoding: .utf8)
-            defer { try? FileManager.default.removeItem(at: script) }
-            let path = "/v1/call/echo/upper"
-            _ = try wrk(url: mesh.nodes[outsider].url + path, script: script.path, connections: 4, seconds: 2)
-            let local = try wrk(url: mesh.nodes[owner].url + path, script: script.path, connections: connections, seconds: seconds)
-            let forwarded = try wrk(url: mesh.nodes[outsider].url + path, script: script.path, connections: connections, seconds: seconds)
+            guard let echo = try await EchoMesh.start(binary: binary) else { continue }
+            defer { echo.stop() }
+            let local = try wrk(url: echo.mesh.nodes[echo.owner].url + EchoMesh.path, script: echo.script.path, connections: connections, seconds: seconds)
+            let forwarded = try wrk(
+                url: echo.mesh.nodes[echo.outsider].url + EchoMesh.path, script: echo.script.path, connections: connections, seconds: seconds)
             results[name, default: ([], [])].local.append(local)
             results[name, default: ([], [])].forwarded.append(forwarded)
             print("    round \(round) \(name.padding(toLength: 10, withPad: " ", startingAt: 0))  local \(format(local.requestsPerSecond))/s"

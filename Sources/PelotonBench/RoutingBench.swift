@@ -20,33 +20,15 @@ func runRoutingBench() async throws {
                        pad(format(result.p99Milliseconds), 7), pad(result.errors, 7)].joined(separator: "  "))
     }
 
-    let mesh = try LocalMesh(binary: binary)
+    guard let echoMesh = try await EchoMesh.start(binary: binary) else { return }
+    defer { echoMesh.stop() }
+    let (mesh, owner, outsider, script, path) = (echoMesh.mesh, echoMesh.owner, echoMesh.outsider, echoMesh.script, EchoMesh.path)
     let baselinePort = try mesh.freePort()
     let baseline = Process()
     baseline.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
     baseline.arguments = ["hello-server", String(baselinePort)]
     try baseline.run()
     defer { baseline.terminate() }
-
-    try mesh.start("b0", extra: ["--services", "echo"], logLevel: "warning")
-    for index in 1..<3 { try mesh.start("b\(index)", seed: 0, extra: ["--services", "echo"], logLevel: "warning") }
-    defer { for index in mesh.nodes.indices { mesh.kill(index) } }
-    guard await mesh.agreeOnOneRing(seconds: 30), let echo = await mesh.placement(of: "echo"),
-          let owner = echo.owners.first, let outsider = echo.others.first
-    else {
-        print("    the mesh did not form\n\(mesh.logs())")
-        return
-    }
-    let script = FileManager.default.temporaryDirectory.appendingPathComponent("peloton-wrk-\(getpid()).lua")
-    try """
-        wrk.method = "POST"
-        wrk.body = '{"text":"hello"}'
-        wrk.headers["Content-Type"] = "application/json"
-        """.write(to: script, atomically: true, encoding: .utf8)
-    defer { try? FileManager.default.removeItem(at: script) }
-    let path = "/v1/call/echo/upper"
-    // Warm up the call streams and the JIT-free but cache-cold paths.
-    _ = try wrk(url: mesh.nodes[outsider].url + path, script: script.path, connections: 4, seconds: 2)
 
     let local = try wrk(url: mesh.nodes[owner].url + path, script: script.path, connections: connections, seconds: seconds)
     row("(a) answered where received", local)
@@ -69,6 +51,43 @@ func runRoutingBench() async throws {
     mesh.kill(owner)
     row("(d) owner killed under load", failover)
     print("    (d) errors are responses that were not 200 plus socket errors, over \(format(failover.requests)) requests")
+}
+
+/// Three release nodes offering `echo`, agreed on one ring: the owner of its unkeyed calls, a
+/// node that forwards them, and wrk's script for a call; warmed up.
+struct EchoMesh {
+    static let path = "/v1/call/echo/upper"
+    let mesh: LocalMesh
+    let owner: Int
+    let outsider: Int
+    let script: URL
+
+    static func start(binary: String) async throws -> EchoMesh? {
+        let mesh = try LocalMesh(binary: binary)
+        try mesh.start("b0", extra: ["--services", "echo"], logLevel: "warning")
+        for index in 1..<3 { try mesh.start("b\(index)", seed: 0, extra: ["--services", "echo"], logLevel: "warning") }
+        guard await mesh.agreeOnOneRing(seconds: 30), let echo = await mesh.placement(of: "echo"),
+              let owner = echo.owners.first, let outsider = echo.others.first
+        else {
+            print("    the mesh did not form\n\(mesh.logs())")
+            for index in mesh.nodes.indices { mesh.kill(index) }
+            return nil
+        }
+        let script = FileManager.default.temporaryDirectory.appendingPathComponent("peloton-wrk-\(getpid())-\(UUID().uuidString.prefix(8)).lua")
+        try """
+            wrk.method = "POST"
+            wrk.body = '{"text":"hello"}'
+            wrk.headers["Content-Type"] = "application/json"
+            """.write(to: script, atomically: true, encoding: .utf8)
+        // Warm up the call streams and the cache-cold paths.
+        _ = try wrk(url: mesh.nodes[outsider].url + path, script: script.path, connections: 4, seconds: 2)
+        return EchoMesh(mesh: mesh, owner: owner, outsider: outsider, script: script)
+    }
+
+    func stop() {
+        for index in mesh.nodes.indices { mesh.kill(index) }
+        try? FileManager.default.removeItem(at: script)
+    }
 }
 
 struct WrkResult {

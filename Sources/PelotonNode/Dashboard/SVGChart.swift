@@ -1,4 +1,5 @@
 import Foundation
+import PelotonServices
 
 /// A small line chart as inline SVG, drawn on the server: the dashboard stays one page with no
 /// script library and nothing fetched.
@@ -80,18 +81,5 @@ enum SVGChart {
 
     private static func coordinate(_ value: Double) -> String { String(format: "%.1f", value) }
 
-    static func escape(_ text: String) -> String {
-        var escaped = ""
-        for character in text {
-            switch character {
-            case "&": escaped += "&amp;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            case "\"": escaped += "&quot;"
-            case "'": escaped += "&#39;"
-            default: escaped.append(character)
-            }
-        }
-        return escaped
-    }
+    static func escape(_ text: String) -> String { HTMLEscaping.escape(text) }
 }
