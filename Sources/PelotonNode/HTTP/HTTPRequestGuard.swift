@@ -12,7 +12,14 @@ final class HTTPRequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundOut = HTTPServerResponsePart
 
     private var machine: HTTPConnectionGuard
+    /// When the wait under way gives up; nil when none runs. Moving it costs nothing: the one
+    /// scheduled task (`timer`) looks at it when it fires and sleeps on if it has moved, so a
+    /// kept-alive connection's requests schedule no task of their own. The task wakes at least
+    /// every `checkInterval` (an eighth of the shortest timeout), so a deadline moved earlier
+    /// is acted on that late at most.
+    private var deadline: NIODeadline?
     private var timer: Scheduled<Void>?
+    private let checkInterval: TimeAmount
     private var started = false
     /// Counts each refusal by its code (`peloton_http_rejected_total`).
     private let rejected: @Sendable (APIError.Code) -> Void
@@ -20,6 +27,8 @@ final class HTTPRequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
     init(limits: HTTPLimits, rejected: @escaping @Sendable (APIError.Code) -> Void) {
         machine = HTTPConnectionGuard(limits: limits)
         self.rejected = rejected
+        let shortest = min(limits.headerTimeoutMilliseconds, limits.keepAliveTimeoutMilliseconds, limits.bodyTimeoutMilliseconds)
+        checkInterval = .milliseconds(max(1, shortest / 8))
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -27,8 +36,7 @@ final class HTTPRequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        timer?.cancel()
-        timer = nil
+        stopTimer()
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -37,8 +45,7 @@ final class HTTPRequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        timer?.cancel()
-        timer = nil
+        stopTimer()
         context.fireChannelInactive()
     }
 
@@ -87,28 +94,21 @@ final class HTTPRequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
         case .none:
             break
         case .arm(let milliseconds):
-            timer?.cancel()
-            let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-            timer = context.eventLoop.scheduleTask(in: .milliseconds(milliseconds)) {
-                let (handler, context) = loopBound.value
-                handler.timer = nil
-                handler.perform(handler.machine.timerFired(), context: context, cause: RequestTimedOut())
-            }
+            let due = NIODeadline.now() + .milliseconds(milliseconds)
+            deadline = due
+            if timer == nil { schedule(at: due, context: context) }
         case .disarm:
-            timer?.cancel()
-            timer = nil
+            deadline = nil
         case .close:
-            timer?.cancel()
+            stopTimer()
             context.close(promise: nil)
         case .leavePipeline:
-            timer?.cancel()
-            timer = nil
+            stopTimer()
             // The 101 came as writeAndFlush: its flush would reach a handler no longer here.
             context.flush()
             context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
         case .reject(let rejection):
-            timer?.cancel()
-            timer = nil
+            stopTimer()
             rejected(rejection.code)
             if rejection.failsRequestInProgress {
                 // The handler reading this body sees the failure, not an early end.
@@ -128,6 +128,28 @@ final class HTTPRequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
             context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))), promise: nil)
             context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.closeLingering() }
         }
+    }
+
+    private func schedule(at due: NIODeadline, context: ChannelHandlerContext) {
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        timer = context.eventLoop.scheduleTask(deadline: min(due, NIODeadline.now() + checkInterval)) {
+            let (handler, context) = loopBound.value
+            handler.timer = nil
+            guard let deadline = handler.deadline else { return }
+            if deadline > NIODeadline.now() {
+                // Moved later since: sleep until then.
+                handler.schedule(at: deadline, context: context)
+                return
+            }
+            handler.deadline = nil
+            handler.perform(handler.machine.timerFired(), context: context, cause: RequestTimedOut())
+        }
+    }
+
+    private func stopTimer() {
+        deadline = nil
+        timer?.cancel()
+        timer = nil
     }
 
     /// What each of the decoder's complaints is answered with.
