@@ -31,9 +31,9 @@ public final class NodeMetrics: Sendable {
     private let timers = Mutex<[LabelledCounter: CoreMetrics.Timer]>([:])
     /// Each service's call metrics, found with one lookup per call; and its call rates, for
     /// the dashboard (Prometheus keeps totals, a person wants a rate without the arithmetic).
-    private let serviceCalls = Mutex<[String: ServiceCalls]>([:])
-    /// The last fifteen minutes, for the dashboard's charts.
-    private let history = Mutex(MetricHistory())
+    /// With them, under the same lock so a call takes it once, the last fifteen minutes for
+    /// the dashboard's charts.
+    private let serviceCalls = Mutex(CallBook())
     private let started = ContinuousClock.now
 
     public init() {
@@ -75,14 +75,14 @@ public final class NodeMetrics: Sendable {
         datagramsIn.increment()
         bytesIn.increment(by: bytes)
         let second = currentSecond
-        history.withLock { $0.recordGossipBytes(bytes, atSecond: second) }
+        serviceCalls.withLock { $0.history.recordGossipBytes(bytes, atSecond: second) }
     }
 
     func datagramSent(bytes: Int) {
         datagramsOut.increment()
         bytesOut.increment(by: bytes)
         let second = currentSecond
-        history.withLock { $0.recordGossipBytes(bytes, atSecond: second) }
+        serviceCalls.withLock { $0.history.recordGossipBytes(bytes, atSecond: second) }
     }
 
     func streamOpened(inbound: Bool) { (inbound ? streamsIn : streamsOut).increment() }
@@ -108,24 +108,23 @@ public final class NodeMetrics: Sendable {
     /// A call this node routed ended: `outcome` is `ok` or the failure's code.
     func callRouted(service: String, outcome: String, attempts: Int, duration: Duration) {
         let second = currentSecond
-        let (calls, reissues, timer) = serviceCalls.withLock { services in
-            services[service, default: ServiceCalls()].routed(outcome: outcome, atSecond: second, service: service, factory: factory)
+        // "(none)" stands for names no member offers, and `peloton.` services are the mesh's
+        // own (work units, state): the charts show the user's services.
+        let charted = service != "(none)" && !service.hasPrefix("peloton.")
+        let (calls, reissues, timer) = serviceCalls.withLock { book in
+            if charted { book.history.recordCall(service: service, milliseconds: Double(duration.nanosecondsClamped) / 1e6, atSecond: second) }
+            return book.services[service, default: ServiceCalls()].routed(outcome: outcome, atSecond: second, service: service, factory: factory)
         }
         calls.increment()
         if attempts > 1 { reissues.increment(by: attempts - 1) }
         timer.recordNanoseconds(duration.nanosecondsClamped)
-        // "(none)" stands for names no member offers, and `peloton.` services are the mesh's
-        // own (work units, state): the charts show the user's services.
-        if service != "(none)", !service.hasPrefix("peloton.") {
-            history.withLock { $0.recordCall(service: service, milliseconds: Double(duration.nanosecondsClamped) / 1e6, atSecond: second) }
-        }
     }
 
     /// This node ran (or replayed) a call as one of the service's owners.
     func callServed(service: String) {
         let second = currentSecond
-        serviceCalls.withLock { services in
-            services[service, default: ServiceCalls()].served(atSecond: second, service: service, factory: factory)
+        serviceCalls.withLock { book in
+            book.services[service, default: ServiceCalls()].served(atSecond: second, service: service, factory: factory)
         }.increment()
     }
 
@@ -133,8 +132,8 @@ public final class NodeMetrics: Sendable {
     /// client), and served by it as an owner.
     public func callRates() -> [String: (routed: Double, served: Double)] {
         let second = currentSecond
-        return serviceCalls.withLock { services in
-            services.mapValues { ($0.routedRate.perSecond(atSecond: second), $0.servedRate.perSecond(atSecond: second)) }
+        return serviceCalls.withLock { book in
+            book.services.mapValues { ($0.routedRate.perSecond(atSecond: second), $0.servedRate.perSecond(atSecond: second)) }
         }
     }
 
@@ -146,20 +145,20 @@ public final class NodeMetrics: Sendable {
         timer("peloton_state_duration", ("operation", operation)).recordNanoseconds(duration.nanosecondsClamped)
         if operation == "write" {
             let second = currentSecond
-            history.withLock { $0.recordStateWrite(atSecond: second) }
+            serviceCalls.withLock { $0.history.recordStateWrite(atSecond: second) }
         }
     }
 
     /// Members by status now, for the members chart; the node's timers call this each second.
     func recordMembers(alive: Int, suspect: Int, dead: Int) {
         let second = currentSecond
-        history.withLock { $0.recordMembers(.init(alive: alive, suspect: suspect, dead: dead), atSecond: second) }
+        serviceCalls.withLock { $0.history.recordMembers(.init(alive: alive, suspect: suspect, dead: dead), atSecond: second) }
     }
 
     /// The dashboard's charts of the last fifteen minutes, as SVG.
     func charts() -> [String] {
         let second = currentSecond
-        let history = history.withLock { $0 }
+        let history = serviceCalls.withLock { $0.history }
         func lines(_ series: [MetricHistory.Series]) -> [SVGChart.Line] {
             series.enumerated().map { SVGChart.Line(name: $0.element.name, color: DashboardView.color($0.offset), points: $0.element.points) }
         }
@@ -245,6 +244,12 @@ public final class NodeMetrics: Sendable {
     }
 
     public func render() -> String { registry.emitToString() }
+}
+
+/// Every service's call metrics and rates, and the charts' history.
+private struct CallBook {
+    var services: [String: ServiceCalls] = [:]
+    var history = MetricHistory()
 }
 
 /// One service's call metrics and rates on this node, each metric made on first use.
