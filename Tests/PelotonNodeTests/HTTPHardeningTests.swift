@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import PelotonCore
 @testable import PelotonNode
 import Testing
 
@@ -258,6 +259,79 @@ import Testing
             #expect(wrong.status == 405 && wrong.text.contains("Allow: GET") && wrong.body.contains("methodNotAllowed"), "\(wrong)")
             let badQuery = try await RawHTTPProbe.send(port: port, "POST /v1/call/echo/upper?key=%FFa HTTP/1.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
             #expect(badQuery.status == 400 && badQuery.body.contains("UTF-8"), "\(badQuery)")
+        }
+    }
+}
+
+/// Seeded random inputs for the two pure pieces that face clients first.
+@Suite struct HTTPHardeningPropertyTests {
+    @Test func anyStringPercentEncodedDecodesToItselfAndAnyBytesDecodeOrAreRefused() throws {
+        var random = SeededRandom(seed: 20)
+        for _ in 0..<5_000 {
+            let scalars = (0..<Int.random(in: 0...12, using: &random)).compactMap { _ -> Unicode.Scalar? in
+                let ranges: [ClosedRange<UInt32>] = [0x20...0x7E, 0xA0...0x2FF, 0x4E00...0x4EFF, 0x1F600...0x1F64F, 0x0...0x1F]
+                return Unicode.Scalar(UInt32.random(in: ranges[Int.random(in: 0..<ranges.count, using: &random)], using: &random))
+            }
+            let text = String(String.UnicodeScalarView(scalars))
+            let encoded = text.utf8.map { byte -> String in
+                let unreserved = (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x2D
+                return unreserved && Bool.random(using: &random) ? String(UnicodeScalar(byte)) : String(format: "%%%02X", byte)
+            }.joined()
+            #expect(try StrictURI.decode(encoded, what: "k") == text, "\(encoded)")
+        }
+        // Arbitrary ASCII, '%' and hex digits often: decoded to valid UTF-8 or refused, never
+        // anything else.
+        let alphabet = Array("%%%0123456789abcdefABCDEFxyz/.~ \u{7F}".unicodeScalars)
+        for _ in 0..<20_000 {
+            let text = String(String.UnicodeScalarView((0..<Int.random(in: 0...10, using: &random)).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &random)] }))
+            do {
+                let decoded = try StrictURI.decode(text, what: "k")
+                #expect(decoded.utf8.count <= text.utf8.count)
+            } catch let error as APIError {
+                #expect(error.status == .badRequest)
+            }
+        }
+    }
+
+    @Test func theGuardAnswersAtMostOnceAndNeverAfterItCloses() {
+        var random = SeededRandom(seed: 21)
+        var limits = HTTPLimits()
+        limits.headerTimeoutMilliseconds = 10
+        let malformed = HTTPConnectionGuard.Rejection(status: 400, code: .badRequest, message: "bad", answers: true, failsRequestInProgress: false)
+        for _ in 0..<2_000 {
+            var machine = HTTPConnectionGuard(limits: limits)
+            var rejections = 0
+            var closed = false
+            var trace: [Int] = []
+            for _ in 0..<30 {
+                let action: HTTPConnectionGuard.Action
+                let event = Int.random(in: 0..<9, using: &random)
+                trace.append(event)
+                switch event {
+                case 0: action = machine.headReceived()
+                case 1: action = machine.bodyReceived()
+                case 2: action = machine.endReceived()
+                case 3: action = machine.responseHeadSent(status: [200, 404, 101, 100][Int.random(in: 0..<4, using: &random)])
+                case 4, 5: action = machine.responseEndSent()
+                case 6: action = machine.parseFailed(malformed)
+                case 7: action = machine.timerFired()
+                default: action = machine.connectionStarted()
+                }
+                if closed, case .reject = action { Issue.record("a second answer after the connection was given up: \(trace)") }
+                if closed, action == .close { Issue.record("closed twice: \(trace)") }
+                switch action {
+                case let .reject(rejection):
+                    rejections += 1
+                    closed = true
+                    if rejection.answers && machine.responseInFlight { Issue.record("an answer written over a response under way: \(trace)") }
+                case .close, .leavePipeline:
+                    closed = true
+                case .none, .arm, .disarm:
+                    break
+                }
+                if closed { #expect(!machine.isOpen || machine.phase == .upgraded) }
+            }
+            #expect(rejections <= 1)
         }
     }
 }

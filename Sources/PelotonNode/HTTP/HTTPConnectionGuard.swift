@@ -86,9 +86,11 @@ struct HTTPConnectionGuard: Sendable {
     }
 
     mutating func responseHeadSent(status: Int) -> Action {
-        guard phase != .closing else { return .none }
+        // Past a WebSocket upgrade the bytes are not HTTP: nothing here applies any more.
+        guard phase != .closing, phase != .upgraded else { return .none }
         if status == 101 {
             phase = .upgraded
+            rejectionAfterResponse = nil
             return .leavePipeline
         }
         // 1xx heads (100 Continue) are not the response itself.
@@ -97,7 +99,7 @@ struct HTTPConnectionGuard: Sendable {
     }
 
     mutating func responseEndSent() -> Action {
-        guard phase != .closing, responseInFlight else { return .none }
+        guard phase != .closing, phase != .upgraded, responseInFlight else { return .none }
         responseInFlight = false
         if let pending = rejectionAfterResponse {
             rejectionAfterResponse = nil
@@ -137,7 +139,8 @@ struct HTTPConnectionGuard: Sendable {
         switch phase {
         case .awaitingFirstHead:
             phase = .closing
-            return .reject(Self.timedOut("no complete request head arrived within \(limits.headerTimeoutMilliseconds) ms", answers: true, failsRequest: false))
+            return .reject(
+                Self.timedOut("no complete request head arrived within \(limits.headerTimeoutMilliseconds) ms", answers: !responseInFlight, failsRequest: false))
         case .awaitingNextHead:
             phase = .closing
             return .close
