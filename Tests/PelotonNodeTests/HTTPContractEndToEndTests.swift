@@ -77,4 +77,26 @@ import Testing
         #expect(await mesh.health(of: 0)?.status == "ok")
         #expect(await mesh.metrics(of: 0).contains(#"peloton_http_rejected_total{code="badRequest"}"#))
     }
+
+    /// Found on a real node: a client that sent half a request kept a SIGTERMed node alive
+    /// until the header timeout (60 s), since Hummingbird's graceful shutdown only closes
+    /// connections it has seen a request on. With a 600 s timeout, the node must still stop
+    /// within its drain.
+    @Test(.timeLimit(.minutes(3))) func halfARequestDoesNotHoldUpAStop() async throws {
+        let mesh = try LocalMesh()
+        try mesh.start("q0", extra: ["--services", "echo", "--http-header-timeout", "600", "--drain-grace-ms", "1000"])
+        let up = await mesh.waitUntil(seconds: 30) { await mesh.health(of: 0)?.status == "ok" }
+        #expect(up, "the node did not start\n\(mesh.logs())")
+        guard up else { return }
+        let port = mesh.nodes[0].httpPort
+        let holder = Task { try await RawHTTPProbe.send(port: port, "GET /v1/hea", within: .seconds(120)) }
+        let idle = Task { try await RawHTTPProbe.send(port: port, "GET /v1/health HTTP/1.1\r\n\r\n", within: .seconds(120)) }
+        try await Task.sleep(for: .milliseconds(500))
+        mesh.kill(0, signal: SIGTERM, wait: false)
+        let stopped = await mesh.waitUntil(seconds: 30) { !mesh.isRunning(0) }
+        #expect(stopped, "the node was still running 30 s after SIGTERM\n\(mesh.logs())")
+        #expect(try await holder.value.closedByServer)
+        #expect(try await idle.value.status == 200)
+        if !stopped { mesh.kill(0) }
+    }
 }

@@ -63,6 +63,19 @@ import Testing
         #expect(machine.responseHeadSent(status: 200) == .none)
     }
 
+    @Test func aStoppingServerClosesIdleConnectionsNowAndBusyOnesAfterTheirAnswer() {
+        var idle = HTTPConnectionGuard(limits: limits)
+        _ = idle.connectionStarted()
+        #expect(idle.quiesce() == .close)
+        var busy = HTTPConnectionGuard(limits: limits)
+        _ = busy.headReceived()
+        #expect(busy.quiesce() == .none)
+        _ = busy.endReceived()
+        _ = busy.responseHeadSent(status: 200)
+        #expect(busy.responseEndSent() == .close)
+        #expect(!busy.isOpen)
+    }
+
     @Test func aWebSocketUpgradeLeavesThePipelineAndEndsTheTimeouts() {
         var machine = HTTPConnectionGuard(limits: limits)
         _ = machine.headReceived()

@@ -56,6 +56,8 @@ struct HTTPConnectionGuard: Sendable {
     /// A malformed request that came in behind one still being answered: sent once that
     /// answer ends, so two responses never interleave.
     private var rejectionAfterResponse: Rejection?
+    /// The server is stopping: close once the answer under way is out.
+    private var closesAfterResponse = false
 
     init(limits: HTTPLimits) {
         self.limits = limits
@@ -107,12 +109,31 @@ struct HTTPConnectionGuard: Sendable {
             return .reject(pending)
         }
         switch phase {
+        case .awaitingResponse where closesAfterResponse:
+            phase = .closing
+            return .close
         case .awaitingResponse:
             phase = .awaitingNextHead
             return .arm(milliseconds: limits.keepAliveTimeoutMilliseconds)
         case .awaitingFirstHead, .awaitingNextHead, .readingBody, .upgraded, .closing:
             // Answered before its body was read (an early refusal): the body timeout goes on
             // running while Hummingbird drains the rest.
+            return .none
+        }
+    }
+
+    /// The server is stopping (Hummingbird's graceful shutdown): a connection waiting for a
+    /// request closes now, so a client holding half a request cannot hold up the stop for the
+    /// header timeout; one with a request under way closes after its answer.
+    mutating func quiesce() -> Action {
+        switch phase {
+        case .awaitingFirstHead, .awaitingNextHead:
+            phase = .closing
+            return .close
+        case .readingBody, .awaitingResponse:
+            closesAfterResponse = true
+            return .none
+        case .upgraded, .closing:
             return .none
         }
     }

@@ -59,6 +59,11 @@ final class HTTPRequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireChannelRead(data)
     }
 
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent { perform(machine.quiesce(), context: context) }
+        context.fireUserInboundEventTriggered(event)
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         guard let parseError = error as? HTTPParserError else {
             context.fireErrorCaught(error)
@@ -101,6 +106,8 @@ final class HTTPRequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
             deadline = nil
         case .close:
             stopTimer()
+            // After a response's end, which may not be flushed yet.
+            context.flush()
             context.close(promise: nil)
         case .leavePipeline:
             stopTimer()
