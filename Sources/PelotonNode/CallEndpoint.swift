@@ -78,12 +78,6 @@ enum CallEndpoint {
     }
 }
 
-/// The body of a failed call.
-public struct CallErrorView: Codable, Sendable {
-    public let error: String
-    public let message: String
-}
-
 extension HTTPFields.Element.Name {
     // Valid header names written out here; the initialiser only fails on invalid characters.
     static let requestID = Self("X-Request-Id")!

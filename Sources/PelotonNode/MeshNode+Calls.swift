@@ -43,18 +43,19 @@ extension MeshNode {
     private nonisolated func routeTracked(_ request: CallRequest, versions: VersionRule, attemptTimeout: Duration) async -> RoutedReply {
         let start = Self.now()
         let deadline = start + .milliseconds(Int64(request.budgetMilliseconds))
+        func unplaced(_ failure: CallFailure) -> RoutedReply {
+            metrics.callRouted(service: "(none)", outcome: "\(failure.code)", attempts: 0, duration: Self.now() - start)
+            return RoutedReply(reply: CallReply(id: request.id, outcome: .failure(failure)), servedBy: nil, attempts: 0)
+        }
         let placement: (owners: [NodeID], addresses: [NodeID: NodeAddress])
         switch await self.placement(of: request.service, key: request.key, at: start, versions: versions) {
-        case let .success(found) where found.owners.isEmpty:
-            // "Every owner is down" and "no such service" are different answers.
-            let failure = await noOwnersFailure(request.service)
-            metrics.callRouted(service: "(none)", outcome: "\(failure.code)", attempts: 0, duration: Self.now() - start)
-            return RoutedReply(reply: CallReply(id: request.id, outcome: .failure(failure)), servedBy: nil, attempts: 0)
-        case let .success(found):
+        case let .success(found) where !found.owners.isEmpty:
             placement = found
+        case .success:
+            // "Every owner is down" and "no such service" are different answers.
+            return unplaced(await noOwnersFailure(request.service))
         case let .failure(failure):
-            metrics.callRouted(service: "(none)", outcome: "\(failure.code)", attempts: 0, duration: Self.now() - start)
-            return RoutedReply(reply: CallReply(id: request.id, outcome: .failure(failure)), servedBy: nil, attempts: 0)
+            return unplaced(failure)
         }
         // A call that may have run at an owner goes on to the next only if running it twice
         // is harmless: the service says so (in its members' metadata), or the request is a

@@ -7,9 +7,9 @@ import Hummingbird
 enum StrictURI {
     /// `text` decoded, or a 400 naming `what`.
     static func decode(_ text: some StringProtocol, what: String) throws -> String {
+        // The common case, plain ASCII with no escape, costs one scan and no copy of the bytes.
+        if !text.utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 >= 0x80 }) { return String(text) }
         let bytes = Array(text.utf8)
-        // The common case, plain ASCII with no escape, costs one scan.
-        if !bytes.contains(where: { $0 == UInt8(ascii: "%") || $0 >= 0x80 }) { return String(text) }
         var decoded: [UInt8] = []
         decoded.reserveCapacity(bytes.count)
         var index = 0
