@@ -136,6 +136,11 @@ public final class LocalMesh {
         return try? JSONDecoder().decode(RingView.self, from: data)
     }
 
+    /// Each member's id by name, as node `index` sees the ring.
+    public func memberIDs(seenBy index: Int) async -> [String: String] {
+        Dictionary((await ring(of: index))?.members.map { ($0.name, $0.id) } ?? [], uniquingKeysWith: { first, _ in first })
+    }
+
     /// Waits until every node answers with a ring of all the nodes, the same checksum on each.
     public func agreeOnOneRing(seconds: Double) async -> Bool {
         await waitUntil(seconds: seconds) {

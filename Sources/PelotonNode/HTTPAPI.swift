@@ -101,7 +101,8 @@ public enum HTTPAPI {
             responder: CallsBeforeRouter(
                 tokenCheck: tokenCheck, router: router.buildResponder(),
                 answer: { request, service, method in try await CallEndpoint.answer(request, service: service, method: method, node: node) },
-                shutdown: node.shutdown),
+                shutdown: node.shutdown,
+                tracing: node.configuration.recordsTraces ? RequestTracing(node: node.credentials.certificate.name) : nil),
             server: .http1WebSocketUpgradeOnConnectionLoops(
                 webSocketResponder: EventWebSocket.router(node: node, token: configuration.bearerToken).buildResponder(),
                 limits: configuration.limits, metrics: node.metrics),

@@ -8,6 +8,7 @@ import PelotonServices
 import PelotonState
 import PelotonWire
 import Synchronization
+import Tracing
 
 /// One service's placement as the router reads it without entering the node's actor.
 struct ServiceRingSnapshot: Sendable {
@@ -37,7 +38,24 @@ extension MeshNode {
     /// that is not a reason to try the next owner; always returns by the request's deadline.
     /// `attemptTimeout` replaces the configured one (work units run for longer than calls).
     public nonisolated func route(_ request: CallRequest, versions: VersionRule = .any, attemptTimeout: Duration? = nil) async -> RoutedReply {
-        await inFlight.track { await self.routeTracked(request, versions: versions, attemptTimeout: attemptTimeout ?? configuration.callAttemptTimeout) }
+        await inFlight.track {
+            await traced("route \(request.service).\(request.method)", carried: request.trace, root: .mayStartTrace) { span in
+                let routed = await self.routeTracked(request, versions: versions, attemptTimeout: attemptTimeout ?? configuration.callAttemptTimeout)
+                if let span { Self.describe(routed, of: request, in: span) }
+                return routed
+            }
+        }
+    }
+
+    /// What a route span records: the call, how many owners were asked and who answered.
+    private static func describe(_ routed: RoutedReply, of request: CallRequest, in span: any Span) {
+        span.attributes["peloton.service"] = request.service
+        span.attributes["peloton.method"] = request.method
+        if let key = request.key { span.attributes["peloton.key"] = key }
+        span.attributes["peloton.request_id"] = request.id.description
+        span.attributes["peloton.attempts"] = routed.attempts
+        if let owner = routed.servedBy { span.attributes["peloton.served_by"] = owner.description }
+        if case let .failure(failure) = routed.reply.outcome { span.fail(failure) }
     }
 
     private nonisolated func routeTracked(_ request: CallRequest, versions: VersionRule, attemptTimeout: Duration) async -> RoutedReply {
@@ -80,33 +98,85 @@ extension MeshNode {
             case let .finish(failure):
                 return finish(CallReply(id: request.id, outcome: .failure(failure)), servedBy: nil)
             case let .attempt(owner, until):
-                var attempt = request
-                attempt.budgetMilliseconds = UInt32(clamping: max(0, (deadline - now).nanosecondsClamped / 1_000_000))
-                do {
-                    let reply: CallReply
-                    if owner == id {
-                        // A handler may ignore cancellation: stop waiting for it at the limit
-                        // all the same, so the caller hears by the deadline.
-                        guard let answered = await serveLocally(attempt, within: until - now) else { throw TimedOut(limit: until - now) }
-                        reply = answered
-                    } else {
-                        guard let address = placement.addresses[owner] else { throw CallTransportError("no address for \(owner.short)") }
-                        attempt.hops = request.hops &+ 1
-                        let forwarded = attempt
-                        reply = try await self.forward(forwarded, to: owner, at: address, within: until - now)
-                    }
+                let number = plan.attempted.count  // this attempt included
+                let answer = await traced("attempt \(number) \(request.service).\(request.method)", kind: .client) { span in
+                    span?.attributes["peloton.owner"] = owner.description
+                    span?.attributes["peloton.attempt"] = number
+                    let answer = await self.attempt(request, at: owner, placement: placement, until: until, deadline: deadline, now: now)
+                    if let span { Self.describe(answer, in: span) }
+                    return answer
+                }
+                switch answer {
+                case let .replied(reply):
                     if case let .failure(failure) = reply.outcome, failure.isRetriable {
                         plan.attemptFailed("\(owner.short): \(failure.message)", .notRun)
+                        reissuing(request, after: "\(owner.short) refused it: \(failure.message)")
                         continue
                     }
                     return finish(reply, servedBy: owner)
-                } catch let error as CallNotSent {
-                    plan.attemptFailed("\(owner.short): \(error)", .notRun)
-                } catch {
-                    plan.attemptFailed("\(owner.short): \(error)", .inDoubt)
+                case let .notSent(reason):
+                    plan.attemptFailed("\(owner.short): \(reason)", .notRun)
+                    reissuing(request, after: "it never reached \(owner.short): \(reason)")
+                case let .noAnswer(reason):
+                    plan.attemptFailed("\(owner.short): \(reason)", .inDoubt)
+                    reissuing(request, after: "\(owner.short) did not answer: \(reason)")
                 }
             }
         }
+    }
+
+    /// How one attempt at an owner ended.
+    enum AttemptAnswer {
+        case replied(CallReply)
+        /// The request never left: the owner cannot have run it.
+        case notSent(String)
+        /// It left and no answer came: it ran there once or not at all.
+        case noAnswer(String)
+    }
+
+    /// Asks `owner` once: here, or over its call stream, with what is left of the deadline.
+    private nonisolated func attempt(
+        _ request: CallRequest, at owner: NodeID, placement: (owners: [NodeID], addresses: [NodeID: NodeAddress]), until: Instant, deadline: Instant,
+        now: Instant
+    ) async -> AttemptAnswer {
+        var attempt = request
+        attempt.budgetMilliseconds = UInt32(clamping: max(0, (deadline - now).nanosecondsClamped / 1_000_000))
+        attempt.trace = traceToSend() ?? request.trace
+        do {
+            if owner == id {
+                // A handler may ignore cancellation: stop waiting for it at the limit all the
+                // same, so the caller hears by the deadline.
+                guard let answered = await serveLocally(attempt, within: until - now) else { throw TimedOut(limit: until - now) }
+                return .replied(answered)
+            }
+            guard let address = placement.addresses[owner] else { throw CallTransportError("no address for \(owner.short)") }
+            attempt.hops = request.hops &+ 1
+            return .replied(try await self.forward(attempt, to: owner, at: address, within: until - now))
+        } catch let error as CallNotSent {
+            return .notSent("\(error)")
+        } catch {
+            return .noAnswer("\(error)")
+        }
+    }
+
+    /// What an attempt span records: the outcome, and why it failed.
+    private static func describe(_ answer: AttemptAnswer, in span: any Span) {
+        switch answer {
+        case let .replied(reply):
+            if case let .failure(failure) = reply.outcome { span.fail(failure) }
+        case let .notSent(reason):
+            span.attributes["peloton.failure"] = "notSent"
+            span.setStatus(SpanStatus(code: .error, message: reason))
+        case let .noAnswer(reason):
+            span.attributes["peloton.failure"] = "noAnswer"
+            span.setStatus(SpanStatus(code: .error, message: reason))
+        }
+    }
+
+    /// Notes that an attempt failed and the router goes on (if the plan lets it): at most one
+    /// line a minute per service and cause, carrying the trace id when the node traces.
+    private nonisolated func reissuing(_ request: CallRequest, after cause: String) {
+        logLimited(.notice, subject: "call \(request.service)", reason: String(cause.prefix(while: { $0 != ":" })), "call \(request.service).\(request.method) \(request.id): \(cause); trying the next owner if there is one")
     }
 
     /// Why a call to `service` found no owner: 404 `noSuchService`, with what is on offer, when
@@ -156,6 +226,19 @@ extension MeshNode {
     }
 
     private nonisolated func serveTracked(_ request: CallRequest) async -> CallReply {
+        // A state request is background work unless it belongs to a traced call (anti-entropy
+        // runs every few seconds); a service call starts a trace of its own.
+        let isState = request.service == StateKey.placementService
+        let name = isState ? "serve \(StateRequest.name(ofWire: request.body))" : "serve \(request.service).\(request.method)"
+        return await traced(name, kind: .server, carried: request.trace, root: isState ? .onlyWithinTrace : .mayStartTrace) { span in
+            span?.attributes["peloton.request_id"] = request.id.description
+            let reply = await self.serveUntraced(request)
+            if let span, case let .failure(failure) = reply.outcome { span.fail(failure) }
+            return reply
+        }
+    }
+
+    private nonisolated func serveUntraced(_ request: CallRequest) async -> CallReply {
         if request.service == StateKey.placementService { return await serveState(request) }
         if request.service == Self.jobsService { return await serveJob(request) }
         guard let services else {

@@ -6,6 +6,7 @@ import PelotonPlacement
 import PelotonServices
 import PelotonState
 import PelotonWire
+import Tracing
 
 extension WriteID {
     public init(_ request: RequestID) { self.init(high: request.high, low: request.low) }
@@ -46,7 +47,21 @@ extension MeshNode {
         _ operation: StateOperation, to key: StateKey, level: ConsistencyLevel, budget: Duration, write: WriteID = WriteID(RequestID.random())
     ) async -> Result<StateWriteResult, CallFailure> {
         let start = Self.now()
-        let result = await inFlight.track { await self.coordinateWrite(operation, to: key, level: level, deadline: start + budget, write: write) }
+        let result = await inFlight.track {
+            await traced("state write \(key.kind.name)") { span in
+                span?.attributes["peloton.state.key"] = key.description
+                span?.attributes["peloton.state.level"] = level.rawValue
+                span?.attributes["peloton.state.write"] = write.description
+                let result = await self.coordinateWrite(operation, to: key, level: level, deadline: start + budget, write: write)
+                switch result {
+                case let .success(written):
+                    span?.attributes["peloton.state.acknowledged"] = written.acknowledged
+                    if let owner = written.servedBy { span?.attributes["peloton.served_by"] = owner.description }
+                case let .failure(failure): span?.fail(failure)
+                }
+                return result
+            }
+        }
         metrics.stateOperation("write", level: level.rawValue, outcome: Self.outcome(of: result), duration: Self.now() - start)
         return result
     }
@@ -114,6 +129,17 @@ extension MeshNode {
     nonisolated func runStateWrite(
         _ operation: StateOperation, to key: StateKey, level: ConsistencyLevel, deadline: Instant, write: WriteID
     ) async -> Result<StateResponse, CallFailure> {
+        await traced("state apply \(key.kind.name)") { span in
+            span?.attributes["peloton.state.key"] = key.description
+            let result = await applyAndShip(operation, to: key, level: level, deadline: deadline, write: write)
+            if case let .failure(failure) = result { span?.fail(failure) }
+            return result
+        }
+    }
+
+    private nonisolated func applyAndShip(
+        _ operation: StateOperation, to key: StateKey, level: ConsistencyLevel, deadline: Instant, write: WriteID
+    ) async -> Result<StateResponse, CallFailure> {
         let placement = await placement(of: StateKey.placementService, key: key.description, at: Self.now())
         let state: StateValue
         let shipped: StateValue
@@ -157,7 +183,15 @@ extension MeshNode {
     /// `key`'s state merged from as many owners as `level` asks.
     public nonisolated func readState(_ key: StateKey, level: ConsistencyLevel, budget: Duration) async -> Result<StateValue?, CallFailure> {
         let start = Self.now()
-        let result = await inFlight.track { await self.coordinateRead(key, level: level, deadline: start + budget) }
+        let result = await inFlight.track {
+            await traced("state read \(key.kind.name)") { span in
+                span?.attributes["peloton.state.key"] = key.description
+                span?.attributes["peloton.state.level"] = level.rawValue
+                let result = await self.coordinateRead(key, level: level, deadline: start + budget)
+                if case let .failure(failure) = result { span?.fail(failure) }
+                return result
+            }
+        }
         metrics.stateOperation("read", level: level.rawValue, outcome: Self.outcome(of: result), duration: Self.now() - start)
         return result
     }
@@ -280,11 +314,23 @@ extension MeshNode {
     nonisolated func askOwner(
         _ owner: NodeID, addresses: [NodeID: NodeAddress], _ message: StateRequest, until: Instant, deadline: Instant, id: RequestID = .random()
     ) async -> Result<StateResponse, CallFailure> {
+        let body = message.wireBytes
+        return await traced("ask \(StateRequest.name(ofWire: body))", kind: .client) { span in
+            span?.attributes["peloton.owner"] = owner.description
+            let result = await askOwner(owner, addresses: addresses, body, until: until, deadline: deadline, id: id)
+            if case let .failure(failure) = result { span?.fail(failure) }
+            return result
+        }
+    }
+
+    private nonisolated func askOwner(
+        _ owner: NodeID, addresses: [NodeID: NodeAddress], _ body: [UInt8], until: Instant, deadline: Instant, id: RequestID
+    ) async -> Result<StateResponse, CallFailure> {
         guard let address = addresses[owner] else { return .failure(CallFailure(.notOffered, "no address for \(owner.short)")) }
         let now = Self.now()
         let request = CallRequest(
-            id: id, service: StateKey.placementService, method: "state", key: nil, body: message.wireBytes,
-            budgetMilliseconds: UInt32(clamping: max(0, (deadline - now).nanosecondsClamped / 1_000_000)), hops: 1)
+            id: id, service: StateKey.placementService, method: "state", key: nil, body: body,
+            budgetMilliseconds: UInt32(clamping: max(0, (deadline - now).nanosecondsClamped / 1_000_000)), hops: 1, trace: traceToSend())
         do {
             let reply = try await self.forward(request, to: owner, at: address, within: until - now)
             switch reply.outcome {

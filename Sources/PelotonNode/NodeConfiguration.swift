@@ -39,6 +39,9 @@ public struct NodeConfiguration: Sendable {
     /// The largest stream frame accepted: a full state of 100,000 members fits.
     public var maxFrameBytes = Self.defaultMaxFrameBytes
     public static let defaultMaxFrameBytes = 16 << 20
+    /// Whether this node records spans for the tracer the process bootstrapped (`--otel-endpoint`).
+    /// Off, no span is made and no trace context is read or passed on: tracing costs nothing.
+    public var recordsTraces = false
 
     public init(bind: NodeAddress, advertise: NodeAddress? = nil, seeds: [NodeAddress] = [], httpAddress: String? = nil) throws {
         let wildcard = bind.host == "0.0.0.0" || bind.host == "::"

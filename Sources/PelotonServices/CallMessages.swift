@@ -40,7 +40,10 @@ extension RequestID: WireCodable {
 /// A call on its way to an owner: which method of which service, the caller's JSON, the
 /// formats the caller accepts, and how long it may still take.
 public struct CallRequest: Equatable, Sendable, WireCodable {
-    public static let version: UInt8 = 1
+    /// Version 2 adds the trace context. A call without one is still written as version 1, so
+    /// that untraced calls stay readable by nodes of the release before.
+    public static let version: UInt8 = 2
+    static let untracedVersion: UInt8 = 1
     public static let maxNameBytes = 64
     public static let maxKeyBytes = 512
     public static let maxBodyBytes = 1 << 20
@@ -61,10 +64,12 @@ public struct CallRequest: Equatable, Sendable, WireCodable {
     /// How many nodes passed the request on. A forwarded request (hops ≥ 1) is never
     /// forwarded again, so views that disagree cannot make it loop.
     public var hops: UInt8
+    /// The span this call was sent from, when the sender records traces.
+    public var trace: TraceContext?
 
     public init(
         id: RequestID = .random(), service: String, method: String, key: String? = nil, body: [UInt8],
-        formats: [String] = [], budgetMilliseconds: UInt32, hops: UInt8 = 0
+        formats: [String] = [], budgetMilliseconds: UInt32, hops: UInt8 = 0, trace: TraceContext? = nil
     ) {
         self.id = id
         self.service = service
@@ -74,10 +79,14 @@ public struct CallRequest: Equatable, Sendable, WireCodable {
         self.formats = formats
         self.budgetMilliseconds = budgetMilliseconds
         self.hops = hops
+        self.trace = trace
     }
 
     public init(from reader: inout WireReader) throws(WireError) {
-        try reader.readVersion(of: "call", expected: Self.version)
+        let version = try reader.readUInt8("call.version")
+        guard version == Self.untracedVersion || version == Self.version else {
+            throw .unsupportedVersion(field: "call", version: version)
+        }
         id = try RequestID(from: &reader)
         service = try reader.readString("call.service", limit: Self.maxNameBytes)
         method = try reader.readString("call.method", limit: Self.maxNameBytes)
@@ -90,12 +99,14 @@ public struct CallRequest: Equatable, Sendable, WireCodable {
             throw .invalidValue(field: "call.budget", reason: "more than \(Self.maxBudgetMilliseconds) ms")
         }
         hops = try reader.readUInt8("call.hops")
+        // Version 2 is a call with a trace context; version 1 has none.
+        trace = version == Self.version ? try TraceContext(from: &reader) : nil
         body = try reader.readBytes("call.body", limit: Self.maxBodyBytes)
         guard !service.isEmpty, !method.isEmpty else { throw .invalidValue(field: "call.service", reason: "service and method must be named") }
     }
 
     public func encode(to writer: inout WireWriter) {
-        writer.writeUInt8(Self.version)
+        writer.writeUInt8(trace == nil ? Self.untracedVersion : Self.version)
         id.encode(to: &writer)
         writer.writeString(service)
         writer.writeString(method)
@@ -104,6 +115,7 @@ public struct CallRequest: Equatable, Sendable, WireCodable {
         writer.writeArray(formats) { writer, format in writer.writeString(format) }
         writer.writeUInt32(budgetMilliseconds)
         writer.writeUInt8(hops)
+        trace?.encode(to: &writer)
         writer.writeBytes(body)
     }
 }
@@ -167,6 +179,7 @@ public struct CallFailure: Error, Equatable, Sendable, CustomStringConvertible {
 
 /// An owner's answer to one `CallRequest`.
 public struct CallReply: Equatable, Sendable, WireCodable {
+    public static let version: UInt8 = 1
     public static let maxBodyBytes = 8 << 20
     public static let maxMessageBytes = 2048
 
@@ -179,7 +192,7 @@ public struct CallReply: Equatable, Sendable, WireCodable {
     }
 
     public init(from reader: inout WireReader) throws(WireError) {
-        try reader.readVersion(of: "reply", expected: CallRequest.version)
+        try reader.readVersion(of: "reply", expected: Self.version)
         id = try RequestID(from: &reader)
         let tag = try reader.readUInt8("reply.outcome")
         switch tag {
@@ -198,7 +211,7 @@ public struct CallReply: Equatable, Sendable, WireCodable {
     }
 
     public func encode(to writer: inout WireWriter) {
-        writer.writeUInt8(CallRequest.version)
+        writer.writeUInt8(Self.version)
         id.encode(to: &writer)
         switch outcome {
         case let .success(reply):

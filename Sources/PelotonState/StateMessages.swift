@@ -19,6 +19,20 @@ public enum StateRequest: Equatable, Sendable {
 
     public static let version: UInt8 = 1
     public static let maxKeysPerMessage = 65_536
+
+    /// What an encoded request asks (`state write`, `state read`...), read from its tag
+    /// without decoding it: a span's name.
+    public static func name(ofWire bytes: [UInt8]) -> String {
+        guard bytes.count >= 2, bytes[0] == version else { return "state ?" }
+        switch bytes[1] {
+        case 1: return "state write"
+        case 2: return "state merge"
+        case 3: return "state read"
+        case 4: return "state digest"
+        case 5: return "state replicate"
+        default: return "state ?"
+        }
+    }
 }
 
 /// An owner's answer.

@@ -8,8 +8,8 @@ struct DeferredMetadataLogHandler: LogHandler {
     private var stream: StreamLogHandler
     var metadata: Logger.Metadata = [:]
 
-    init(label: String, level: Logger.Level) {
-        stream = StreamLogHandler.standardError(label: label)
+    init(label: String, level: Logger.Level, metadataProvider: Logger.MetadataProvider? = nil) {
+        stream = StreamLogHandler.standardError(label: label, metadataProvider: metadataProvider)
         stream.logLevel = level
     }
 

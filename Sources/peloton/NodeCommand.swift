@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import OTel
 import PelotonMembership
 import PelotonExamples
 import PelotonNode
@@ -82,6 +83,12 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
+    @Option(help: "Export this node's spans to an OpenTelemetry collector at this OTLP/HTTP address, e.g. http://127.0.0.1:4318 (off unless given).")
+    var otelEndpoint: String?
+
+    @Option(help: "With --otel-endpoint: http/protobuf or http/json.")
+    var otelProtocol = "http/protobuf"
+
     func validate() throws {
         guard (0...1).contains(injectLoss) else { throw ValidationError("--inject-loss must be between 0 and 1") }
         guard (1...1_000_000).contains(maxCallsPerStream) else { throw ValidationError("--max-calls-per-stream must be 1 to 1000000") }
@@ -91,12 +98,16 @@ struct NodeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingSystem.bootstrap { label in DeferredMetadataLogHandler(label: label, level: level) }
+        let traceExport = try otelEndpoint.map { try TraceExport(endpoint: $0, protocolName: otelProtocol) }
+        // With tracing on, a line logged within a span carries its trace_id and span_id.
+        LoggingSystem.bootstrap(
+            { label, provider in DeferredMetadataLogHandler(label: label, level: level, metadataProvider: provider) },
+            metadataProvider: traceExport == nil ? nil : OTel.makeLoggingMetadataProvider())
         let logger = Logger(label: "peloton")
-        try await serve(logger: logger)
+        try await serve(logger: logger, traceExport: traceExport)
     }
 
-    private func serve(logger: Logger) async throws {
+    private func serve(logger: Logger, traceExport: TraceExport?) async throws {
         let files = NodeFiles(dataDirectory: data)
         let credentials: NodeCredentials
         if dev {
@@ -122,6 +133,7 @@ struct NodeCommand: AsyncParsableCommand {
         if let jobCores, !(1...1_024).contains(jobCores) { throw ValidationError("--job-cores must be 1 to 1024") }
         guard (0...600_000).contains(drainGraceMs) else { throw ValidationError("--drain-grace-ms must be from 0 to 600000") }
         configuration.drainGracePeriod = .milliseconds(drainGraceMs)
+        configuration.recordsTraces = traceExport != nil
         let token = try httpTokenFile.map { path in
             try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         }
@@ -144,12 +156,16 @@ struct NodeCommand: AsyncParsableCommand {
             credentials: credentials, configuration: configuration, files: files, services: host, jobs: try ExampleServices.jobs(),
             jobCores: jobCores, logger: logger)
         let api = HTTPAPI.application(for: node, configuration: httpConfiguration, logger: logger)
+        // Shutdown runs in reverse order: the node leaves (and gossips it) while the API
+        // still answers, then the API stops, then the last spans are sent.
+        // A node that finishes by itself (drained on `POST /v1/drain`) stops the API too.
+        let exporter = try traceExport.map { export in
+            try export.bootstrap(node: credentials.certificate.name, nodeID: credentials.certificate.nodeID.description, logger: logger)
+        }
         let group = ServiceGroup(
-            // Shutdown runs in reverse order: the node leaves (and gossips it) while the API
-            // still answers, then the API stops.
-            // A node that finishes by itself (drained on `POST /v1/drain`) stops the API too.
             configuration: .init(
-                services: [.init(service: api), .init(service: node, successTerminationBehavior: .gracefullyShutdownGroup)],
+                services: (exporter.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0)] } ?? [])
+                    + [.init(service: api), .init(service: node, successTerminationBehavior: .gracefullyShutdownGroup)],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         defer { node.closeConnections() }
         try await group.run()

@@ -22,6 +22,28 @@ import Testing
         }
     }
 
+    static let traced: CallRequest = {
+        var request = Self.request
+        request.trace = TraceContext(traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", tracestate: "congo=t61rcWkgMzE")
+        return request
+    }()
+
+    @Test func aTracedCallIsVersionTwoAndAnUntracedOneStaysReadableByTheReleaseBefore() throws {
+        #expect(Self.traced.trace != nil)
+        #expect(try CallRequest(wireBytes: Self.traced.wireBytes) == Self.traced)
+        #expect(Self.traced.wireBytes.first == 2)
+        // The release before read version 1 only: an untraced call still is that.
+        #expect(Self.request.wireBytes.first == 1)
+        // A version-1 call holds no trace, whatever its body looks like.
+        #expect(try CallRequest(wireBytes: Self.request.wireBytes).trace == nil)
+        for length in 0..<Self.traced.wireBytes.count {
+            #expect(throws: WireError.self) { try CallRequest(wireBytes: Self.traced.wireBytes.prefix(length)) }
+        }
+        var unknown = Self.traced.wireBytes
+        unknown[0] = 3
+        #expect(throws: WireError.unsupportedVersion(field: "call", version: 3)) { try CallRequest(wireBytes: unknown) }
+    }
+
     @Test func everyTruncationIsRefused() {
         let bytes = Self.request.wireBytes
         for length in 0..<bytes.count {
@@ -71,8 +93,8 @@ import Testing
 
     @Test func randomBytesNeverCrashTheDecoders() {
         var random = SeededRandom(seed: 11)
-        let valid = Self.request.wireBytes
         for round in 0..<20_000 {
+            let valid = round % 4 == 1 ? Self.traced.wireBytes : Self.request.wireBytes
             var bytes: [UInt8]
             if round % 2 == 0 {
                 bytes = (0..<Int.random(in: 0...80, using: &random)).map { _ in UInt8(truncatingIfNeeded: random.next()) }

@@ -6,6 +6,8 @@ import Hummingbird
 struct APIRoutes: Sendable {
     /// A path template split at `/`; nil stands for a `{parameter}`.
     struct Route: Sendable {
+        /// As the document writes it, e.g. `/v1/state/counter/{key}`.
+        let template: String
         let segments: [String?]
         let methods: Set<String>
     }
@@ -22,7 +24,7 @@ struct APIRoutes: Sendable {
                 segment.hasPrefix("{") ? nil : String(segment)
             }
             let methods = Set(((item as? [String: Any]) ?? [:]).keys.map { $0.uppercased() }.filter { Self.httpMethods.contains($0) })
-            return Route(segments: Array(segments), methods: methods)
+            return Route(template: path, segments: Array(segments), methods: methods)
         }
     }
 
@@ -30,15 +32,25 @@ struct APIRoutes: Sendable {
 
     /// The methods a path takes, or nil when the API has no such path.
     func methods(forPath path: String) -> Set<String>? {
-        let segments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
         var found: Set<String>?
-        for route in routes where route.segments.count == segments.count {
-            let matches = zip(route.segments, segments).allSatisfy { template, given in
-                template.map { $0 == given } ?? !given.isEmpty
-            }
-            if matches { found = (found ?? []).union(route.methods) }
-        }
+        for route in matching(path) { found = (found ?? []).union(route.methods) }
         return found
+    }
+
+    /// The documented template of `path` for `method` (a span's name: low in cardinality,
+    /// unlike the path), or nil when the API has no such route.
+    func template(forPath path: String, method: String) -> String? {
+        let routes = matching(path).filter { $0.methods.contains(method) }
+        // A literal segment is more specific than a parameter: `/v1/jobs/{id}` vs `/v1/jobs/run`.
+        return routes.max { $0.segments.count(where: { $0 != nil }) < $1.segments.count(where: { $0 != nil }) }?.template
+    }
+
+    private func matching(_ path: String) -> [Route] {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+        return routes.filter { route in
+            route.segments.count == segments.count
+                && zip(route.segments, segments).allSatisfy { template, given in template.map { $0 == given } ?? !given.isEmpty }
+        }
     }
 
     /// A 404 from the router becomes 405 when the path exists with other methods, and every
