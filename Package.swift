@@ -116,6 +116,7 @@ let package = Package(
             dependencies: [
                 "PelotonCore", "PelotonCrypto", "PelotonWire", "PelotonMembership", "PelotonSimulator", "PelotonLocalMesh", "PelotonPlacement",
                 "PelotonNode", "PelotonServices", "PelotonExamples", "PelotonState", "PelotonJobs", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(name: "PelotonCoreTests", dependencies: ["PelotonCore"]),
@@ -131,6 +132,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(name: "PelotonPlacementTests", dependencies: ["PelotonPlacement", "PelotonCrypto", "PelotonCore"]),

@@ -62,10 +62,11 @@ struct EchoMesh {
     let outsider: Int
     let script: URL
 
-    static func start(binary: String) async throws -> EchoMesh? {
+    /// Three nodes of `binary` offering echo, each started with `extra` flags too.
+    static func start(binary: String, extra: [String] = []) async throws -> EchoMesh? {
         let mesh = try LocalMesh(binary: binary)
-        try mesh.start("b0", extra: ["--services", "echo"], logLevel: "warning")
-        for index in 1..<3 { try mesh.start("b\(index)", seed: 0, extra: ["--services", "echo"], logLevel: "warning") }
+        try mesh.start("b0", extra: ["--services", "echo"] + extra, logLevel: "warning")
+        for index in 1..<3 { try mesh.start("b\(index)", seed: 0, extra: ["--services", "echo"] + extra, logLevel: "warning") }
         guard await mesh.agreeOnOneRing(seconds: 30), let echo = await mesh.placement(of: "echo"),
               let owner = echo.owners.first, let outsider = echo.others.first
         else {

@@ -11,6 +11,7 @@ let suites: [String: () async throws -> Void] = [
     "placement": runPlacementBench,
     "routing": runRoutingBench,
     "routing-ab": runRoutingABBench,
+    "tracing": runTracingBench,
     "rolling": runRollingRestartBench,
     "jobs": runJobsBench,
     "services": runServicesBench,

@@ -61,6 +61,9 @@ public struct JobRecord: Codable, Equatable, Sendable {
     public var then: [String]
     /// The job the pipeline went on to.
     public var next: String?
+    /// The submitter's W3C `traceparent`, when it was traced: whichever node coordinates the
+    /// job continues that trace, so its units are spans of the request that submitted it.
+    public var trace: String?
 
     public init(
         id: String, name: String, priority: Int, input: String, maxAttempts: Int, units: Int, submittedAtMilliseconds: UInt64, then: [String] = []
@@ -80,7 +83,7 @@ public struct JobRecord: Codable, Equatable, Sendable {
     /// (errors cut to 200 characters, at most 20 kept).
     enum CodingKeys: String, CodingKey {
         case id, name, priority, input, maxAttempts, submittedAtMilliseconds, status, result, error, finishedAtMilliseconds
-        case unitStatus, unitAttempts, unitErrors, then, next
+        case unitStatus, unitAttempts, unitErrors, then, next, trace
     }
 
     public init(from decoder: any Decoder) throws {
@@ -97,6 +100,7 @@ public struct JobRecord: Codable, Equatable, Sendable {
         finishedAtMilliseconds = try container.decodeIfPresent(UInt64.self, forKey: .finishedAtMilliseconds)
         then = try container.decodeIfPresent([String].self, forKey: .then) ?? []
         next = try container.decodeIfPresent(String.self, forKey: .next)
+        trace = try container.decodeIfPresent(String.self, forKey: .trace)
         let letters = try container.decode(String.self, forKey: .unitStatus)
         units = try letters.map { letter in
             guard let status = UnitState.Status(letter: letter) else {
@@ -126,6 +130,7 @@ public struct JobRecord: Codable, Equatable, Sendable {
         try container.encodeIfPresent(finishedAtMilliseconds, forKey: .finishedAtMilliseconds)
         if !then.isEmpty { try container.encode(then, forKey: .then) }
         try container.encodeIfPresent(next, forKey: .next)
+        try container.encodeIfPresent(trace, forKey: .trace)
         try container.encode(String(units.map(\.status.letter)), forKey: .unitStatus)
         let attempts = units.enumerated().filter { $0.element.attempts > 0 }.map { (String($0.offset), $0.element.attempts) }
         if !attempts.isEmpty { try container.encode(Dictionary(uniqueKeysWithValues: attempts), forKey: .unitAttempts) }

@@ -39,7 +39,7 @@ extension MeshNode {
     /// `attemptTimeout` replaces the configured one (work units run for longer than calls).
     public nonisolated func route(_ request: CallRequest, versions: VersionRule = .any, attemptTimeout: Duration? = nil) async -> RoutedReply {
         await inFlight.track {
-            await traced("route \(request.service).\(request.method)", carried: request.trace, root: .mayStartTrace) { span in
+            await tracer.span("route \(request.service).\(request.method)", carried: request.trace, root: .mayStartTrace) { span in
                 let routed = await self.routeTracked(request, versions: versions, attemptTimeout: attemptTimeout ?? configuration.callAttemptTimeout)
                 if let span { Self.describe(routed, of: request, in: span) }
                 return routed
@@ -99,7 +99,7 @@ extension MeshNode {
                 return finish(CallReply(id: request.id, outcome: .failure(failure)), servedBy: nil)
             case let .attempt(owner, until):
                 let number = plan.attempted.count  // this attempt included
-                let answer = await traced("attempt \(number) \(request.service).\(request.method)", kind: .client) { span in
+                let answer = await tracer.span("attempt \(number) \(request.service).\(request.method)", kind: .client) { span in
                     span?.attributes["peloton.owner"] = owner.description
                     span?.attributes["peloton.attempt"] = number
                     let answer = await self.attempt(request, at: owner, placement: placement, until: until, deadline: deadline, now: now)
@@ -230,7 +230,7 @@ extension MeshNode {
         // runs every few seconds); a service call starts a trace of its own.
         let isState = request.service == StateKey.placementService
         let name = isState ? "serve \(StateRequest.name(ofWire: request.body))" : "serve \(request.service).\(request.method)"
-        return await traced(name, kind: .server, carried: request.trace, root: isState ? .onlyWithinTrace : .mayStartTrace) { span in
+        return await tracer.span(name, kind: .server, carried: request.trace, root: isState ? .onlyWithinTrace : .mayStartTrace) { span in
             span?.attributes["peloton.request_id"] = request.id.description
             let reply = await self.serveUntraced(request)
             if let span, case let .failure(failure) = reply.outcome { span.fail(failure) }

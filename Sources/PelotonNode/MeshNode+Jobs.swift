@@ -5,6 +5,7 @@ import PelotonJobs
 import PelotonPlacement
 import PelotonServices
 import PelotonState
+import PelotonWire
 
 /// Parallel jobs on the runtime. A job's record lives in replicated state (`register` key
 /// `peloton.job.ID`, partial results beside it as `peloton.job.ID.N`, every job id in the set
@@ -38,9 +39,10 @@ extension MeshNode {
         guard then.count <= 16 else { throw JobError("a pipeline has at most 16 later stages") }
         let units = try definition.split(input)
         let id = RequestID.random().description
-        let record = JobRecord(
+        var record = JobRecord(
             id: id, name: name, priority: priority, input: String(decoding: input, as: UTF8.self), maxAttempts: definition.maxAttempts,
             units: units.count, submittedAtMilliseconds: Self.wallClockMilliseconds(), then: then)
+        record.trace = traceToSend()?.traceparent
         try await saveJob(record)
         _ = try await writeState(.insert([id]), to: Self.indexKey(), level: .quorum, budget: Self.jobBudget).get()
         await superviseJobs()
@@ -119,9 +121,18 @@ extension MeshNode {
         case flush
     }
 
-    /// Drives one job to its end (or until this node stops coordinating it).
+    /// Drives one job to its end (or until this node stops coordinating it), in a span of the
+    /// trace that submitted it.
     func coordinate(_ record: JobRecord) async {
         defer { coordinatedJobs.remove(record.id) }
+        let submitter = record.trace.flatMap { TraceContext(traceparent: $0) }
+        await tracer.span("job \(record.name)", carried: submitter, root: submitter == nil ? .onlyWithinTrace : .mayStartTrace) { span in
+            span?.attributes["peloton.job"] = record.id
+            await coordinateTraced(record)
+        }
+    }
+
+    private func coordinateTraced(_ record: JobRecord) async {
         guard let definition = jobExecutor.definitions[record.name], let units = try? definition.split(Array(record.input.utf8)),
               units.count == record.units.count
         else {

@@ -48,7 +48,7 @@ extension MeshNode {
     ) async -> Result<StateWriteResult, CallFailure> {
         let start = Self.now()
         let result = await inFlight.track {
-            await traced("state write \(key.kind.name)") { span in
+            await tracer.span("state write \(key.kind.name)") { span in
                 span?.attributes["peloton.state.key"] = key.description
                 span?.attributes["peloton.state.level"] = level.rawValue
                 span?.attributes["peloton.state.write"] = write.description
@@ -129,7 +129,7 @@ extension MeshNode {
     nonisolated func runStateWrite(
         _ operation: StateOperation, to key: StateKey, level: ConsistencyLevel, deadline: Instant, write: WriteID
     ) async -> Result<StateResponse, CallFailure> {
-        await traced("state apply \(key.kind.name)") { span in
+        await tracer.span("state apply \(key.kind.name)") { span in
             span?.attributes["peloton.state.key"] = key.description
             let result = await applyAndShip(operation, to: key, level: level, deadline: deadline, write: write)
             if case let .failure(failure) = result { span?.fail(failure) }
@@ -184,7 +184,7 @@ extension MeshNode {
     public nonisolated func readState(_ key: StateKey, level: ConsistencyLevel, budget: Duration) async -> Result<StateValue?, CallFailure> {
         let start = Self.now()
         let result = await inFlight.track {
-            await traced("state read \(key.kind.name)") { span in
+            await tracer.span("state read \(key.kind.name)") { span in
                 span?.attributes["peloton.state.key"] = key.description
                 span?.attributes["peloton.state.level"] = level.rawValue
                 let result = await self.coordinateRead(key, level: level, deadline: start + budget)
@@ -315,7 +315,7 @@ extension MeshNode {
         _ owner: NodeID, addresses: [NodeID: NodeAddress], _ message: StateRequest, until: Instant, deadline: Instant, id: RequestID = .random()
     ) async -> Result<StateResponse, CallFailure> {
         let body = message.wireBytes
-        return await traced("ask \(StateRequest.name(ofWire: body))", kind: .client) { span in
+        return await tracer.span("ask \(StateRequest.name(ofWire: body))", kind: .client) { span in
             span?.attributes["peloton.owner"] = owner.description
             let result = await askOwner(owner, addresses: addresses, body, until: until, deadline: deadline, id: id)
             if case let .failure(failure) = result { span?.fail(failure) }

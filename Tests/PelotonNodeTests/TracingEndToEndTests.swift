@@ -96,6 +96,28 @@ import Testing
         let remote = spans.filter { $0.name.hasPrefix("serve state") && $0.node != serve?.node }
         #expect(!remote.isEmpty && remote.allSatisfy { span in write.map { descends(span, from: $0) } ?? false }, "\(tree)")
         #expect(spans.contains { $0.name == "state apply counter" }, "\(tree)")
+
+        // A job continues its submitter's trace, wherever it is coordinated: its units are spans in it.
+        let jobTrace = Self.newTraceID()
+        let submitted = await mesh.request(
+            "POST", "/v1/jobs", json: #"{"job": "montecarlo", "input": {"samples": 20000, "units": 4}}"#,
+            headers: ["traceparent": "00-\(jobTrace)-\(Self.clientSpan)-01"], via: 1)
+        #expect(submitted?.status == 202 || submitted?.status == 200, "\(submitted?.body ?? "no answer")")
+        let jobSpans = await Self.spans(of: jobTrace, in: receiver, mesh: mesh) { spans in
+            spans.filter { $0.name == "serve peloton.jobs.run" }.count >= 4
+        }
+        let jobTree = jobSpans.map(\.description).joined(separator: "\n")
+        let jobByID = Dictionary(jobSpans.map { ($0.spanID, $0) }, uniquingKeysWith: { first, _ in first })
+        let submit = jobSpans.first { $0.name == "POST /v1/jobs" }
+        let coordinator = jobSpans.first { $0.name == "job montecarlo" }
+        #expect(submit?.parentSpanID == Self.clientSpan && coordinator?.parentSpanID == submit?.spanID, "\(jobTree)")
+        let units = jobSpans.filter { $0.name == "serve peloton.jobs.run" }
+        #expect(units.count >= 4, "\(jobTree)")
+        // unit <- attempt <- route <- the coordinator's span
+        #expect(units.allSatisfy { unit in
+            let route = unit.parentSpanID.flatMap { jobByID[$0] }?.parentSpanID.flatMap { jobByID[$0] }
+            return route?.name == "route peloton.jobs.run" && route?.parentSpanID == coordinator?.spanID
+        }, "\(jobTree)")
         await receiver.stop()
     }
 

@@ -2,29 +2,36 @@ import PelotonServices
 import PelotonWire
 import Tracing
 
-/// Spans of the node's own work: routing, attempts, handlers and state operations. Each is
-/// made only when the node records traces, so with tracing off a call pays one branch.
-extension MeshNode {
+/// Spans of a node's own work: routing, attempts, handlers, state operations and jobs. Each
+/// is made only when the node records traces, so with tracing off a call pays one branch.
+struct NodeTracer: Sendable {
     /// Whether a span with no parent may start a trace: a client's request may, background
     /// work (anti-entropy, timers) may not, or every node would export a trace a second.
-    enum SpanRoot {
+    enum Root {
         case mayStartTrace, onlyWithinTrace
     }
 
+    let records: Bool
+    let node: String
+
     /// Runs `body` in a span named `name`, continuing `carried` (the sender's context) or else
-    /// the current one. `body` gets nil when no span is made.
-    nonisolated func traced<T>(
-        _ name: @autoclosure () -> String, kind: SpanKind = .internal, carried: TraceContext? = nil, root: SpanRoot = .onlyWithinTrace,
-        _ body: ((any Span)?) async -> T
+    /// the current one, on the caller's isolation. `body` gets nil when no span is made.
+    func span<T>(
+        _ name: @autoclosure () -> String, kind: SpanKind = .internal, carried: TraceContext? = nil, root: Root = .onlyWithinTrace,
+        isolation: isolated (any Actor)? = #isolation, _ body: ((any Span)?) async -> T
     ) async -> T {
-        guard configuration.recordsTraces else { return await body(nil) }
+        guard records else { return await body(nil) }
         let parent = CallTracing.parent(carried: carried)
         if parent == nil, root == .onlyWithinTrace { return await body(nil) }
-        return await withSpan(name(), context: parent ?? .topLevel, ofKind: kind) { span in
-            span.attributes["peloton.node"] = credentials.certificate.name
+        return await withSpan(name(), context: parent ?? .topLevel, ofKind: kind, isolation: isolation) { span in
+            span.attributes["peloton.node"] = node
             return await body(span)
         }
     }
+}
+
+extension MeshNode {
+    nonisolated var tracer: NodeTracer { NodeTracer(records: configuration.recordsTraces, node: credentials.certificate.name) }
 
     /// The context a call made now carries to the next node: the current span's, when this
     /// node records traces.
