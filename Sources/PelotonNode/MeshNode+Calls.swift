@@ -229,8 +229,9 @@ extension MeshNode {
         // A state request is background work unless it belongs to a traced call (anti-entropy
         // runs every few seconds); a service call starts a trace of its own.
         let isState = request.service == StateKey.placementService
-        let name = isState ? "serve \(StateRequest.name(ofWire: request.body))" : "serve \(request.service).\(request.method)"
-        return await tracer.span(name, kind: .server, carried: request.trace, root: isState ? .onlyWithinTrace : .mayStartTrace) { span in
+        // The name is built only when a span is made: this runs for every call served.
+        return await tracer.span(
+            isState ? "serve \(StateRequest.name(ofWire: request.body))" : "serve \(request.service).\(request.method)", kind: .server, carried: request.trace, root: isState ? .onlyWithinTrace : .mayStartTrace) { span in
             span?.attributes["peloton.request_id"] = request.id.description
             let reply = await self.serveUntraced(request)
             if let span, case let .failure(failure) = reply.outcome { span.fail(failure) }

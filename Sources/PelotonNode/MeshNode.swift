@@ -19,6 +19,8 @@ import Synchronization
 /// the state machine's effects become signed datagrams or authenticated stream exchanges.
 public actor MeshNode: Service {
     public nonisolated let credentials: NodeCredentials
+    /// Makes the node's spans, or none when it does not record traces.
+    nonisolated let tracer: NodeTracer
     public nonisolated let configuration: NodeConfiguration
     public nonisolated let metrics = NodeMetrics()
     nonisolated let logger: Logger
@@ -85,6 +87,7 @@ public actor MeshNode: Service {
     ) throws {
         jobExecutor = JobExecutor(definitions: jobs, cores: jobCores)
         self.credentials = credentials
+        tracer = NodeTracer(records: configuration.recordsTraces, node: credentials.certificate.name)
         id = credentials.identity.nodeID
         self.services = services
         self.configuration = configuration

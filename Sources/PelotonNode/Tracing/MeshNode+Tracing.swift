@@ -31,12 +31,10 @@ struct NodeTracer: Sendable {
 }
 
 extension MeshNode {
-    nonisolated var tracer: NodeTracer { NodeTracer(records: configuration.recordsTraces, node: credentials.certificate.name) }
-
     /// The context a call made now carries to the next node: the current span's, when this
     /// node records traces.
     nonisolated func traceToSend() -> TraceContext? {
-        configuration.recordsTraces ? CallTracing.current() : nil
+        tracer.records ? CallTracing.current() : nil
     }
 }
 
