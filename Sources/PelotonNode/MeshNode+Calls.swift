@@ -141,7 +141,7 @@ extension MeshNode {
     ) async -> AttemptAnswer {
         var attempt = request
         attempt.budgetMilliseconds = UInt32(clamping: max(0, (deadline - now).nanosecondsClamped / 1_000_000))
-        attempt.trace = traceToSend() ?? request.trace
+        attempt.trace = traceToSend()
         do {
             if owner == id {
                 // A handler may ignore cancellation: stop waiting for it at the limit all the
