@@ -60,7 +60,9 @@ import Testing
         #expect(reply.status == 200, "\(reply.body)")
         // Every owner of the state key (all three nodes) merged the write: each sent a span.
         let spans = await Self.spans(of: traceID, in: receiver, mesh: mesh) { spans in
+            // Node 0's server span ends last there, so its route and attempt came in with or before it.
             Set(spans.map(\.node)).count == 3 && spans.contains { $0.name == "serve counter.increment" }
+                && spans.contains { $0.name == "POST /v1/call/{service}/{method}" } && spans.contains { $0.name == "state apply counter" }
                 && spans.filter { $0.name == "serve state replicate" || $0.name == "serve state write" }.count >= 2
         }
         let tree = spans.map(\.description).joined(separator: "\n")
@@ -103,8 +105,9 @@ import Testing
             "POST", "/v1/jobs", json: #"{"job": "montecarlo", "input": {"samples": 20000, "units": 4}}"#,
             headers: ["traceparent": "00-\(jobTrace)-\(Self.clientSpan)-01"], via: 1)
         #expect(submitted?.status == 202 || submitted?.status == 200, "\(submitted?.body ?? "no answer")")
+        // The coordinator's span ends (and is exported) only when the job does, after its units'.
         let jobSpans = await Self.spans(of: jobTrace, in: receiver, mesh: mesh) { spans in
-            spans.filter { $0.name == "serve peloton.jobs.run" }.count >= 4
+            spans.filter { $0.name == "serve peloton.jobs.run" }.count >= 4 && spans.contains { $0.name == "job montecarlo" }
         }
         let jobTree = jobSpans.map(\.description).joined(separator: "\n")
         let jobByID = Dictionary(jobSpans.map { ($0.spanID, $0) }, uniquingKeysWith: { first, _ in first })
