@@ -5,7 +5,10 @@ let package = Package(
     name: "Peloton",
     platforms: [.macOS(.v14)],
     products: [
-        .executable(name: "peloton", targets: ["peloton"]),
+        .executable(name: "peloton", targets: ["PelotonMain"]),
+        // What a user's package depends on: services, state, events, jobs, the node, and
+        // `PelotonCommand.main` for an executable of one's own with the whole command line.
+        .library(name: "Peloton", targets: ["Peloton"]),
         .library(name: "PelotonCrypto", targets: ["PelotonCrypto"]),
         .library(name: "PelotonWire", targets: ["PelotonWire"]),
         // What a service author or a Swift client imports.
@@ -14,6 +17,8 @@ let package = Package(
         .library(name: "PelotonEvents", targets: ["PelotonEvents"]),
         .library(name: "PelotonJobs", targets: ["PelotonJobs"]),
         .library(name: "PelotonNode", targets: ["PelotonNode"]),
+        // What a user's tests depend on: a mesh of real nodes in the test process.
+        .library(name: "PelotonTesting", targets: ["PelotonTesting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -98,10 +103,12 @@ let package = Package(
         ),
         // The demo's services, written as any service author would.
         .target(name: "PelotonExamples", dependencies: ["PelotonServices", "PelotonState", "PelotonEvents", "PelotonJobs"]),
-        .executableTarget(
-            name: "peloton",
+        // The command line (`node`, `call`, `state`, `job`, `simulate`, ...) for any set of
+        // services, and the one import a service author needs.
+        .target(
+            name: "Peloton",
             dependencies: [
-                "PelotonCrypto", "PelotonWire", "PelotonMembership", "PelotonSimulator", "PelotonNode", "PelotonServices", "PelotonExamples", "PelotonState", "PelotonEvents", "PelotonJobs",
+                "PelotonCrypto", "PelotonWire", "PelotonMembership", "PelotonSimulator", "PelotonNode", "PelotonServices", "PelotonState", "PelotonEvents", "PelotonJobs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -109,12 +116,23 @@ let package = Package(
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
             ]
         ),
+        // The stock `peloton` binary: the command line with the demo's services.
+        .executableTarget(name: "PelotonMain", dependencies: ["Peloton", "PelotonExamples"]),
+        // The test kit for users' tests: real nodes in the test process (`LocalMesh`).
+        .target(
+            name: "PelotonTesting",
+            dependencies: [
+                "PelotonCrypto", "PelotonMembership", "PelotonNode", "PelotonServices", "PelotonState", "PelotonJobs",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // Real node processes on loopback, for end-to-end tests and the real-mesh bench.
-        .target(name: "PelotonLocalMesh", dependencies: ["PelotonNode", "PelotonCrypto"]),
+        .target(name: "PelotonProcessMesh", dependencies: ["PelotonNode", "PelotonCrypto", "PelotonTesting"]),
         .executableTarget(
             name: "PelotonBench",
             dependencies: [
-                "PelotonCore", "PelotonCrypto", "PelotonWire", "PelotonMembership", "PelotonSimulator", "PelotonLocalMesh", "PelotonPlacement",
+                "PelotonCore", "PelotonCrypto", "PelotonWire", "PelotonMembership", "PelotonSimulator", "PelotonProcessMesh", "PelotonPlacement",
                 "PelotonNode", "PelotonServices", "PelotonExamples", "PelotonState", "PelotonJobs", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -126,7 +144,7 @@ let package = Package(
         .testTarget(
             name: "PelotonNodeTests",
             dependencies: [
-                "PelotonNode", "PelotonLocalMesh", "PelotonMembership", "PelotonCrypto", "PelotonWire", "PelotonCore", "PelotonServices",
+                "PelotonNode", "PelotonProcessMesh", "PelotonMembership", "PelotonCrypto", "PelotonWire", "PelotonCore", "PelotonServices",
                 "PelotonExamples", "PelotonState", "PelotonEvents",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -135,6 +153,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        .testTarget(name: "PelotonTestingTests", dependencies: ["PelotonTesting", "PelotonExamples"]),
         .testTarget(name: "PelotonPlacementTests", dependencies: ["PelotonPlacement", "PelotonCrypto", "PelotonCore"]),
         .testTarget(name: "PelotonServicesTests", dependencies: ["PelotonServices", "PelotonCrypto", "PelotonCore", "PelotonWire", "PelotonState"]),
         .testTarget(name: "PelotonEventsTests", dependencies: ["PelotonEvents", "PelotonCrypto", "PelotonCore", "PelotonWire"]),

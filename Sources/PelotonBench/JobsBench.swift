@@ -1,5 +1,5 @@
 import Foundation
-import PelotonLocalMesh
+import PelotonProcessMesh
 import PelotonSimulator
 
 /// `Tools/bench jobs`: the Monte Carlo job on real nodes (release build). Speed-up: the same
@@ -31,7 +31,7 @@ func runJobsBench() async throws {
 /// Starts `nodes` nodes, submits the job, and returns the seconds from submission until its
 /// record says done.
 private func timeJob(nodes count: Int, extra: [String], input: String) async throws -> Double? {
-    let mesh = try LocalMesh(binary: LocalMesh.binary(configuration: "release"))
+    let mesh = try ProcessMesh(binary: ProcessMesh.binary(configuration: "release"))
     try mesh.start("j0", extra: extra, logLevel: "warning")
     for index in 1..<max(1, count) { try mesh.start("j\(index)", seed: 0, extra: extra, logLevel: "warning") }
     guard await mesh.agreeOnOneRing(seconds: 60) else { return nil }

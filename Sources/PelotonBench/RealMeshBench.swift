@@ -1,12 +1,12 @@
 import Foundation
-import PelotonLocalMesh
+import PelotonProcessMesh
 import PelotonSimulator
 
 /// `Tools/bench membership-real`: N real `peloton node` processes (release build) on loopback
 /// with the LAN defaults. Times come from polling every node's HTTP API (all nodes at once,
 /// every 200 ms), so they carry up to ~0.2 s plus one poll round of resolution.
 func runRealMeshBench() async throws {
-    let binary = LocalMesh.binary(configuration: "release")
+    let binary = ProcessMesh.binary(configuration: "release")
     print("membership over real sockets (release peloton processes on 127.0.0.1, LAN defaults; seconds)")
     print("    nodes  join  crash→first suspect  crash→dead everywhere  leave→left everywhere  false deaths/refutations (30 s, 10% loss)  bytes/node/s (10% loss)  datagrams/node/s")
     for count in [8, 16, 32] {
@@ -33,7 +33,7 @@ private func measureRealMesh(nodes count: Int, binary: String) async throws -> R
     var figures = RealMeshFigures()
     // Crash and leave on a clean network.
     do {
-        let mesh = try LocalMesh(binary: binary)
+        let mesh = try ProcessMesh(binary: binary)
         try mesh.start("n0", logLevel: "warning")
         // Joiners need a listening seed, as an operator would start them; the join time runs
         // from launching them.
@@ -73,7 +73,7 @@ private func measureRealMesh(nodes count: Int, binary: String) async throws -> R
     }
     // False positives and traffic at 10% injected loss on every node's inbound datagrams.
     do {
-        let mesh = try LocalMesh(binary: binary)
+        let mesh = try ProcessMesh(binary: binary)
         try mesh.start("n0", extra: ["--inject-loss", "0.1"], logLevel: "warning")
         guard await mesh.waitUntil(seconds: 10, { await mesh.health(of: 0) != nil }) else { return figures }
         for index in 1..<count { try mesh.start("n\(index)", seed: 0, extra: ["--inject-loss", "0.1"], logLevel: "warning") }
@@ -99,12 +99,12 @@ private func measureRealMesh(nodes count: Int, binary: String) async throws -> R
     return figures
 }
 
-private func allSee(_ mesh: LocalMesh, alive count: Int, among nodes: [Int]) async -> Bool {
+private func allSee(_ mesh: ProcessMesh, alive count: Int, among nodes: [Int]) async -> Bool {
     await mesh.aliveCounts(seenBy: nodes).allSatisfy { $0 == count }
 }
 
 /// The sum over nodes of one Prometheus sample, by its exact name and labels.
-private func totalCounter(_ mesh: LocalMesh, _ sample: String, _ count: Int) async -> Double {
+private func totalCounter(_ mesh: ProcessMesh, _ sample: String, _ count: Int) async -> Double {
     var total = 0.0
     for index in 0..<count {
         for line in await mesh.metrics(of: index).split(separator: "\n") where line.hasPrefix(sample + " ") {

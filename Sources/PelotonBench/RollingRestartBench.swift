@@ -1,5 +1,5 @@
 import Foundation
-import PelotonLocalMesh
+import PelotonProcessMesh
 import PelotonSimulator
 
 /// `Tools/bench rolling` (and `Tools/rolling-restart`): a hot upgrade of 5 real nodes (release
@@ -9,7 +9,7 @@ import PelotonSimulator
 /// latency in steady state against during the restarts, and whether any acknowledged write is
 /// missing afterwards.
 func runRollingRestartBench() async throws {
-    let mesh = try LocalMesh(binary: LocalMesh.binary(configuration: "release"))
+    let mesh = try ProcessMesh(binary: ProcessMesh.binary(configuration: "release"))
     let extra = ["--services", "echo,counter"]
     try mesh.start("node-0", extra: extra, logLevel: "warning")
     for index in 1..<5 { try mesh.start("node-\(index)", seed: 0, extra: extra, logLevel: "warning") }

@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
-import PelotonLocalMesh
+import PelotonProcessMesh
 import PelotonSimulator
 import ServiceLifecycle
 import Synchronization
@@ -18,14 +18,14 @@ func runRoutingABBench() async throws {
         return
     }
     try await compareRouting(
-        "routing A/B", [("this build", LocalMesh.binary(configuration: "release"), []), ("baseline", other, [])])
+        "routing A/B", [("this build", ProcessMesh.binary(configuration: "release"), []), ("baseline", other, [])])
 }
 
 /// `Tools/bench tracing`: the same calls with tracing off and on (every request a trace of
 /// four spans, exported over OTLP/HTTP to a sink in this process), in alternating rounds.
 func runTracingBench() async throws {
     let sink = try await OTLPSink()
-    let binary = LocalMesh.binary(configuration: "release")
+    let binary = ProcessMesh.binary(configuration: "release")
     try await compareRouting(
         "tracing on/off", [("tracing on", binary, ["--otel-endpoint", sink.endpoint]), ("off", binary, [])])
     print("    the sink took \(sink.exports) exports, \(sink.bytes / 1_000_000) MB of spans")

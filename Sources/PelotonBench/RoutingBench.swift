@@ -1,5 +1,5 @@
 import Foundation
-import PelotonLocalMesh
+import PelotonProcessMesh
 import PelotonNode
 import PelotonSimulator
 
@@ -10,7 +10,7 @@ import PelotonSimulator
 /// (c) a Hummingbird hello-world server: this machine's ceiling for HTTP,
 /// (d) failover: the owner is killed mid-run; errors seen by the client and p99 across it.
 func runRoutingBench() async throws {
-    let binary = LocalMesh.binary(configuration: "release")
+    let binary = ProcessMesh.binary(configuration: "release")
     let connections = 32
     let seconds = 10
     print("routing over HTTP (wrk, \(connections) connections, \(seconds) s per run, release processes on 127.0.0.1)")
@@ -57,14 +57,14 @@ func runRoutingBench() async throws {
 /// node that forwards them, and wrk's script for a call; warmed up.
 struct EchoMesh {
     static let path = "/v1/call/echo/upper"
-    let mesh: LocalMesh
+    let mesh: ProcessMesh
     let owner: Int
     let outsider: Int
     let script: URL
 
     /// Three nodes of `binary` offering echo, each started with `extra` flags too.
     static func start(binary: String, extra: [String] = []) async throws -> EchoMesh? {
-        let mesh = try LocalMesh(binary: binary)
+        let mesh = try ProcessMesh(binary: binary)
         try mesh.start("b0", extra: ["--services", "echo"] + extra, logLevel: "warning")
         for index in 1..<3 { try mesh.start("b\(index)", seed: 0, extra: ["--services", "echo"] + extra, logLevel: "warning") }
         guard await mesh.agreeOnOneRing(seconds: 30), let echo = await mesh.placement(of: "echo"),

@@ -1,7 +1,7 @@
 import Foundation
 import PelotonCore
 import PelotonCrypto
-import PelotonLocalMesh
+import PelotonProcessMesh
 import PelotonSimulator
 import PelotonState
 import PelotonWire
@@ -107,8 +107,8 @@ func runConvergenceBench() throws {
 }
 
 private func runStateWriteBench() async throws {
-    let binary = LocalMesh.binary(configuration: "release")
-    let mesh = try LocalMesh(binary: binary)
+    let binary = ProcessMesh.binary(configuration: "release")
+    let mesh = try ProcessMesh(binary: binary)
     try mesh.start("w0", logLevel: "warning")
     for index in 1..<3 { try mesh.start("w\(index)", seed: 0, logLevel: "warning") }
     defer { for index in mesh.nodes.indices { mesh.kill(index) } }

@@ -87,22 +87,3 @@ public enum CounterService {
         func value(of key: String) -> Int { values[key] ?? 0 }
     }
 }
-
-/// Every service the `peloton` binary can offer, by name.
-public enum ExampleServices {
-    public static let names = ["echo", "counter"]
-
-    /// The services named `NAME` or `NAME@VERSION` (the same code announced under another
-    /// version, for trying a rolling upgrade where two versions run side by side).
-    public static func definitions(named names: [String]) throws -> [ServiceDefinition] {
-        try names.map { entry in
-            let parts = entry.split(separator: "@", maxSplits: 1).map(String.init)
-            let (name, version) = (parts.first ?? entry, parts.count > 1 ? parts[1] : "1.0.0")
-            switch name {
-            case "echo": return try EchoService.definition(version: version)
-            case "counter": return try CounterService.definition(version: version)
-            default: throw ServiceDefinitionError.unknown(name, known: Self.names)
-            }
-        }
-    }
-}

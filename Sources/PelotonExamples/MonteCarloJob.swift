@@ -89,13 +89,6 @@ public struct MonteCarloJob: Job {
     }
 }
 
-extension ExampleServices {
-    /// The jobs this binary can run.
-    public static func jobs() throws -> [JobDefinition] {
-        [try MonteCarloJob.definition(), try MonteCarloErrorJob.definition()]
-    }
-}
-
 /// A pipeline's second stage for the Monte Carlo job: how far its estimate is from π, and
 /// whether that is within two standard errors (it should be, 95% of the time). One unit;
 /// its input is `MonteCarloJob.Output`, so `--then montecarlo-error` follows `montecarlo`.

@@ -266,6 +266,12 @@ extension MeshNode {
         return cachedRing(service, at: Self.now())?.idempotent ?? false
     }
 
+    /// The owners of (`service`, `key`) in this node's view, first owner first: whom a call
+    /// goes to, and in which order it is reissued.
+    public nonisolated func owners(of service: String, key: String?) async -> [NodeID] {
+        await placement(of: service, key: key, at: Self.now()).owners
+    }
+
     /// The owners of (`service`, `key`) in this node's view, with their addresses. Served from
     /// the placement cache without entering the actor, unless the cache is stale.
     nonisolated func placement(of service: String, key: String?, at now: Instant) async -> (owners: [NodeID], addresses: [NodeID: NodeAddress]) {

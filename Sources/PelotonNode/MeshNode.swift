@@ -172,7 +172,13 @@ public actor MeshNode: Service {
         gossipSocket = socket
         let (datagrams, datagramInput) = AsyncStream.makeStream(of: GossipSocket.Received.self, bufferingPolicy: .bufferingNewest(4096))
         socket.receive(into: datagramInput)
-        defer { socket.stop() }
+        // However the node stops (asked to, or cancelled as in a crash), its socket is let go:
+        // the descriptor closes once the receive thread ends, so the port can be bound again.
+        defer {
+            socket.stop()
+            gossipSocket = nil
+            isListening = false
+        }
         isListening = true
         logger.info("node \(credentials.certificate.name) (\(id.short)) listening on \(bind) (udp+tcp), incarnation \(membership.incarnation)")
         try await withThrowingTaskGroup(of: Void.self) { tasks in
@@ -225,9 +231,6 @@ public actor MeshNode: Service {
         // (routing them over these streams) before it stops; `closeConnections` ends them.
         eventBus.closeAll()
         await stateReplica.closeWatches()
-        socket.stop()
-        gossipSocket = nil
-        isListening = false
     }
 
     static func addFraming(to channel: any Channel, maxFrameBytes: Int) throws {

@@ -36,7 +36,7 @@ public final class PelotonClient: Sendable {
         timeout: Duration = .seconds(5), requestID: RequestID = .random()
     ) async throws -> Reply {
         let body = Array(try JSONEncoder().encode(request))
-        let milliseconds = UInt32(clamping: max(1, min(timeout.nanosecondsClamped / 1_000_000, Int64(CallRequest.maxBudgetMilliseconds))))
+        let milliseconds = CallRequest.budgetMilliseconds(for: timeout)
         let reply = try await send(CallRequest(
             id: requestID, service: service, method: method, key: key, body: body, formats: [MediaType.json], budgetMilliseconds: milliseconds))
         switch reply.outcome {
@@ -86,7 +86,7 @@ public final class PelotonClient: Sendable {
     }
 
     private func state(_ message: StateRequest, timeout: Duration) async throws -> StateResponse {
-        let milliseconds = UInt32(clamping: max(1, min(timeout.nanosecondsClamped / 1_000_000, Int64(CallRequest.maxBudgetMilliseconds))))
+        let milliseconds = CallRequest.budgetMilliseconds(for: timeout)
         let reply = try await send(CallRequest(
             service: StateKey.placementService, method: "state", body: message.wireBytes, budgetMilliseconds: milliseconds))
         switch reply.outcome {

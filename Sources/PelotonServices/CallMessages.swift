@@ -1,3 +1,4 @@
+import PelotonCore
 import PelotonCrypto
 import PelotonWire
 
@@ -50,6 +51,11 @@ public struct CallRequest: Equatable, Sendable, WireCodable {
     public static let maxFormats = 8
     /// Ten minutes: no call waits longer than this, whatever its deadline says.
     public static let maxBudgetMilliseconds: UInt32 = 600_000
+
+    /// A caller's timeout as a budget: whole milliseconds, at least 1, at most the maximum.
+    public static func budgetMilliseconds(for timeout: Duration) -> UInt32 {
+        UInt32(clamping: max(1, min(timeout.nanosecondsClamped / 1_000_000, Int64(maxBudgetMilliseconds))))
+    }
 
     public var id: RequestID
     public var service: String

@@ -18,7 +18,7 @@ public struct ServiceDefinition: Sendable {
     public static let maxReplicas = 16
 
     public let name: String
-    public let version: String
+    public private(set) var version: String
     public let replicas: Int
     /// Where owners run the handlers of calls that reach them over the network.
     public let handlersRunOn: HandlerPlacement
@@ -35,9 +35,7 @@ public struct ServiceDefinition: Sendable {
         _ build: (inout ServiceBuilder) throws -> Void
     ) throws {
         try requireValidName(name, "service name \"\(name)\"")
-        guard !version.isEmpty, version.utf8.count <= CallRequest.maxNameBytes else {
-            throw ServiceDefinitionError("service \(name): version must be 1 to \(CallRequest.maxNameBytes) bytes")
-        }
+        try Self.requireValidVersion(version, of: name)
         guard (1...Self.maxReplicas).contains(replicas) else {
             throw ServiceDefinitionError("service \(name): replicas must be 1 to \(Self.maxReplicas)")
         }
@@ -54,6 +52,21 @@ public struct ServiceDefinition: Sendable {
     }
 
     public var methodNames: [String] { methods.keys.sorted() }
+
+    /// The same service, handlers and all, announced under another version: how one binary
+    /// tries a rolling upgrade where two versions run side by side.
+    public func announced(asVersion version: String) throws -> ServiceDefinition {
+        try Self.requireValidVersion(version, of: name)
+        var copy = self
+        copy.version = version
+        return copy
+    }
+
+    private static func requireValidVersion(_ version: String, of name: String) throws {
+        guard !version.isEmpty, version.utf8.count <= CallRequest.maxNameBytes else {
+            throw ServiceDefinitionError("service \(name): version must be 1 to \(CallRequest.maxNameBytes) bytes")
+        }
+    }
 }
 
 /// Where an owner runs a service's handlers for the calls that reach it: forwarded by another
@@ -184,10 +197,10 @@ public struct ServiceError: Error, Sendable {
 
 public struct ServiceDefinitionError: Error, CustomStringConvertible, Sendable {
     public let description: String
-    init(_ description: String) { self.description = description }
+    public init(_ description: String) { self.description = description }
 
     public static func unknown(_ name: String, known: [String]) -> Self {
-        Self("no service named \(name); this binary offers \(known.joined(separator: ", "))")
+        Self("no service named \(name); this binary offers \(known.isEmpty ? "none" : known.joined(separator: ", "))")
     }
 }
 

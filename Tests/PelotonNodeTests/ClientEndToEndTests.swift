@@ -1,6 +1,6 @@
 import Foundation
 import PelotonExamples
-import PelotonLocalMesh
+import PelotonProcessMesh
 import PelotonMembership
 import PelotonNode
 import PelotonServices
@@ -9,7 +9,7 @@ import Testing
 
 /// `PelotonClient` over the native stream protocol against real nodes.
 @Suite(.serialized) struct ClientEndToEndTests {
-    static func client(of mesh: LocalMesh, node index: Int, authority: String = "shared", name: String) throws -> PelotonClient {
+    static func client(of mesh: ProcessMesh, node index: Int, authority: String = "shared", name: String) throws -> PelotonClient {
         let files = NodeFiles(dataDirectory: mesh.directory.appendingPathComponent(name).path)
         let credentials = try NodeCredentials.development(files: files, authorityPath: mesh.authorityPath(authority), name: name)
         return PelotonClient(node: try NodeAddress(parsing: mesh.nodes[index].gossip), credentials: credentials)
@@ -37,7 +37,7 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(3))) func oneStreamCannotRunMoreCallsThanItsLimit() async throws {
-        let mesh = try LocalMesh()
+        let mesh = try ProcessMesh()
         try mesh.start("busy", extra: RoutingEndToEndTests.services + ["--max-calls-per-stream", "2"])
         let up = await mesh.waitUntil(seconds: 60) { await mesh.health(of: 0) != nil }
         #expect(up, "the node did not start\n\(mesh.logs())")
@@ -69,7 +69,7 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(3))) func aClientFromAnotherAuthorityIsRefused() async throws {
-        let mesh = try LocalMesh()
+        let mesh = try ProcessMesh()
         try mesh.start("lonely", extra: RoutingEndToEndTests.services)
         let up = await mesh.waitUntil(seconds: 60) { await mesh.health(of: 0) != nil }
         #expect(up, "the node did not start\n\(mesh.logs())")

@@ -1,5 +1,5 @@
 import Foundation
-import PelotonLocalMesh
+import PelotonProcessMesh
 import PelotonNode
 import Testing
 
@@ -107,7 +107,7 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(2))) func anOpenEventStreamDoesNotHoldUpAGracefulStop() async throws {
-        let mesh = try LocalMesh()
+        let mesh = try ProcessMesh()
         try mesh.start("g0")
         let up = await mesh.waitUntil(seconds: 30) { await mesh.health(of: 0)?.status == "ok" }
         #expect(up)

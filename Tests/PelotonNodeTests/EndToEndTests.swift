@@ -2,7 +2,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import PelotonCrypto
-import PelotonLocalMesh
+import PelotonProcessMesh
 import PelotonMembership
 import PelotonNode
 import PelotonWire
@@ -12,7 +12,7 @@ import Testing
 /// the simulator tests, and these check behaviour, not speed (that is `Tools/bench`).
 @Suite(.serialized) struct EndToEndTests {
     @Test(.timeLimit(.minutes(2))) func fiveNodesJoinThroughOneSeedDetectACrashAndTakeTheNodeBack() async throws {
-        let mesh = try LocalMesh()
+        let mesh = try ProcessMesh()
         try mesh.start("n0")
         for index in 1..<5 { try mesh.start("n\(index)", seed: 0) }
         let joined = await mesh.waitUntil(seconds: 30) {
@@ -52,7 +52,7 @@ import Testing
     /// node's gossip, or from a datagram whose sender they cannot authenticate yet; the
     /// authenticated state exchange that such a datagram triggers must bring them together.
     @Test(.timeLimit(.minutes(1))) func nodesJoiningThroughDifferentSeedsConverge() async throws {
-        let mesh = try LocalMesh()
+        let mesh = try ProcessMesh()
         try mesh.start("c0")
         for index in 1..<4 {
             _ = await mesh.waitUntil(seconds: 10) { await mesh.health(of: index - 1) != nil }
@@ -65,7 +65,7 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(1))) func aNodeCertifiedByAnotherAuthorityIsRefused() async throws {
-        let mesh = try LocalMesh()
+        let mesh = try ProcessMesh()
         try mesh.start("member")
         try mesh.start("stranger", seed: 0, authority: "other")
         // Give the stranger several join attempts.
@@ -77,7 +77,7 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(1))) func forgedAndMalformedDatagramsChangeNothing() async throws {
-        let mesh = try LocalMesh()
+        let mesh = try ProcessMesh()
         try mesh.start("a")
         try mesh.start("b", seed: 0)
         let joined = await mesh.waitUntil(seconds: 20) { await mesh.members(of: 0)?.members.filter { $0.status == "alive" }.count == 2 }
@@ -111,7 +111,7 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(1))) func aRevokedNodeIsExcludedEverywhereAndStaysOut() async throws {
-        let mesh = try LocalMesh()
+        let mesh = try ProcessMesh()
         try mesh.start("a")
         try mesh.start("b", seed: 0)
         try mesh.start("c", seed: 0)

@@ -1,5 +1,5 @@
 import Foundation
-import PelotonLocalMesh
+import PelotonProcessMesh
 import PelotonNode
 import Testing
 
@@ -81,7 +81,7 @@ extension EventEndToEndTests {
 
 extension EventEndToEndTests {
     @Test(.timeLimit(.minutes(2))) func aWebSocketSubscriberGetsMatchingEventsAndANodeStopClosesIt() async throws {
-        let mesh = try LocalMesh()
+        let mesh = try ProcessMesh()
         try mesh.start("w0")
         let up = await mesh.waitUntil(seconds: 30) { await mesh.health(of: 0)?.status == "ok" }
         #expect(up)
@@ -89,7 +89,7 @@ extension EventEndToEndTests {
         let url = mesh.nodes[0].url
         let outcome = try await WebSocketProbe.run(port: port, path: "/v1/events/orders.%23/ws", count: 2, within: .seconds(20)) {
             for topic in ["orders.created", "billing.paid", "orders.eu.shipped"] {
-                _ = await LocalMesh.request("POST", url + "/v1/events/\(topic)", json: #"{"via":"ws"}"#)
+                _ = await ProcessMesh.request("POST", url + "/v1/events/\(topic)", json: #"{"via":"ws"}"#)
             }
         }
         #expect(outcome.status.contains(" 101 "), "\(outcome.status)")

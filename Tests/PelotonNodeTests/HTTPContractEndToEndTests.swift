@@ -1,5 +1,5 @@
 import Foundation
-import PelotonLocalMesh
+import PelotonProcessMesh
 @testable import PelotonNode
 import Testing
 
@@ -11,7 +11,7 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(3))) func keysHaveOneSpellingAndEveryErrorHasOneShape() async throws {
-        let mesh = try LocalMesh()
+        let mesh = try ProcessMesh()
         try mesh.start("h0", extra: ["--services", "echo,counter"])
         let up = await mesh.waitUntil(seconds: 30) { await mesh.ring(of: 0)?.services.count == 2 }
         #expect(up, "the node did not start\n\(mesh.logs())")
@@ -83,7 +83,7 @@ import Testing
     /// connections it has seen a request on. With a 600 s timeout, the node must still stop
     /// within its drain.
     @Test(.timeLimit(.minutes(3))) func halfARequestDoesNotHoldUpAStop() async throws {
-        let mesh = try LocalMesh()
+        let mesh = try ProcessMesh()
         try mesh.start("q0", extra: ["--services", "echo", "--http-header-timeout", "600", "--drain-grace-ms", "1000"])
         let up = await mesh.waitUntil(seconds: 30) { await mesh.health(of: 0)?.status == "ok" }
         #expect(up, "the node did not start\n\(mesh.logs())")

@@ -1,6 +1,6 @@
 import Foundation
 import PelotonExamples
-import PelotonLocalMesh
+import PelotonProcessMesh
 import PelotonNode
 import Testing
 
@@ -23,20 +23,20 @@ import Testing
         return inside
     }
 
-    static func submit(_ mesh: LocalMesh, via index: Int, input: MonteCarloJob.Input = input) async throws -> String? {
+    static func submit(_ mesh: ProcessMesh, via index: Int, input: MonteCarloJob.Input = input) async throws -> String? {
         let body = String(decoding: try JSONEncoder().encode(input), as: UTF8.self)
         let answer = await mesh.request("POST", "/v1/jobs", json: #"{"job":"montecarlo","input":\#(body)}"#, via: index)
         #expect(answer?.status == 202, "\(answer?.body ?? "no answer")")
         return (try? JSONSerialization.jsonObject(with: Data((answer?.body ?? "").utf8)) as? [String: Any])?["id"] as? String
     }
 
-    static func job(_ mesh: LocalMesh, _ id: String, via index: Int) async -> [String: Any]? {
+    static func job(_ mesh: ProcessMesh, _ id: String, via index: Int) async -> [String: Any]? {
         guard let answer = await mesh.request("GET", "/v1/jobs/\(id)", via: index), answer.status == 200 else { return nil }
         return try? JSONSerialization.jsonObject(with: Data(answer.body.utf8)) as? [String: Any]
     }
 
     /// The node whose log says it coordinates job `id`.
-    static func coordinator(of id: String, in mesh: LocalMesh) -> Int? {
+    static func coordinator(of id: String, in mesh: ProcessMesh) -> Int? {
         mesh.nodes.indices.first { index in
             let log = (try? String(contentsOf: mesh.directory.appendingPathComponent("\(mesh.nodes[index].name).log"), encoding: .utf8)) ?? ""
             return log.contains("job \(id) (montecarlo, \(input.units) units): coordinating")

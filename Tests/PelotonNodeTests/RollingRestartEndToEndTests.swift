@@ -1,5 +1,5 @@
 import Foundation
-import PelotonLocalMesh
+import PelotonProcessMesh
 import PelotonNode
 import Testing
 
@@ -8,7 +8,7 @@ import Testing
 /// writing. No client sees an error and no acknowledged write is lost.
 @Suite(.serialized) struct RollingRestartEndToEndTests {
     @Test(.timeLimit(.minutes(5))) func aRollingRestartUnderLoadFailsNoRequestAndLosesNoWrite() async throws {
-        let mesh = try LocalMesh()
+        let mesh = try ProcessMesh()
         let extra = RoutingEndToEndTests.services
         try mesh.start("u0", extra: extra, logLevel: "info")
         for index in 1..<5 { try mesh.start("u\(index)", seed: 0, extra: extra, logLevel: "info") }
@@ -82,7 +82,7 @@ extension RollingRestartEndToEndTests {
     }
 
     @Test(.timeLimit(.minutes(3))) func callsCanAskForAVersionWhileTwoRunSideBySide() async throws {
-        let mesh = try LocalMesh()
+        let mesh = try ProcessMesh()
         try mesh.start("v0", extra: ["--services", "echo"])
         try mesh.start("v1", seed: 0, extra: ["--services", "echo"])
         try mesh.start("v2", seed: 0, extra: ["--services", "echo@1.1.0"])

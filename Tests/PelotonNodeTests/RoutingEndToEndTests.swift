@@ -1,5 +1,5 @@
 import Foundation
-import PelotonLocalMesh
+import PelotonProcessMesh
 import PelotonNode
 import Testing
 
@@ -10,8 +10,8 @@ import Testing
 
     /// Starts `count` nodes offering the example services and waits until every node sees the
     /// same ring.
-    static func mesh(_ count: Int) async throws -> LocalMesh? {
-        let mesh = try LocalMesh()
+    static func mesh(_ count: Int) async throws -> ProcessMesh? {
+        let mesh = try ProcessMesh()
         try mesh.start("r0", extra: services)
         for index in 1..<count { try mesh.start("r\(index)", seed: 0, extra: services) }
         let agreed = await mesh.agreeOnOneRing(seconds: 60)
@@ -98,7 +98,7 @@ import Testing
 @Suite struct PortInUseTests {
     /// Runs `peloton node` on `bind` until it exits, or for at most 30 s (a node that started
     /// after all is stopped, and the test fails on its exit status rather than hanging).
-    static func runNode(_ mesh: LocalMesh, name: String, bind: String) throws -> (Process.TerminationReason, Int32, String) {
+    static func runNode(_ mesh: ProcessMesh, name: String, bind: String) throws -> (Process.TerminationReason, Int32, String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: mesh.binary)
         process.arguments = ["node", "--data", mesh.directory.appendingPathComponent(name).path, "--dev", "--bind", bind, "--http", "127.0.0.1:\(try mesh.freePort())"]
@@ -130,7 +130,7 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(3))) func aNodeOnATakenPortExitsWithAClearError() async throws {
-        let mesh = try LocalMesh()
+        let mesh = try ProcessMesh()
         try mesh.start("holder")
         let up = await mesh.waitUntil(seconds: 60) { await mesh.health(of: 0) != nil }
         #expect(up, "the first node did not start\n\(mesh.logs())")

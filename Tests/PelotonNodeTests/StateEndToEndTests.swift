@@ -1,5 +1,5 @@
 import Foundation
-import PelotonLocalMesh
+import PelotonProcessMesh
 import PelotonNode
 import Testing
 
@@ -7,8 +7,8 @@ import Testing
 /// through another, kept across kill -9 of every node, and refused clearly when the database
 /// is damaged.
 @Suite(.serialized) struct StateEndToEndTests {
-    static func mesh(_ count: Int) async throws -> LocalMesh? {
-        let mesh = try LocalMesh()
+    static func mesh(_ count: Int) async throws -> ProcessMesh? {
+        let mesh = try ProcessMesh()
         try mesh.start("s0")
         for index in 1..<count { try mesh.start("s\(index)", seed: 0) }
         let agreed = await mesh.agreeOnOneRing(seconds: 60)
@@ -104,7 +104,7 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(2))) func aDamagedStateDatabaseStopsTheNodeWithAClearError() async throws {
-        let mesh = try LocalMesh()
+        let mesh = try ProcessMesh()
         let index = try mesh.start("damaged")
         _ = await mesh.waitUntil(seconds: 30) { await mesh.health(of: index) != nil }
         mesh.kill(index)
@@ -122,7 +122,7 @@ import Testing
     /// A node that wrote as an owner is killed and revoked: every key it wrote to forgets it,
     /// no count or element is lost, and writes go on.
     @Test(.timeLimit(.minutes(3))) func aRevokedNodesEntriesArePrunedWithoutLosingAWrite() async throws {
-        let mesh = try LocalMesh()
+        let mesh = try ProcessMesh()
         let fast = ["--state-sync-ms", "300"]
         try mesh.start("p0", extra: fast)
         for index in 1..<4 { try mesh.start("p\(index)", seed: 0, extra: fast) }

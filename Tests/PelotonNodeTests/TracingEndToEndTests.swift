@@ -1,5 +1,5 @@
 import Foundation
-import PelotonLocalMesh
+import PelotonProcessMesh
 import Testing
 
 /// Real nodes exporting to an in-test OTLP/HTTP receiver: one client request is one trace, on
@@ -9,9 +9,9 @@ import Testing
 
     /// `count` nodes offering the example services, each exporting its spans as OTLP JSON to
     /// `receiver` every 100 ms.
-    static func mesh(_ count: Int, exportingTo receiver: OTLPReceiver) async throws -> LocalMesh? {
+    static func mesh(_ count: Int, exportingTo receiver: OTLPReceiver) async throws -> ProcessMesh? {
         setenv("OTEL_BSP_SCHEDULE_DELAY", "100", 1)
-        let mesh = try LocalMesh()
+        let mesh = try ProcessMesh()
         let extra = ["--services", "echo,counter", "--otel-endpoint", receiver.endpoint, "--otel-protocol", "http/json"]
         try mesh.start("t0", extra: extra)
         for index in 1..<count { try mesh.start("t\(index)", seed: 0, extra: extra) }
@@ -27,7 +27,7 @@ import Testing
 
     /// Calls through node `via` as a client in trace `traceID`, span `clientSpan`.
     static func tracedCall(
-        _ mesh: LocalMesh, _ service: String, _ method: String, json: String, key: String? = nil, via: Int, traceID: String
+        _ mesh: ProcessMesh, _ service: String, _ method: String, json: String, key: String? = nil, via: Int, traceID: String
     ) async -> (status: Int, body: String)? {
         let query = key.map { "?key=\($0)" } ?? ""
         return await mesh.request(
@@ -36,7 +36,7 @@ import Testing
 
     /// Waits until `receiver` holds a span of `traceID` satisfying `done`, at most 20 s.
     static func spans(
-        of traceID: String, in receiver: OTLPReceiver, mesh: LocalMesh, until done: ([OTLPReceiver.Span]) -> Bool
+        of traceID: String, in receiver: OTLPReceiver, mesh: ProcessMesh, until done: ([OTLPReceiver.Span]) -> Bool
     ) async -> [OTLPReceiver.Span] {
         _ = await mesh.waitUntil(seconds: 20) { done(receiver.spans(ofTrace: traceID)) }
         return receiver.spans(ofTrace: traceID)

@@ -3,7 +3,6 @@ import Foundation
 import Logging
 import OTel
 import PelotonMembership
-import PelotonExamples
 import PelotonNode
 import PelotonServices
 import ServiceLifecycle
@@ -44,7 +43,7 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(help: "With --dev: the node's name. Default: the data directory's name.")
     var name: String?
 
-    @Option(help: "Services this node offers, NAME[@VERSION][,...], from: \(ExampleServices.names.joined(separator: ", ")) (version 1.0.0 unless given).")
+    @Option(help: "Services this node offers, NAME[@VERSION][,...], from: \(ServiceCatalog.current.names.joined(separator: ", ")) (each at its built-in version unless given). None: the node routes calls but owns none.")
     var services: [String] = []
 
     @Option(help: "A file holding the bearer token remote HTTP clients must present.")
@@ -151,9 +150,10 @@ struct NodeCommand: AsyncParsableCommand {
         limits.maxConnectionsPerClient = httpMaxConnectionsPerClient
         let httpConfiguration = try HTTPAPI.Configuration(host: httpAddress.host, port: Int(httpAddress.port), bearerToken: token, limits: limits)
         let names = services.flatMap { $0.split(separator: ",").map(String.init) }
-        let host = names.isEmpty ? nil : try ServiceHost(services: try ExampleServices.definitions(named: names), clock: MeshNode.clock)
+        let catalog = ServiceCatalog.current
+        let host = names.isEmpty ? nil : try ServiceHost(services: try catalog.definitions(named: names), clock: MeshNode.clock)
         let node = try MeshNode(
-            credentials: credentials, configuration: configuration, files: files, services: host, jobs: try ExampleServices.jobs(),
+            credentials: credentials, configuration: configuration, files: files, services: host, jobs: catalog.jobs,
             jobCores: jobCores, logger: logger)
         let api = HTTPAPI.application(for: node, configuration: httpConfiguration, logger: logger)
         // Shutdown runs in reverse order: the node leaves (and gossips it) while the API

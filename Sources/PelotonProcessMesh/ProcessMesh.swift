@@ -4,12 +4,13 @@ import FoundationNetworking
 #endif
 import PelotonCrypto
 import PelotonNode
+import PelotonTesting
 import Synchronization
 
 /// Real `peloton node` processes on 127.0.0.1, for end-to-end tests and `Tools/bench
 /// membership-real`: free ports, development authorities in a temporary directory, logs kept
 /// for failure reports, and every process killed when the mesh is released.
-public final class LocalMesh {
+public final class ProcessMesh {
     public struct Node: Sendable {
         public let name: String
         public let gossipPort: Int
@@ -25,7 +26,7 @@ public final class LocalMesh {
     public private(set) var nodes: [Node] = []
 
     /// `binary` defaults to the debug build of `peloton` in this package.
-    public init(binary: String = LocalMesh.defaultBinary) throws {
+    public init(binary: String = ProcessMesh.defaultBinary) throws {
         self.binary = binary
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw NodeSetupError("\(binary) is missing: build it first with `swift build --product peloton` (Tools/test does)")
@@ -283,33 +284,10 @@ public final class LocalMesh {
     /// below the kernel's ephemeral range (32768 up), where no client connection is given one,
     /// and never twice in this process: tests run meshes side by side, and a port released by
     /// one probe could otherwise go to two nodes, or to a connection, before a node binds it.
-    public func freePort() throws -> Int {
-        for _ in 0..<500 {
-            let port = Int.random(in: 20_000..<32_768)
-            guard Self.handedOut.withLock({ $0.insert(port).inserted }) else { continue }
-            if Self.canBind(port, type: Int32(SOCK_STREAM.rawValue)) && Self.canBind(port, type: Int32(SOCK_DGRAM.rawValue)) { return port }
-        }
-        throw NodeSetupError("no free port found")
-    }
-
-    /// Ports handed out by any mesh of this process.
-    private static let handedOut = Mutex<Set<Int>>([])
-
-    private static func canBind(_ port: Int, type: Int32) -> Bool {
-        let probe = socket(AF_INET, type, 0)
-        guard probe >= 0 else { return false }
-        defer { close(probe) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(probe, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        } == 0
-    }
+    public func freePort() throws -> Int { try LoopbackPorts.free() }
 }
 
-extension LocalMesh {
+extension ProcessMesh {
     /// Restarts every node in turn, as an upgrade would: SIGTERM (the node drains, then
     /// leaves), then the same binary on the same data directory and ports, joining through the
     /// next node. The next restart waits until every node agrees on one ring with all of them
