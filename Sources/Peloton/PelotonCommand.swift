@@ -19,6 +19,8 @@ import PelotonServices
 public enum PelotonCommand {
     /// Parses the process's arguments and runs the command they name; exits the process with
     /// a message and status 1 when the services or jobs cannot be built or the command fails.
+    /// On the main actor, as an executable's `main` is.
+    @MainActor
     public static func main(
         services: @autoclosure () throws -> [ServiceDefinition], jobs: @autoclosure () throws -> [JobDefinition] = []
     ) async {

@@ -237,6 +237,24 @@ public final class LocalMesh: Sendable {
         try await node(index).readState(key, level: level, budget: timeout).get() ?? .empty(key.kind)
     }
 
+    /// Runs job `name` on `input` through node `via` and decodes its result once it is done;
+    /// throws the job's error when it fails.
+    public func runJob<Input: Encodable, Output: Decodable>(
+        _ name: String, _ input: Input, as _: Output.Type = Output.self, via index: Int = 0, timeout: Duration = .seconds(60)
+    ) async throws -> Output {
+        let node = try node(index)
+        let submitted = try await node.submitJob(name: name, input: Array(try JSONEncoder().encode(input)), priority: 0)
+        var finished: JobRecord?
+        try await waitUntil(timeout: timeout, "job \(name) (\(submitted.id)) did not finish") {
+            finished = try await node.job(submitted.id).flatMap { $0.status.isFinished ? $0 : nil }
+            return finished != nil
+        }
+        guard let record = finished, record.status == .done, let result = record.result else {
+            throw LocalMeshError("job \(name) ended \(finished?.status.rawValue ?? "?"): \(finished?.error ?? "no result")")
+        }
+        return try JSONDecoder().decode(Output.self, from: Data(result.utf8))
+    }
+
     // MARK: - Running one node
 
     private func slot(_ index: Int) throws -> Slot {

@@ -7,7 +7,7 @@ import Testing
 
 /// The test kit's in-process mesh runs the real node: calls route to owners, state survives
 /// an owner's crash, and a crashed node comes back with its data.
-@Suite(.timeLimit(.minutes(2))) struct LocalMeshTests {
+@Suite(.timeLimit(.minutes(2))) struct LocalMeshEndToEndTests {
     @Test func aCallReachesItsOwnerFromAnyNodeAndSurvivesTheOwnersCrash() async throws {
         let mesh = try await LocalMesh.start(nodes: 3) { [try CounterService.definition()] }
         defer { mesh.shutdown() }
