@@ -58,7 +58,7 @@ public final class LocalMesh: Sendable {
 
     public let directory: URL
     private let options: Options
-    private let makeServices: @Sendable () throws -> [ServiceDefinition]
+    private let makeServices: @Sendable (Int) throws -> [ServiceDefinition]
     private let jobs: [JobDefinition]
     private let slots = Mutex<[Slot]>([])
 
@@ -67,6 +67,15 @@ public final class LocalMesh: Sendable {
     public static func start(
         nodes count: Int, options: Options = Options(), jobs: [JobDefinition] = [], timeout: Duration = .seconds(20),
         services: @escaping @Sendable () throws -> [ServiceDefinition]
+    ) async throws -> LocalMesh {
+        try await start(nodes: count, options: options, jobs: jobs, timeout: timeout, servicesOf: { _ in try services() })
+    }
+
+    /// The same, each node offering what `servicesOf` builds for its index: nodes of
+    /// different binaries, offering different services, in one mesh.
+    public static func start(
+        nodes count: Int, options: Options = Options(), jobs: [JobDefinition] = [], timeout: Duration = .seconds(20),
+        servicesOf services: @escaping @Sendable (Int) throws -> [ServiceDefinition]
     ) async throws -> LocalMesh {
         guard (1...64).contains(count) else { throw LocalMeshError("a local mesh has 1 to 64 nodes, not \(count)") }
         let mesh = try LocalMesh(options: options, jobs: jobs, services: services)
@@ -80,7 +89,7 @@ public final class LocalMesh: Sendable {
         return mesh
     }
 
-    private init(options: Options, jobs: [JobDefinition], services: @escaping @Sendable () throws -> [ServiceDefinition]) throws {
+    private init(options: Options, jobs: [JobDefinition], services: @escaping @Sendable (Int) throws -> [ServiceDefinition]) throws {
         self.options = options
         self.jobs = jobs
         makeServices = services
@@ -289,7 +298,7 @@ public final class LocalMesh: Sendable {
         // The HTTP server reports a crash (its task cancelled) as errors: not the test's concern.
         var httpLogger = logger
         httpLogger.logLevel = max(options.logLevel, .critical)
-        let definitions = try makeServices()
+        let definitions = try makeServices(index)
         let host = definitions.isEmpty ? nil : try ServiceHost(services: definitions, clock: MeshNode.clock)
         let node = try MeshNode(
             credentials: credentials, configuration: configuration, files: files, services: host, jobs: jobs, jobCores: options.jobCores, logger: logger)

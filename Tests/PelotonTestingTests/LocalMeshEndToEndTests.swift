@@ -41,4 +41,21 @@ import Testing
         #expect(echoed.text == "HI")
         await #expect(throws: LocalMeshError.self) { try await mesh.call("echo", "upper", EchoService.Message(text: "hi"), via: 1, as: EchoService.Echoed.self) }
     }
+
+    @Test func nodesOfferingDifferentServicesShareOneMeshAndRouteToEachOther() async throws {
+        // Node 0 is built with echo only, node 1 with counter only, node 2 with neither.
+        let mesh = try await LocalMesh.start(nodes: 3) { index in
+            [try EchoService.definition(), try CounterService.definition()].enumerated().filter { $0.offset == index }.map(\.element)
+        }
+        defer { mesh.shutdown() }
+        let echoed = try await mesh.route("echo", "upper", EchoService.Message(text: "hi"), via: 1)
+        #expect(echoed.servedBy.flatMap(mesh.index(of:)) == 0)
+        let counted = try await mesh.route("counter", "increment", CounterService.Increment(by: 1), key: "k", via: 0)
+        #expect(counted.servedBy.flatMap(mesh.index(of:)) == 1)
+        // A service no node was built with is refused, naming those on offer.
+        let unknown = try await mesh.route("greeter", "hello", EchoService.Message(text: "hi"), via: 2)
+        guard case let .failure(failure) = unknown.reply.outcome else { Issue.record("greeter answered"); return }
+        #expect(failure.status == 404)
+        #expect(failure.message.contains("echo") && failure.message.contains("counter"))
+    }
 }
