@@ -144,7 +144,7 @@ let package = Package(
         .testTarget(
             name: "PelotonNodeTests",
             dependencies: [
-                "PelotonNode", "PelotonProcessMesh", "PelotonMembership", "PelotonCrypto", "PelotonWire", "PelotonCore", "PelotonServices",
+                "PelotonNode", "PelotonProcessMesh", "PelotonTesting", "PelotonMembership", "PelotonCrypto", "PelotonWire", "PelotonCore", "PelotonServices",
                 "PelotonExamples", "PelotonState", "PelotonEvents",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

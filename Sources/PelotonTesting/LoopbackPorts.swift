@@ -26,16 +26,27 @@ public enum LoopbackPorts {
 
     private static let handedOut = Mutex<Set<Int>>([])
 
+    /// Whether something accepts TCP connections on `port` now.
+    public static func acceptsConnections(_ port: Int) -> Bool {
+        probe(port, type: Int32(SOCK_STREAM.rawValue)) { connect($0, $1, $2) }
+    }
+
     private static func canBind(_ port: Int, type: Int32) -> Bool {
-        let probe = socket(AF_INET, type, 0)
-        guard probe >= 0 else { return false }
-        defer { close(probe) }
+        probe(port, type: type) { bind($0, $1, $2) }
+    }
+
+    /// Runs `operation` (bind or connect) on a fresh socket at 127.0.0.1:`port`; true when it
+    /// succeeded.
+    private static func probe(_ port: Int, type: Int32, _ operation: (CInt, UnsafePointer<sockaddr>, socklen_t) -> CInt) -> Bool {
+        let descriptor = socket(AF_INET, type, 0)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         address.sin_port = UInt16(port).bigEndian
         return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(probe, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { operation(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         } == 0
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import PelotonProcessMesh
+import PelotonTesting
 import PelotonNode
 import Testing
 
@@ -116,19 +117,6 @@ import Testing
         return (process.terminationReason, process.terminationStatus, output)
     }
 
-    /// True once something accepts TCP connections on `port`.
-    static func listening(on port: Int) -> Bool {
-        let probe = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(probe) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(probe, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        } == 0
-    }
-
     @Test(.timeLimit(.minutes(3))) func aNodeOnATakenPortExitsWithAClearError() async throws {
         let mesh = try ProcessMesh()
         try mesh.start("holder")
@@ -148,7 +136,7 @@ import Testing
         listener.arguments = ["python3", "-c", "import socket,time; s=socket.socket(); s.bind(('127.0.0.1', \(port))); s.listen(); time.sleep(30)"]
         try listener.run()
         defer { listener.terminate() }
-        let listens = await mesh.waitUntil(seconds: 30) { Self.listening(on: port) }
+        let listens = await mesh.waitUntil(seconds: 30) { LoopbackPorts.acceptsConnections(port) }
         #expect(listens, "the stand-in TCP listener did not start")
         guard listens else { return }
         let tcpTaken = try Self.runNode(mesh, name: "third", bind: "127.0.0.1:\(port)")
