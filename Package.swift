@@ -154,6 +154,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "PelotonTestingTests", dependencies: ["PelotonTesting", "PelotonExamples"]),
+        .testTarget(name: "PelotonTests", dependencies: ["Peloton", "PelotonExamples"]),
         .testTarget(name: "PelotonPlacementTests", dependencies: ["PelotonPlacement", "PelotonCrypto", "PelotonCore"]),
         .testTarget(name: "PelotonServicesTests", dependencies: ["PelotonServices", "PelotonCrypto", "PelotonCore", "PelotonWire", "PelotonState"]),
         .testTarget(name: "PelotonEventsTests", dependencies: ["PelotonEvents", "PelotonCrypto", "PelotonCore", "PelotonWire"]),
