@@ -13,9 +13,10 @@ extension CallChannel {
         to address: NodeAddress, expecting expected: NodeID?, credentials: NodeCredentials, group: any EventLoopGroup,
         maxFrameBytes: Int, handshakeTimeout: Duration, logger: Logger, onClose: @escaping @Sendable (CallChannel) -> Void
     ) async throws -> CallChannel {
-        let connection = try await withTimeLimit(handshakeTimeout) {
+        let pending = try await withTimeLimit(handshakeTimeout) {
             try await MeshNode.connect(to: address, group: group, maxFrameBytes: maxFrameBytes)
         }
+        guard let connection = pending.take() else { throw StreamAlreadyTaken() }
         let handshakeLimit = connection.channel.eventLoop.scheduleTask(in: .nanoseconds(handshakeTimeout.nanosecondsClamped)) {
             connection.channel.close(promise: nil)
         }

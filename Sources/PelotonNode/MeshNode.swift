@@ -155,16 +155,13 @@ public actor MeshNode: Service {
             throw NodeSetupError("cannot listen for gossip on \(bind) (udp): \(error)")
         }
         let maxFrameBytes = configuration.maxFrameBytes
-        let streams: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
+        let streams: NIOAsyncChannel<PendingStream, Never>
         do {
             streams = try await ServerBootstrap(group: group)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
                 .bind(host: bind.host, port: Int(bind.port)) { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try Self.addFraming(to: channel, maxFrameBytes: maxFrameBytes)
-                        return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
-                    }
+                    channel.eventLoop.makeCompletedFuture { try PendingStream(framing: channel, maxFrameBytes: maxFrameBytes) }
                 }
         } catch {
             throw NodeSetupError("cannot listen for streams on \(bind) (tcp): \(error)")
@@ -196,7 +193,8 @@ public actor MeshNode: Service {
             tasks.addTask {
                 try await streams.executeThenClose { connections in
                     try await withThrowingDiscardingTaskGroup { handlers in
-                        for try await connection in connections {
+                        for try await pending in connections {
+                            guard let connection = pending.take() else { continue }
                             handlers.addTask { await self.serveStream(connection) }
                         }
                     }

@@ -30,7 +30,9 @@ extension MeshNode {
     private nonisolated func request(
         _ message: MembershipMessage, revocations: [Revocation], at address: NodeAddress
     ) async throws -> (NodeCertificate, MembershipMessage, [Revocation]) {
-        let channel = try await Self.connect(to: address, group: group, maxFrameBytes: configuration.maxFrameBytes)
+        guard let channel = try await Self.connect(to: address, group: group, maxFrameBytes: configuration.maxFrameBytes).take() else {
+            throw StreamAlreadyTaken()
+        }
         let credentials = self.credentials
         return try await channel.executeThenClose { inbound, outbound in
             var frames = inbound.makeAsyncIterator()
@@ -42,15 +44,13 @@ extension MeshNode {
     }
 
     /// A framed TCP connection to a peer's stream port.
-    static func connect(to address: NodeAddress, group: any EventLoopGroup, maxFrameBytes: Int) async throws -> NIOAsyncChannel<ByteBuffer, ByteBuffer> {
+    /// Pending until taken: a caller that stops waiting (a time limit) leaves it to close.
+    static func connect(to address: NodeAddress, group: any EventLoopGroup, maxFrameBytes: Int) async throws -> PendingStream {
         try await ClientBootstrap(group: group)
             .connectTimeout(.seconds(2))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connect(host: address.host, port: Int(address.port)) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try Self.addFraming(to: channel, maxFrameBytes: maxFrameBytes)
-                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
-                }
+                channel.eventLoop.makeCompletedFuture { try PendingStream(framing: channel, maxFrameBytes: maxFrameBytes) }
             }
     }
 
