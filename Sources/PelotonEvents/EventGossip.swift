@@ -17,7 +17,8 @@ public struct EventGossipSettings: Sendable {
     public var maxBatchBytes = 1_200
     /// Datagrams to one peer in one round, at most: a burst of events waits for the next round.
     public var maxBatchesPerPeer = 8
-    /// How often a node sends one random peer its digest, to pull events gossip missed.
+    /// How often a node holding recent events offers one random peer its digest, so a peer
+    /// that missed some asks for them. A node with nothing recent sends none.
     public var repairInterval: Duration = .seconds(1)
     /// How long a node keeps events to answer such pulls.
     public var repairRetention: Duration = .seconds(30)
@@ -43,6 +44,10 @@ public struct EventGossip: Sendable {
     /// Recent events, oldest first, to answer pulls.
     private var recent: Deque<(event: MeshEvent, at: Instant)> = []
     private var nextSequence: UInt64 = 0
+    /// When this node last asked each peer for what it lacks: at most once per repair
+    /// interval, so two nodes that each lack what the other no longer holds cannot keep
+    /// asking each other.
+    private var askedAt: [NodeID: Instant] = [:]
     public private(set) var repaired = 0
     static let maxGapTracked = 4096
 
@@ -125,6 +130,44 @@ public struct EventGossip: Sendable {
     public func digest() -> [EventWatermark] {
         heard.keys.sorted().prefix(EventMessage.maxWatermarks).compactMap { origin in
             heard[origin].map { EventWatermark(origin: origin, contiguous: $0.contiguous) }
+        }
+    }
+
+    /// What this node offers a random peer each repair interval: its marks for the origins it
+    /// holds recent events of. Nil when it holds none: an idle mesh sends no repair datagrams,
+    /// and a node that missed events hears of them from one that holds them.
+    public mutating func offer(at now: Instant) -> [EventWatermark]? {
+        forget(before: now)
+        guard !recent.isEmpty else { return nil }
+        var origins: Set<NodeID> = []
+        for (event, _) in recent { origins.insert(event.origin) }
+        let marks = origins.sorted().prefix(EventMessage.maxWatermarks).compactMap { origin in
+            heard[origin].map { EventWatermark(origin: origin, contiguous: $0.contiguous) }
+        }
+        return marks.isEmpty ? nil : marks
+    }
+
+    /// A peer's digest (an offer, or an ask): the recent events it lacks, to send it, and
+    /// this node's own digest when the peer has heard events this node lacks, so that the
+    /// peer answers with them (at most once per peer per repair interval).
+    public mutating func receiveDigest(
+        _ marks: [EventWatermark], from peer: NodeID, at now: Instant
+    ) -> (answer: [[MeshEvent]], ask: [EventWatermark]?) {
+        let answer = self.answer(marks, at: now)
+        guard lacks(marks) else { return (answer, nil) }
+        if let last = askedAt[peer], now - last < settings.repairInterval { return (answer, nil) }
+        askedAt[peer] = now
+        // Bounded: peers that stopped asking are forgotten after a while.
+        if askedAt.count > 4096 { askedAt = askedAt.filter { now - $0.value < settings.repairRetention } }
+        return (answer, digest())
+    }
+
+    /// Whether `marks` show an event this node has not heard: an origin it never heard, or
+    /// one heard further without a gap than here.
+    func lacks(_ marks: [EventWatermark]) -> Bool {
+        marks.contains { mark in
+            guard let mine = heard[mark.origin] else { return mark.contiguous > 0 }
+            return mark.contiguous > mine.contiguous
         }
     }
 

@@ -52,7 +52,7 @@ extension MeshNode {
         }
     }
 
-    func receiveEvents(_ message: EventMessage, address: NodeAddress) {
+    func receiveEvents(_ message: EventMessage, from sender: NodeID, address: NodeAddress) {
         let now = Self.now()
         switch message {
         case let .batch(batch):
@@ -61,9 +61,11 @@ extension MeshNode {
                 metrics.eventDelivered()
             }
         case let .digest(marks):
-            for batch in eventGossip.answer(marks, at: now) {
+            let (answer, ask) = eventGossip.receiveDigest(marks, from: sender, at: now)
+            for batch in answer {
                 sendDatagram(.events(.batch(EventBatch(events: batch))), to: address)
             }
+            if let ask { sendDatagram(.events(.digest(ask)), to: address) }
         }
     }
 
@@ -84,8 +86,8 @@ extension MeshNode {
         }
         if now >= nextEventRepairAt {
             nextEventRepairAt = now + eventGossip.settings.repairInterval
-            if let peer = aliveMembers().randomElement() {
-                sendDatagram(.events(.digest(eventGossip.digest())), to: peer.address)
+            if let offer = eventGossip.offer(at: now), let peer = aliveMembers().randomElement() {
+                sendDatagram(.events(.digest(offer)), to: peer.address)
             }
         }
     }

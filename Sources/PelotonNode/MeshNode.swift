@@ -316,7 +316,7 @@ public actor MeshNode: Service {
                 metrics.dropped("unusable_source_address")
                 return
             }
-            receiveEvents(message, address: address)
+            receiveEvents(message, from: envelope.sender, address: address)
         case .membership, .call, .callReply, nil:
             metrics.dropped("malformed_payload")
         }

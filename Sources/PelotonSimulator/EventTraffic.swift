@@ -114,17 +114,23 @@ extension Simulation {
             schedule(.events(.repairRound(node: node)), at: now + EventGossipSettings().repairInterval.nanosecondsClamped)
             guard let view = nodes[node].membership else { return }
             let peers = view.members.filter { $0.status == .alive }.compactMap { indexByID[$0.id] }
-            guard !peers.isEmpty else { return }
+            guard !peers.isEmpty, let offer = traffic.gossips[node].offer(at: Instant(nanoseconds: now)) else { return }
             let peer = peers[Int(random.next() % UInt64(peers.count))]
             traffic.batchesSent += 1
             guard !blocked(from: node, to: peer), !random.chance(loss) else { return }
-            schedule(.events(.digestArrives(from: node, to: peer, digest: traffic.gossips[node].digest())), at: now + callLatency(from: node, to: peer))
+            schedule(.events(.digestArrives(from: node, to: peer, digest: offer)), at: now + callLatency(from: node, to: peer))
         case let .digestArrives(from, to, digest):
             guard nodes[to].isRunning else { return }
-            for batch in traffic.gossips[to].answer(digest, at: Instant(nanoseconds: now)) {
+            let (answer, ask) = traffic.gossips[to].receiveDigest(digest, from: nodes[from].id, at: Instant(nanoseconds: now))
+            for batch in answer {
                 traffic.batchesSent += 1
                 guard !blocked(from: to, to: from), !random.chance(loss) else { continue }
                 schedule(.events(.arrive(node: from, batch: batch, repair: true)), at: now + callLatency(from: to, to: from))
+            }
+            if let ask {
+                traffic.batchesSent += 1
+                guard !blocked(from: to, to: from), !random.chance(loss) else { return }
+                schedule(.events(.digestArrives(from: to, to: from, digest: ask)), at: now + callLatency(from: to, to: from))
             }
         }
     }

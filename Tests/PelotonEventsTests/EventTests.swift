@@ -134,6 +134,57 @@ extension EventGossipTests {
         #expect(publisher.answer([], at: now + .seconds(31)).isEmpty)
     }
 
+    @Test func onlyANodeHoldingRecentEventsOffersItsDigestAndAPeerThatMissedSomeAsks() throws {
+        let origin = NodeID(high: 9, low: 0)
+        let (holderID, listenerID) = (NodeID(high: 1, low: 0), NodeID(high: 2, low: 0))
+        var holder = EventGossip()
+        var listener = EventGossip()
+        let now = Instant(nanoseconds: 0)
+        // An idle mesh sends no repair datagrams.
+        let idleOffers = (holder.offer(at: now), listener.offer(at: now))
+        #expect(idleOffers.0 == nil && idleOffers.1 == nil)
+        let events = try (0..<3).map { _ in
+            try MeshEvent(topic: Topic("orders.created"), origin: origin, sequence: holder.takeSequence(), publishedAtMilliseconds: 0, payload: [])
+        }
+        for event in events { _ = holder.publish(event, members: 2, at: now) }
+        _ = listener.receive([events[0]], members: 2, at: now)
+        let offered = holder.offer(at: now)
+        let offer = try #require(offered)
+        #expect(offer == [EventWatermark(origin: origin, contiguous: 3)])
+        // The listener has nothing the holder lacks, and asks for what it missed.
+        let (answer, ask) = listener.receiveDigest(offer, from: holderID, at: now)
+        #expect(answer.isEmpty)
+        let asked = try #require(ask)
+        #expect(asked == [EventWatermark(origin: origin, contiguous: 1)])
+        // The holder answers the ask with the two missed events, and asks nothing back.
+        let (repair, askBack) = holder.receiveDigest(asked, from: listenerID, at: now)
+        #expect(repair.flatMap { $0 }.map(\.sequence) == [2, 3])
+        #expect(askBack == nil)
+        let repaired = listener.receiveRepair(repair.flatMap { $0 }, members: 2, at: now)
+        #expect(repaired.map(\.sequence) == [2, 3])
+        let again = listener.receiveDigest(offer, from: holderID, at: now + .seconds(2))
+        #expect(again.ask == nil, "nothing is lacking now")
+        // Past the retention, nothing recent is left to offer.
+        let late = holder.offer(at: now + .seconds(31))
+        #expect(late == nil)
+    }
+
+    @Test func twoNodesLackingWhatTheOtherNoLongerHoldsAskOncePerInterval() throws {
+        var gossip = EventGossip()
+        let peer = NodeID(high: 3, low: 0)
+        let unheard = [EventWatermark(origin: NodeID(high: 7, low: 0), contiguous: 5)]
+        let start = Instant(nanoseconds: 0)
+        let asks = [
+            gossip.receiveDigest(unheard, from: peer, at: start).ask,
+            gossip.receiveDigest(unheard, from: peer, at: start + .milliseconds(10)).ask,
+            gossip.receiveDigest(unheard, from: NodeID(high: 4, low: 0), at: start + .milliseconds(10)).ask,
+            gossip.receiveDigest(unheard, from: peer, at: start + .seconds(1)).ask,
+        ]
+        // Asked; not again of the same peer at once; of another peer; of the first a repair
+        // interval later.
+        #expect(asks.map { $0 != nil } == [true, false, true, true])
+    }
+
     @Test func messagesRoundTripAndRefuseHostileInput() throws {
         let messages: [EventMessage] = [
             .batch(EventBatch(events: [try EventWireTests.event()])),
