@@ -20,18 +20,16 @@ public enum StateRequest: Equatable, Sendable {
     public static let version: UInt8 = 1
     public static let maxKeysPerMessage = 65_536
 
+    /// Each request's tag on the wire; its name is a span's (`state write`).
+    enum Tag: UInt8 {
+        case write = 1, merge, read, digest, replicate
+    }
+
     /// What an encoded request asks (`state write`, `state read`...), read from its tag
     /// without decoding it: a span's name.
     public static func name(ofWire bytes: [UInt8]) -> String {
-        guard bytes.count >= 2, bytes[0] == version else { return "state ?" }
-        switch bytes[1] {
-        case 1: return "state write"
-        case 2: return "state merge"
-        case 3: return "state read"
-        case 4: return "state digest"
-        case 5: return "state replicate"
-        default: return "state ?"
-        }
+        guard bytes.count >= 2, bytes[0] == version, let tag = Tag(rawValue: bytes[1]) else { return "state ?" }
+        return "state \(tag)"
     }
 }
 
@@ -175,26 +173,26 @@ extension StateRequest: WireCodable {
         writer.writeUInt8(Self.version)
         switch self {
         case let .write(key, operation, level):
-            writer.writeUInt8(1)
+            writer.writeUInt8(Tag.write.rawValue)
             writer.writeKey(key)
             operation.encode(to: &writer)
             writer.writeUInt8(level.tag)
         case let .merge(states):
-            writer.writeUInt8(2)
+            writer.writeUInt8(Tag.merge.rawValue)
             writer.writeStates(states)
         case let .read(key, level):
-            writer.writeUInt8(3)
+            writer.writeUInt8(Tag.read.rawValue)
             writer.writeKey(key)
             writer.writeUInt8(level.tag)
         case let .digest(sender, entries):
-            writer.writeUInt8(4)
+            writer.writeUInt8(Tag.digest.rawValue)
             writer.writeNodeID(sender)
             writer.writeArray(entries) { writer, entry in
                 writer.writeKey(entry.key)
                 writer.writeUInt64(entry.hash)
             }
         case let .replicate(write, key, delta):
-            writer.writeUInt8(5)
+            writer.writeUInt8(Tag.replicate.rawValue)
             write.encode(to: &writer)
             writer.writeKey(key)
             delta.encode(to: &writer)
@@ -204,27 +202,27 @@ extension StateRequest: WireCodable {
     public init(from reader: inout WireReader) throws(WireError) {
         try reader.readVersion(of: "state request", expected: Self.version)
         let tag = try reader.readUInt8("state.request")
-        switch tag {
-        case 1:
+        switch Tag(rawValue: tag) {
+        case .write:
             let key = try reader.readKey()
             let operation = try StateOperation(from: &reader)
             self = .write(key, operation, try ConsistencyLevel(tag: reader.readUInt8("state.level")))
-        case 2: self = .merge(try reader.readStates())
-        case 3:
+        case .merge: self = .merge(try reader.readStates())
+        case .read:
             let key = try reader.readKey()
             self = .read(key, try ConsistencyLevel(tag: reader.readUInt8("state.level")))
-        case 4:
+        case .digest:
             let sender = try reader.readNodeID("state.digest.sender")
             self = .digest(sender: sender, try reader.readArray("state.digest", limit: Self.maxKeysPerMessage) { reader throws(WireError) in
                 DigestEntry(key: try reader.readKey(), hash: try reader.readUInt64("state.digest.hash"))
             })
-        case 5:
+        case .replicate:
             let write = try WriteID(from: &reader)
             let key = try reader.readKey()
             let delta = try StateValue(from: &reader)
             guard delta.kind == key.kind else { throw .invalidValue(field: "state.replicate", reason: "a \(delta.kind.name) under a \(key.kind.name) key") }
             self = .replicate(write: write, key: key, delta: delta)
-        default: throw .unknownTag(field: "state.request", tag: tag)
+        case nil: throw .unknownTag(field: "state.request", tag: tag)
         }
     }
 }

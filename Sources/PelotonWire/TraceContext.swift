@@ -1,3 +1,5 @@
+import PelotonCrypto
+
 /// A W3C trace context (`traceparent` and `tracestate`), as a call carries it from node to
 /// node so that one request is one trace on every node it touches. On the wire it is 25 bytes
 /// and the trace state; text is parsed once, where a client hands it in.
@@ -39,11 +41,11 @@ public struct TraceContext: Equatable, Hashable, Sendable {
 
     /// The `traceparent` header of this context, version 00.
     public var traceparent: String {
-        "00-\(Self.hex(traceID))-\(Self.hex(spanID))-\(Self.hex([flags]))"
+        "00-\(hexString(traceID))-\(hexString(spanID))-\(hexString([flags]))"
     }
 
-    public var traceIDHex: String { Self.hex(traceID) }
-    public var spanIDHex: String { Self.hex(spanID) }
+    public var traceIDHex: String { hexString(traceID) }
+    public var spanIDHex: String { hexString(spanID) }
 
     /// Printable ASCII of at most `maxStateBytes`, or nil (W3C: discard a bad `tracestate`).
     private static func validState(_ state: String) -> String? {
@@ -52,7 +54,8 @@ public struct TraceContext: Equatable, Hashable, Sendable {
         return state
     }
 
-    /// Lowercase hex only, as W3C requires; empty on any other byte.
+    /// Lowercase hex only, as W3C requires (`bytes(fromHex:)` also takes uppercase); empty on
+    /// any other byte.
     private static func hexBytes(_ text: ArraySlice<UInt8>) -> [UInt8] {
         func nibble(_ byte: UInt8) -> UInt8? {
             switch byte {
@@ -70,17 +73,6 @@ public struct TraceContext: Equatable, Hashable, Sendable {
             index += 2
         }
         return result
-    }
-
-    private static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        text.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: text, as: UTF8.self)
     }
 }
 

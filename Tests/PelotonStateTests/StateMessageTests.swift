@@ -42,6 +42,14 @@ import Testing
         for response in Self.responses() { #expect(try StateResponse(wireBytes: response.wireBytes) == response) }
     }
 
+    @Test func anEncodedRequestIsNamedByItsTagWithoutDecoding() throws {
+        let replicate = StateRequest.replicate(write: WriteID(high: 1, low: 2), key: Self.key(.counter, "c"), delta: .empty(.counter))
+        let names = (Self.requests() + [replicate]).map { StateRequest.name(ofWire: $0.wireBytes) }
+        #expect(Set(names) == ["state write", "state merge", "state read", "state digest", "state replicate"])
+        #expect(StateRequest.name(ofWire: [StateRequest.version, 99]) == "state ?")
+        #expect(StateRequest.name(ofWire: [StateRequest.version]) == "state ?")
+    }
+
     @Test func everyTruncationIsRefused() {
         for request in Self.requests() {
             let bytes = request.wireBytes
