@@ -19,12 +19,11 @@ struct CallsBeforeRouter<Router: HTTPResponder<PelotonRequestContext>>: HTTPResp
     /// The API's paths and methods, to tell a wrong method (405) from an unknown path (404).
     var routes = APIRoutes.documented
 
-    /// Set when the node records traces: each request is then a server span.
-    var tracing: RequestTracing?
+    /// When the node records traces, each request is a server span.
+    var tracer = NodeTracer.off
 
     func respond(to request: Request, context: PelotonRequestContext) async throws -> Response {
-        guard let tracing else { return await respondInOneShape(to: request, context: context) }
-        return await tracing.span(for: request, routes: routes) { await respondInOneShape(to: request, context: context) }
+        await tracer.serve(request, routes: routes) { await respondInOneShape(to: request, context: context) }
     }
 
     private func respondInOneShape(to request: Request, context: PelotonRequestContext) async -> Response {

@@ -102,7 +102,7 @@ public enum HTTPAPI {
                 tokenCheck: tokenCheck, router: router.buildResponder(),
                 answer: { request, service, method in try await CallEndpoint.answer(request, service: service, method: method, node: node) },
                 shutdown: node.shutdown,
-                tracing: node.configuration.recordsTraces ? RequestTracing(node: node.credentials.certificate.name) : nil),
+                tracer: node.tracer),
             server: .http1WebSocketUpgradeOnConnectionLoops(
                 webSocketResponder: EventWebSocket.router(node: node, token: configuration.bearerToken).buildResponder(),
                 limits: configuration.limits, metrics: node.metrics),

@@ -1,3 +1,4 @@
+import Hummingbird
 import PelotonServices
 import PelotonWire
 import Tracing
@@ -14,6 +15,9 @@ struct NodeTracer: Sendable {
     let records: Bool
     let node: String
 
+    /// Records nothing: for an HTTP API without a node that traces (tests).
+    static let off = NodeTracer(records: false, node: "")
+
     /// Runs `body` in a span named `name`, continuing `carried` (the sender's context) or else
     /// the current one, on the caller's isolation. `body` gets nil when no span is made.
     func span<T>(
@@ -26,6 +30,26 @@ struct NodeTracer: Sendable {
         return await withSpan(name(), context: parent ?? .topLevel, ofKind: kind, isolation: isolation) { span in
             span.attributes["peloton.node"] = node
             return await body(span)
+        }
+    }
+}
+
+extension NodeTracer {
+    /// Runs `respond` in a server span for an HTTP request, continuing the client's
+    /// `traceparent` when it sends a valid one. Named by the documented route (`POST
+    /// /v1/call/{service}/{method}`), never by the path, so that span names stay few.
+    func serve(_ request: Request, routes: APIRoutes, _ respond: () async -> Response) async -> Response {
+        guard records else { return await respond() }
+        let method = request.method.rawValue
+        let path = request.uri.path
+        let template = routes.template(forPath: path, method: method) ?? "unknown route"
+        return await span("\(method) \(template)", kind: .server, carried: CallTracing.carried(by: request.headers), root: .mayStartTrace) { span in
+            span?.attributes["http.request.method"] = method
+            span?.attributes["url.path"] = path
+            let response = await respond()
+            span?.attributes["http.response.status_code"] = Int(response.status.code)
+            if response.status.code >= 500 { span?.setStatus(SpanStatus(code: .error, message: response.status.reasonPhrase)) }
+            return response
         }
     }
 }
