@@ -123,6 +123,7 @@ let package = Package(
             name: "PelotonTesting",
             dependencies: [
                 "PelotonCrypto", "PelotonMembership", "PelotonNode", "PelotonServices", "PelotonState", "PelotonJobs",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -132,7 +133,7 @@ let package = Package(
         .executableTarget(
             name: "PelotonBench",
             dependencies: [
-                "PelotonCore", "PelotonCrypto", "PelotonWire", "PelotonMembership", "PelotonSimulator", "PelotonProcessMesh", "PelotonPlacement",
+                "PelotonCore", "PelotonCrypto", "PelotonWire", "PelotonMembership", "PelotonSimulator", "PelotonProcessMesh", "PelotonTesting", "PelotonPlacement",
                 "PelotonNode", "PelotonServices", "PelotonExamples", "PelotonState", "PelotonJobs", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

@@ -1,10 +1,8 @@
 import Foundation
 import Hummingbird
-import Logging
-import NIOCore
 import PelotonProcessMesh
 import PelotonSimulator
-import ServiceLifecycle
+import PelotonTesting
 import Synchronization
 
 /// `Tools/bench routing-ab` (with `ROUTING_BASELINE_BINARY=/path/to/another/peloton`): the
@@ -80,9 +78,8 @@ private final class OTLPSink: Sendable {
     }
 
     private let tally = Tally()
-    private let group: ServiceGroup
-    private let runner: Task<Void, any Error>
-    let endpoint: String
+    private let server: LoopbackHTTPServer
+    var endpoint: String { server.url }
 
     var exports: Int { tally.counts.withLock { $0.exports } }
     var bytes: Int { tally.counts.withLock { $0.bytes } }
@@ -95,19 +92,8 @@ private final class OTLPSink: Sendable {
             tally.counts.withLock { $0 = ($0.exports + 1, $0.bytes + body.readableBytes) }
             return Response(status: .ok)
         }
-        let (ports, portInput) = AsyncStream.makeStream(of: Int.self)
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { portInput.yield($0.localAddress?.port ?? 0) }, logger: Logger(label: "otlp-sink"))
-        group = ServiceGroup(configuration: .init(services: [app], logger: Logger(label: "otlp-sink")))
-        let group = group
-        runner = Task { try await group.run() }
-        var iterator = ports.makeAsyncIterator()
-        endpoint = "http://127.0.0.1:\(await iterator.next() ?? 0)"
+        server = try await LoopbackHTTPServer(router, label: "otlp-sink")
     }
 
-    func stop() async {
-        await group.triggerGracefulShutdown()
-        _ = await runner.result
-    }
+    func stop() async { await server.stop() }
 }

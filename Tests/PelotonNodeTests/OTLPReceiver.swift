@@ -1,8 +1,7 @@
 import Foundation
 import Hummingbird
-import Logging
 import NIOCore
-import ServiceLifecycle
+import PelotonTesting
 import Synchronization
 
 /// A small OTLP/HTTP collector for tests: takes `POST /v1/traces` as OTLP JSON and keeps the
@@ -23,10 +22,9 @@ final class OTLPReceiver: Sendable {
         var description: String { "\(node): \(name) \(spanID) <- \(parentSpanID ?? "root")\(failed ? " (failed)" : "")" }
     }
 
-    private let group: ServiceGroup
-    private let runner: Task<Void, any Error>
-    let port: Int
-    var endpoint: String { "http://127.0.0.1:\(port)" }
+    private let server: LoopbackHTTPServer
+    private let receivedSpans: ReceivedSpans
+    var endpoint: String { server.url }
 
     init() async throws {
         let router = Router()
@@ -36,27 +34,14 @@ final class OTLPReceiver: Sendable {
             received.add(Self.spans(inJSON: Data(buffer: body)))
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "{}")))
         }
-        let (ports, portInput) = AsyncStream.makeStream(of: Int.self)
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in portInput.yield(channel.localAddress?.port ?? 0) }, logger: Logger(label: "otlp-receiver"))
-        group = ServiceGroup(configuration: .init(services: [app], logger: Logger(label: "otlp-receiver")))
-        let group = group
-        runner = Task { try await group.run() }
-        var iterator = ports.makeAsyncIterator()
-        port = await iterator.next() ?? 0
+        server = try await LoopbackHTTPServer(router, label: "otlp-receiver")
         receivedSpans = received
     }
-
-    private let receivedSpans: ReceivedSpans
 
     /// The spans of trace `traceID` received so far.
     func spans(ofTrace traceID: String) -> [Span] { receivedSpans.all.filter { $0.traceID == traceID } }
 
-    func stop() async {
-        await group.triggerGracefulShutdown()
-        _ = await runner.result
-    }
+    func stop() async { await server.stop() }
 
     /// Spans in an OTLP JSON export: `resourceSpans[].scopeSpans[].spans[]`, the node from the
     /// resource's `peloton.node`. Ids may be hex (the OTLP JSON rule) or base64 (protobuf's
