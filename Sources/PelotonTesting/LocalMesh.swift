@@ -44,7 +44,7 @@ public final class LocalMesh: Sendable {
         public let httpPort: Int
         public let id: NodeID
         /// The node while it runs; nil after `crash` or `stop`.
-        public let running: MeshNode?
+        public internal(set) var running: MeshNode?
         /// The node's HTTP API, e.g. for `URLSession` or `curl` in a test.
         public var url: String { "http://127.0.0.1:\(httpPort)" }
         public var gossip: String { "127.0.0.1:\(gossipPort)" }
@@ -127,7 +127,7 @@ public final class LocalMesh: Sendable {
         let credentials = try NodeCredentials.development(files: files, authorityPath: authorityPath, name: name)
         let placeholder = Node(name: name, gossipPort: gossipPort, httpPort: httpPort, id: credentials.identity.nodeID, running: nil)
         slots.withLock { $0.append(Slot(node: placeholder)) }
-        try await launch(index)
+        try await launch(index, credentials: credentials)
         return index
     }
 
@@ -278,17 +278,18 @@ public final class LocalMesh: Sendable {
         try slots.withLock { slots in
             guard slots.indices.contains(index), slots[index].node.running != nil else { throw LocalMeshError("node \(index) is not running") }
             let taken = slots[index]
-            let node = taken.node
-            slots[index] = Slot(node: Node(name: node.name, gossipPort: node.gossipPort, httpPort: node.httpPort, id: node.id, running: nil))
+            slots[index] = Slot(node: taken.node)
+            slots[index].node.running = nil
             return taken
         }
     }
 
-    private func launch(_ index: Int) async throws {
+    /// Starts node `index`; `credentials` when they were just made (a restart reads them back).
+    private func launch(_ index: Int, credentials made: NodeCredentials? = nil) async throws {
         let placed = try slot(index).node
         let seeds = try nodes.filter { $0.running != nil && $0.name != placed.name }.map { try NodeAddress(host: "127.0.0.1", port: UInt16($0.gossipPort)) }
         let files = NodeFiles(dataDirectory: directory.appendingPathComponent(placed.name).path)
-        let credentials = try NodeCredentials.development(files: files, authorityPath: authorityPath, name: placed.name)
+        let credentials = try made ?? NodeCredentials.development(files: files, authorityPath: authorityPath, name: placed.name)
         var configuration = try NodeConfiguration(
             bind: try NodeAddress(host: "127.0.0.1", port: UInt16(placed.gossipPort)), seeds: seeds, httpAddress: "127.0.0.1:\(placed.httpPort)")
         configuration.stateSyncInterval = options.stateSyncInterval
@@ -304,9 +305,7 @@ public final class LocalMesh: Sendable {
             credentials: credentials, configuration: configuration, files: files, services: host, jobs: jobs, jobCores: options.jobCores, logger: logger)
         let api = HTTPAPI.application(
             for: node, configuration: try HTTPAPI.Configuration(host: "127.0.0.1", port: placed.httpPort, bearerToken: nil), logger: httpLogger)
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [.init(service: api), .init(service: node, successTerminationBehavior: .gracefullyShutdownGroup)], logger: logger))
+        let group = node.serviceGroup(api: api, logger: logger)
         let ended = Mutex<String?>(nil)
         let task = Task {
             do {
@@ -318,9 +317,9 @@ public final class LocalMesh: Sendable {
             node.closeConnections()
         }
         slots.withLock { slots in
-            slots[index] = Slot(
-                node: Node(name: placed.name, gossipPort: placed.gossipPort, httpPort: placed.httpPort, id: placed.id, running: node), group: group,
-                task: task)
+            slots[index].node.running = node
+            slots[index].group = group
+            slots[index].task = task
         }
         try await waitUntil(timeout: .seconds(10), "\(placed.name) did not start listening") {
             if let failure = ended.withLock({ $0 }) { throw LocalMeshError("\(placed.name) did not start: \(failure)") }

@@ -156,17 +156,10 @@ struct NodeCommand: AsyncParsableCommand {
             credentials: credentials, configuration: configuration, files: files, services: host, jobs: catalog.jobs,
             jobCores: jobCores, logger: logger)
         let api = HTTPAPI.application(for: node, configuration: httpConfiguration, logger: logger)
-        // Shutdown runs in reverse order: the node leaves (and gossips it) while the API
-        // still answers, then the API stops, then the last spans are sent.
-        // A node that finishes by itself (drained on `POST /v1/drain`) stops the API too.
         let exporter = try traceExport.map { export in
             try export.bootstrap(node: credentials.certificate.name, nodeID: credentials.certificate.nodeID.description, logger: logger)
         }
-        let group = ServiceGroup(
-            configuration: .init(
-                services: (exporter.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0)] } ?? [])
-                    + [.init(service: api), .init(service: node, successTerminationBehavior: .gracefullyShutdownGroup)],
-                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = node.serviceGroup(api: api, first: exporter.map { [$0] } ?? [], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         defer { node.closeConnections() }
         try await group.run()
     }
