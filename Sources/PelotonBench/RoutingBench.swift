@@ -2,6 +2,7 @@ import Foundation
 import PelotonProcessMesh
 import PelotonNode
 import PelotonSimulator
+import PelotonTesting
 
 /// `Tools/bench routing`: HTTP calls under load from wrk (Debian's package) on loopback, all
 /// on this one 2-core machine, so wrk, the nodes and the baseline share the cores:
@@ -23,7 +24,7 @@ func runRoutingBench() async throws {
     guard let echoMesh = try await EchoMesh.start(binary: binary) else { return }
     defer { echoMesh.stop() }
     let (mesh, owner, outsider, script, path) = (echoMesh.mesh, echoMesh.owner, echoMesh.outsider, echoMesh.script, EchoMesh.path)
-    let baselinePort = try mesh.freePort()
+    let baselinePort = try LoopbackPorts.free()
     let baseline = Process()
     baseline.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
     baseline.arguments = ["hello-server", String(baselinePort)]

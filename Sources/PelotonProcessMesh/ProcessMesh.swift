@@ -64,7 +64,7 @@ public final class ProcessMesh {
     public func start(
         _ name: String, seed: Int? = nil, authority: String = "shared", extra: [String] = [], logLevel: String = "debug"
     ) throws -> Int {
-        let node = Node(name: name, gossipPort: try freePort(), httpPort: try freePort(), process: nil)
+        let node = Node(name: name, gossipPort: try LoopbackPorts.free(), httpPort: try LoopbackPorts.free(), process: nil)
         nodes.append(node)
         try launch(nodes.count - 1, seed: seed, authority: authority, extra: extra, logLevel: logLevel)
         return nodes.count - 1
@@ -278,13 +278,6 @@ public final class ProcessMesh {
             return "== \(node.name)\n" + text.split(separator: "\n").suffix(40).joined(separator: "\n")
         }.joined(separator: "\n")
     }
-
-    /// A port no one listens on now (TCP and UDP both free), from the kernel's ephemeral range.
-    /// A port free for both TCP and UDP on 127.0.0.1 (a node's gossip port takes both). Taken
-    /// below the kernel's ephemeral range (32768 up), where no client connection is given one,
-    /// and never twice in this process: tests run meshes side by side, and a port released by
-    /// one probe could otherwise go to two nodes, or to a connection, before a node binds it.
-    public func freePort() throws -> Int { try LoopbackPorts.free() }
 }
 
 extension ProcessMesh {

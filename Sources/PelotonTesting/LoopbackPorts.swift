@@ -1,9 +1,12 @@
 import Foundation
 import Synchronization
 
-/// Ports on 127.0.0.1 free for both TCP and UDP (a node gossips and streams on one port),
-/// never handed out twice in one process.
+/// Ports on 127.0.0.1 free for both TCP and UDP (a node gossips and streams on one port).
 public enum LoopbackPorts {
+    /// A free port, taken below the kernel's ephemeral range (32768 up), where no client
+    /// connection is given one, and never twice in this process: tests run meshes side by
+    /// side, and a port released by one probe could otherwise go to two nodes, or to a
+    /// connection, before a node binds it.
     public static func free() throws -> Int {
         for _ in 0..<500 {
             let port = Int.random(in: 20_000..<32_768)

@@ -102,7 +102,7 @@ import Testing
     static func runNode(_ mesh: ProcessMesh, name: String, bind: String) throws -> (Process.TerminationReason, Int32, String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: mesh.binary)
-        process.arguments = ["node", "--data", mesh.directory.appendingPathComponent(name).path, "--dev", "--bind", bind, "--http", "127.0.0.1:\(try mesh.freePort())"]
+        process.arguments = ["node", "--data", mesh.directory.appendingPathComponent(name).path, "--dev", "--bind", bind, "--http", "127.0.0.1:\(try LoopbackPorts.free())"]
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = Pipe()
@@ -130,7 +130,7 @@ import Testing
         mesh.kill(0)
 
         // Only the TCP port taken (by a plain listener): the node says so, and does not trap.
-        let port = try mesh.freePort()
+        let port = try LoopbackPorts.free()
         let listener = Process()
         listener.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         listener.arguments = ["python3", "-c", "import socket,time; s=socket.socket(); s.bind(('127.0.0.1', \(port))); s.listen(); time.sleep(30)"]
