@@ -74,10 +74,16 @@ let package = Package(
                 .product(name: "Mustache", package: "swift-mustache"),
             ]
         ),
+        // The node's decisions (routing, state coordination), driven alike by the runtime and
+        // the simulator. No I/O, no clocks, no global randomness.
+        .target(
+            name: "PelotonNodeCore",
+            dependencies: ["PelotonCore", "PelotonCrypto", "PelotonServices", "PelotonState"]
+        ),
         .target(
             name: "PelotonSimulator",
             dependencies: [
-                "PelotonCore", "PelotonCrypto", "PelotonWire", "PelotonMembership", "PelotonPlacement", "PelotonServices", "PelotonState", "PelotonEvents",
+                "PelotonCore", "PelotonNodeCore", "PelotonCrypto", "PelotonWire", "PelotonMembership", "PelotonPlacement", "PelotonServices", "PelotonState", "PelotonEvents",
                 "PelotonJobs", .product(name: "HeapModule", package: "swift-collections"),
             ]
         ),
@@ -85,7 +91,7 @@ let package = Package(
         .target(
             name: "PelotonNode",
             dependencies: [
-                "PelotonCore", "PelotonCrypto", "PelotonWire", "PelotonMembership", "PelotonPlacement", "PelotonServices", "PelotonState", "PelotonEvents",
+                "PelotonCore", "PelotonNodeCore", "PelotonCrypto", "PelotonWire", "PelotonMembership", "PelotonPlacement", "PelotonServices", "PelotonState", "PelotonEvents",
                 "PelotonJobs",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -109,7 +115,7 @@ let package = Package(
         .target(
             name: "Peloton",
             dependencies: [
-                "PelotonCrypto", "PelotonWire", "PelotonMembership", "PelotonSimulator", "PelotonNode", "PelotonServices", "PelotonState", "PelotonEvents", "PelotonJobs",
+                "PelotonCrypto", "PelotonWire", "PelotonMembership", "PelotonSimulator", "PelotonNode", "PelotonNodeCore", "PelotonServices", "PelotonState", "PelotonEvents", "PelotonJobs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -142,12 +148,13 @@ let package = Package(
         .testTarget(name: "PelotonCoreTests", dependencies: ["PelotonCore"]),
         .testTarget(name: "PelotonCryptoTests", dependencies: ["PelotonCrypto"]),
         .testTarget(name: "PelotonMembershipTests", dependencies: ["PelotonMembership", "PelotonCore", "PelotonCrypto", "PelotonWire"]),
+        .testTarget(name: "PelotonNodeCoreTests", dependencies: ["PelotonNodeCore", "PelotonServices", "PelotonState", "PelotonCrypto", "PelotonCore"]),
         .testTarget(name: "PelotonSimulatorTests", dependencies: ["PelotonSimulator", "PelotonMembership", "PelotonState"]),
         .testTarget(
             name: "PelotonNodeTests",
             dependencies: [
                 "PelotonNode", "PelotonProcessMesh", "PelotonTesting", "PelotonMembership", "PelotonCrypto", "PelotonWire", "PelotonCore", "PelotonServices",
-                "PelotonExamples", "PelotonState", "PelotonEvents",
+                "PelotonExamples", "PelotonState", "PelotonEvents", "PelotonNodeCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -5,5 +5,6 @@
 @_exported import PelotonJobs
 @_exported import PelotonMembership
 @_exported import PelotonNode
+@_exported import PelotonNodeCore
 @_exported import PelotonServices
 @_exported import PelotonState

@@ -3,6 +3,7 @@ import NIOPosix
 import PelotonCore
 import PelotonCrypto
 import PelotonMembership
+import PelotonNodeCore
 import PelotonPlacement
 import PelotonServices
 import PelotonState
@@ -79,26 +80,15 @@ extension MeshNode {
         // is harmless: the service says so (in its members' metadata), or the request is a
         // work unit (`JobRun` counts one result per unit).
         let reissuesInDoubt = request.service == Self.jobsService || isIdempotent(request.service)
-        var plan = CallPlan(owners: placement.owners, deadline: deadline, attemptTimeout: attemptTimeout, reissuesInDoubt: reissuesInDoubt)
-        func finish(_ reply: CallReply, servedBy owner: NodeID?) -> RoutedReply {
-            let outcome: String
-            switch reply.outcome {
-            case .success: outcome = "ok"
-            case let .failure(failure): outcome = "\(failure.code)"
-            }
-            // Only services someone offers get their own series: a client must not be able to
-            // grow the metrics without bound by calling made-up names.
-            let service = placement.owners.isEmpty ? "(none)" : request.service
-            metrics.callRouted(service: service, outcome: outcome, attempts: plan.attempted.count, duration: Self.now() - start)
-            return RoutedReply(reply: reply, servedBy: owner, attempts: plan.attempted.count)
-        }
+        var call = RoutedCall(id: request.id, owners: placement.owners, deadline: deadline, attemptTimeout: attemptTimeout, reissuesInDoubt: reissuesInDoubt)
+        var step = call.start(at: start)
         while true {
-            let now = Self.now()
-            switch plan.next(at: now) {
-            case let .finish(failure):
-                return finish(CallReply(id: request.id, outcome: .failure(failure)), servedBy: nil)
+            switch step {
+            case let .finished(finish):
+                return finished(finish, of: request, offered: !placement.owners.isEmpty, attempts: call.attempts, since: start)
             case let .attempt(owner, until):
-                let number = plan.attempted.count  // this attempt included
+                let number = call.attempts  // this attempt included
+                let now = Self.now()
                 let answer = await tracer.span("attempt \(number) \(request.service).\(request.method)", kind: .client) { span in
                     span?.attributes["peloton.owner"] = owner.description
                     span?.attributes["peloton.attempt"] = number
@@ -106,39 +96,43 @@ extension MeshNode {
                     if let span { Self.describe(answer, in: span) }
                     return answer
                 }
-                switch answer {
-                case let .replied(reply):
-                    if case let .failure(failure) = reply.outcome, failure.isRetriable {
-                        plan.attemptFailed("\(owner.short): \(failure.message)", .notRun)
-                        reissuing(request, after: "\(owner.short) refused it: \(failure.message)")
-                        continue
-                    }
-                    return finish(reply, servedBy: owner)
-                case let .notSent(reason):
-                    plan.attemptFailed("\(owner.short): \(reason)", .notRun)
-                    reissuing(request, after: "it never reached \(owner.short): \(reason)")
-                case let .noAnswer(reason):
-                    plan.attemptFailed("\(owner.short): \(reason)", .inDoubt)
-                    reissuing(request, after: "\(owner.short) did not answer: \(reason)")
-                }
+                if let cause = Self.reissueCause(answer, at: owner) { reissuing(request, after: cause) }
+                // The answer is for the attempt just made: never stale here.
+                step = call.receive(answer, from: owner, at: Self.now()) ?? .finished(
+                    RoutedCall.Finish(reply: CallReply(id: request.id, outcome: .failure(CallFailure(.unavailable, "the router lost its attempt"))), servedBy: nil))
             }
         }
     }
 
-    /// How one attempt at an owner ended.
-    enum AttemptAnswer {
-        case replied(CallReply)
-        /// The request never left: the owner cannot have run it.
-        case notSent(String)
-        /// It left and no answer came: it ran there once or not at all.
-        case noAnswer(String)
+    /// Counts a finished call in the metrics and returns it.
+    private nonisolated func finished(_ finish: RoutedCall.Finish, of request: CallRequest, offered: Bool, attempts: Int, since start: Instant) -> RoutedReply {
+        let outcome: String
+        switch finish.reply.outcome {
+        case .success: outcome = "ok"
+        case let .failure(failure): outcome = "\(failure.code)"
+        }
+        // Only services someone offers get their own series: a client must not be able to
+        // grow the metrics without bound by calling made-up names.
+        metrics.callRouted(service: offered ? request.service : "(none)", outcome: outcome, attempts: attempts, duration: Self.now() - start)
+        return RoutedReply(reply: finish.reply, servedBy: finish.servedBy, attempts: attempts)
+    }
+
+    /// What the log says when an attempt did not end the call; nil for a final reply.
+    private static func reissueCause(_ answer: RoutedCall.Answer, at owner: NodeID) -> String? {
+        switch answer {
+        case let .replied(reply):
+            guard case let .failure(failure) = reply.outcome, failure.isRetriable else { return nil }
+            return "\(owner.short) refused it: \(failure.message)"
+        case let .notSent(reason): return "it never reached \(owner.short): \(reason)"
+        case let .noAnswer(reason): return "\(owner.short) did not answer: \(reason)"
+        }
     }
 
     /// Asks `owner` once: here, or over its call stream, with what is left of the deadline.
     private nonisolated func attempt(
         _ request: CallRequest, at owner: NodeID, placement: (owners: [NodeID], addresses: [NodeID: NodeAddress]), until: Instant, deadline: Instant,
         now: Instant
-    ) async -> AttemptAnswer {
+    ) async -> RoutedCall.Answer {
         var attempt = request
         attempt.budgetMilliseconds = UInt32(clamping: max(0, (deadline - now).nanosecondsClamped / 1_000_000))
         attempt.trace = traceToSend()
@@ -160,7 +154,7 @@ extension MeshNode {
     }
 
     /// What an attempt span records: the outcome, and why it failed.
-    private static func describe(_ answer: AttemptAnswer, in span: any Span) {
+    private static func describe(_ answer: RoutedCall.Answer, in span: any Span) {
         switch answer {
         case let .replied(reply):
             if case let .failure(failure) = reply.outcome { span.fail(failure) }

@@ -2,6 +2,7 @@ import Foundation
 import PelotonCore
 import PelotonCrypto
 import PelotonMembership
+import PelotonNodeCore
 import PelotonPlacement
 import PelotonServices
 import PelotonState
@@ -17,16 +18,6 @@ extension WriteID {
 
 extension RequestID {
     public init(_ write: WriteID) { self.init(high: write.high, low: write.low) }
-}
-
-/// A write as the node that took it reports it.
-public struct StateWriteResult: Sendable {
-    /// The key's state at the owner that ran the write, just after it.
-    public let state: StateValue
-    /// Owners holding the write durably when the answer was sent, of `owners`.
-    public let acknowledged: Int
-    public let owners: Int
-    public let servedBy: NodeID?
 }
 
 /// Replicated state: any node takes a read or write and carries it to the key's owners on the
@@ -73,9 +64,8 @@ extension MeshNode {
         }
     }
 
-    /// Asks the owners in turn, as a call is routed, but never sends a write on to another
-    /// owner once one may have run it (`CallPlan` without reissues in doubt): the owner asked
-    /// may be paused or cut off with the write in hand and run it later.
+    /// Asks the owners in turn (`CoordinatedWrite`): this node runs it when it is the owner
+    /// asked, else the owner's answer (or the transport's failure) decides the next step.
     private nonisolated func coordinateWrite(
         _ operation: StateOperation, to key: StateKey, level: ConsistencyLevel, deadline: Instant, write: WriteID
     ) async -> Result<StateWriteResult, CallFailure> {
@@ -85,41 +75,29 @@ extension MeshNode {
         // reaches the owner that ran it, which holds its id, as long as the owners are the
         // same. (Running it here when this node is a later owner would save a hop, but a
         // retry through another node would then find an owner the delta may not have reached.)
-        var plan = CallPlan(
-            owners: placement.owners, deadline: deadline, attemptTimeout: configuration.callAttemptTimeout, reissuesInDoubt: false)
+        var coordination = CoordinatedWrite(write: write, owners: placement.owners, deadline: deadline, attemptTimeout: configuration.callAttemptTimeout)
+        var step = coordination.start(at: start)
         while true {
-            let now = Self.now()
-            switch plan.next(at: now) {
-            case let .finish(failure):
-                if failure.code == .uncertain {
-                    logLimited(.notice, subject: "state write uncertain", reason: "", "state write \(write) to \(key): \(failure.message)")
-                }
+            switch step {
+            case let .finished(.failure(failure)) where failure.code == .uncertain:
+                logLimited(.notice, subject: "state write uncertain", reason: "", "state write \(write) to \(key): \(failure.message)")
                 return .failure(failure)
-            case let .attempt(owner, until):
-                let outcome: Result<StateResponse, CallFailure>
+            case let .finished(outcome):
+                return outcome
+            case let .ask(owner, until):
+                let answer: Result<StateResponse, CallFailure>
                 if owner == id {
-                    outcome = await runStateWrite(operation, to: key, level: level, deadline: deadline, write: write)
+                    answer = await runStateWrite(operation, to: key, level: level, deadline: deadline, write: write)
                 } else {
-                    outcome = await askOwner(
+                    answer = await askOwner(
                         owner, addresses: placement.addresses, .write(key, operation, level), until: until, deadline: deadline, id: RequestID(write))
                 }
-                switch outcome {
-                case let .success(.written(state, acknowledged, total)):
-                    return .success(StateWriteResult(state: state, acknowledged: acknowledged, owners: total, servedBy: owner))
-                case .success:
-                    plan.attemptFailed("\(owner.short): unexpected answer", .inDoubt)
-                case let .failure(failure) where failure.isRetriable:
-                    // Refused before it ran (not an owner, too busy) or never sent.
-                    plan.attemptFailed("\(owner.short): \(failure.message)", .notRun)
+                if case let .failure(failure) = answer, failure.isRetriable {
                     logLimited(
                         .notice, subject: "state write not taken \(owner.short)", reason: "",
                         "state write to \(key): \(owner.short) did not take it (\(failure.message)); asking the next owner")
-                case let .failure(failure) where failure.code == .uncertain:
-                    plan.attemptFailed("\(owner.short): \(failure.message)", .inDoubt)
-                case let .failure(failure):
-                    // Refused as invalid: no owner would take it.
-                    return .failure(failure)
                 }
+                step = coordination.receive(answer, from: owner, at: Self.now()) ?? .finished(.failure(CallFailure(.uncertain, "the write lost its attempt")))
             }
         }
     }
@@ -141,43 +119,30 @@ extension MeshNode {
         _ operation: StateOperation, to key: StateKey, level: ConsistencyLevel, deadline: Instant, write: WriteID
     ) async -> Result<StateResponse, CallFailure> {
         let placement = await placement(of: StateKey.placementService, key: key.description, at: Self.now())
-        let state: StateValue
-        let shipped: StateValue
+        var ownerWrite = OwnerWrite(write: write, key: key, level: level, owners: placement.owners, me: id)
+        let saved: Result<ReplicaState.WriteApplication, OwnerWrite.SaveFailure>
         do {
-            switch try await stateReplica.apply(operation, to: key, write: write, nowMilliseconds: Self.wallClockMilliseconds()) {
-            case let .applied(delta, after):
-                (state, shipped) = (after, delta)
-            case let .alreadyHeld(held):
-                // A reissue or a retry: not applied again. What this owner holds goes to the
-                // others, so the level can still be met.
-                guard let held else { return .failure(CallFailure(.uncertain, "write \(write) is held here but \(key) is not")) }
-                (state, shipped) = (held, held)
-            }
+            saved = .success(try await stateReplica.apply(operation, to: key, write: write, nowMilliseconds: Self.wallClockMilliseconds()))
         } catch let error as StateError {
-            return .failure(CallFailure(.badRequest, status: 400, error.description))
+            saved = .failure(.invalid(error.description))
         } catch {
             logger.error("state write to \(key) not saved: \(error)")
-            // Applied in memory, so anti-entropy may still spread it: not a definite failure.
-            return .failure(CallFailure(.uncertain, "the write could not be saved here: \(error)"))
+            saved = .failure(.notSaved("\(error)"))
         }
-        var tally = ReplicaTally(owners: placement.owners, level: level)
-        tally.answer(from: id)
-        // Every owner should get the delta: the requests run on once the tally is decided.
-        let others = placement.owners.filter { $0 != id }
-        for await (owner, outcome) in askOwners(
-            others, addresses: placement.addresses, .replicate(write: write, key: key, delta: shipped), deadline: deadline)
-        {
-            switch outcome {
-            case .success(.merged): tally.answer(from: owner)
-            case .success: tally.fail(owner, because: "unexpected answer")
-            case let .failure(failure): tally.fail(owner, because: failure.message)
+        var shipments: [(StateValue, [NodeID])] = []
+        for effect in ownerWrite.saved(saved) {
+            switch effect {
+            case let .answer(answer): return answer
+            case let .ship(delta, owners): shipments.append((delta, owners))
             }
-            if tally.outcome != .pending { break }
         }
-        guard tally.outcome == .succeeded else {
-            return .failure(CallFailure(.uncertain, "the write is saved on \(tally.answered.count) owners but \(level.rawValue) needs \(tally.required): \(tally.failureReason); anti-entropy will spread it, but it is not acknowledged"))
+        // Every owner should get the delta: the requests run on once the answer is decided.
+        for (delta, owners) in shipments {
+            for await (owner, outcome) in askOwners(owners, addresses: placement.addresses, .replicate(write: write, key: key, delta: delta), deadline: deadline) {
+                if case let .answer(answer)? = ownerWrite.replicaAnswered(owner, outcome) { return answer }
+            }
         }
-        return .success(.written(state, acknowledged: tally.answered.count, owners: placement.owners.count))
+        return .failure(CallFailure(.uncertain, "the write is saved here but the other owners' answers never came"))
     }
 
     /// `key`'s state merged from as many owners as `level` asks.

@@ -1,5 +1,6 @@
 import Foundation
 import PelotonCrypto
+import PelotonNodeCore
 import PelotonState
 
 /// The state this node holds, in memory and (with a data directory) on disk. Every change is
@@ -7,77 +8,66 @@ import PelotonState
 /// hear each new state of it.
 actor StateReplica {
     let id: NodeID
-    private var store: StateStore
+    /// What is held, and which writes: the decisions, without the disk.
+    private var held: ReplicaState
     /// Grows with every change of a key: the database keeps the highest, so saves that finish
     /// out of order never put an older state back.
     private var versions: [StateKey: Int64]
     private let database: StateDatabase?
-    /// The writes held here, by id: none is ever applied twice.
-    private var ledger = WriteLedger()
     private var watchers: [StateKey: [UUID: AsyncStream<StateValue>.Continuation]] = [:]
 
     init(id: NodeID, database: StateDatabase?) throws {
         self.id = id
         self.database = database
         let saved = try database?.loadAll() ?? [:]
-        store = StateStore(values: saved.mapValues(\.value))
+        held = ReplicaState(me: id, store: StateStore(values: saved.mapValues(\.value)))
         versions = saved.mapValues(\.version)
         let now = MeshNode.wallClockMilliseconds()
-        for write in try database?.loadWrites(sinceMilliseconds: ledger.cutoff(nowMilliseconds: now)) ?? [] {
-            ledger.record(write.id, atMilliseconds: write.atMilliseconds)
+        for write in try database?.loadWrites(sinceMilliseconds: held.ledger.cutoff(nowMilliseconds: now)) ?? [] {
+            held.remember(write.id, atMilliseconds: write.atMilliseconds)
         }
     }
 
-    /// What running a write here came to.
-    enum WriteApplication {
-        /// Run now: the delta for the other owners and the new state, saved.
-        case applied(delta: StateValue, state: StateValue)
-        /// Held here already (run or merged before): not applied again; the key's state.
-        case alreadyHeld(state: StateValue?)
-    }
+    var keyCount: Int { held.store.values.count }
 
-    var keyCount: Int { store.values.count }
-
-    subscript(key: StateKey) -> StateValue? { store[key] }
+    subscript(key: StateKey) -> StateValue? { held[key] }
 
     /// The first `limit` keys held here that `include` accepts, in key order, with their
     /// states, and how many it accepts in all: what the dashboard lists.
     func preview(limit: Int, including include: (StateKey) -> Bool) -> (keys: [(key: StateKey, value: StateValue)], matching: Int) {
-        let matching = store.values.keys.filter(include)
-        return (matching.sorted().prefix(limit).compactMap { key in store[key].map { (key, $0) } }, matching.count)
+        let matching = held.store.values.keys.filter(include)
+        return (matching.sorted().prefix(limit).compactMap { key in held[key].map { (key, $0) } }, matching.count)
     }
 
     /// Runs write `write` as this owner unless it is held here already; returns once the new
     /// state (and the write's id with it) is saved. The id is recorded before the save
     /// suspends, so a second attempt arriving meanwhile is not applied either.
-    func apply(_ operation: StateOperation, to key: StateKey, write: WriteID, nowMilliseconds: UInt64) async throws -> WriteApplication {
-        guard !ledger.contains(write) else { return .alreadyHeld(state: store[key]) }
-        let result = try store.apply(operation, to: key, at: id, nowMilliseconds: nowMilliseconds)
-        ledger.record(write, atMilliseconds: nowMilliseconds)
-        try await changed(key, to: result.state, write: write, at: nowMilliseconds)
-        return .applied(delta: result.delta, state: result.state)
+    func apply(_ operation: StateOperation, to key: StateKey, write: WriteID, nowMilliseconds: UInt64) async throws -> ReplicaState.WriteApplication {
+        let application = try held.apply(operation, to: key, write: write, nowMilliseconds: nowMilliseconds)
+        if case let .applied(_, state) = application { try await changed(key, to: state, write: write, at: nowMilliseconds) }
+        return application
     }
 
     /// Merges the delta of write `write` that another owner ran, and remembers the write as
     /// held here; returns once saved.
     func merge(write: WriteID, key: StateKey, delta: StateValue, nowMilliseconds: UInt64) async throws {
-        let isNew = ledger.record(write, atMilliseconds: nowMilliseconds)
-        guard let merged = store.merge(delta, into: key) else {
+        let (merged, isNew) = held.merge(write: write, key: key, delta: delta, nowMilliseconds: nowMilliseconds)
+        guard let merged else {
             // Nothing new in the state; the id alone still needs saving.
-            if isNew, let database { try await database.save(key, version: versions[key, default: 0], value: store[key] ?? delta, writes: [(write, nowMilliseconds)]) }
+            if isNew, let database { try await database.save(key, version: versions[key, default: 0], value: held[key] ?? delta, writes: [(write, nowMilliseconds)]) }
             return
         }
         try await changed(key, to: merged, write: isNew ? write : nil, at: nowMilliseconds)
     }
 
     /// Whether write `write` is held here.
-    func holds(_ write: WriteID) -> Bool { ledger.contains(write) }
+    func holds(_ write: WriteID) -> Bool { held.holds(write) }
 
     /// Merges states or deltas from other owners; returns once every change is saved.
     func merge(_ states: [StateKey: StateValue]) async throws {
         var saves: [(StateKey, StateValue)] = []
         for (key, value) in states {
-            if let merged = store.merge(value, into: key) { saves.append((key, merged)) }
+            if let merged = held.merge(value, into: key) { saves.append((key, merged)) }
         }
         try await save(saves)
     }
@@ -88,8 +78,8 @@ actor StateReplica {
         removed: Set<NodeID>, forgotten: Set<NodeID>, nowMilliseconds: UInt64, markerLifetimeMilliseconds: UInt64,
         owners: (StateKey) -> [NodeID]
     ) async throws -> [(key: StateKey, replica: NodeID)] {
-        let step = store.advancePruning(
-            me: id, removed: removed, forgotten: forgotten, nowMilliseconds: nowMilliseconds, markerLifetimeMilliseconds: markerLifetimeMilliseconds, owners: owners)
+        let step = held.advancePruning(
+            removed: removed, forgotten: forgotten, nowMilliseconds: nowMilliseconds, markerLifetimeMilliseconds: markerLifetimeMilliseconds, owners: owners)
         try await save(step.changed.map { ($0.key, $0.value) })
         return step.folded
     }
@@ -105,16 +95,16 @@ actor StateReplica {
     }
 
     func digest(including include: (StateKey) -> Bool) -> [DigestEntry] {
-        store.digest(including: include)
+        held.digest(including: include)
     }
 
     func answer(_ digest: [DigestEntry], including include: (StateKey) -> Bool) -> DigestAnswer {
-        store.answer(digest, including: include)
+        held.answer(digest, including: include)
     }
 
     func states(of keys: [StateKey]) -> [StateKey: StateValue] {
         var states: [StateKey: StateValue] = [:]
-        for key in keys { states[key] = store[key] }
+        for key in keys { states[key] = held[key] }
         return states
     }
 
@@ -142,7 +132,7 @@ actor StateReplica {
     private func changed(_ key: StateKey, to value: StateValue, write: WriteID? = nil, at nowMilliseconds: UInt64 = 0) async throws {
         let (version, database) = recordChange(of: key, to: value)
         let writes = write.map { [($0, nowMilliseconds)] } ?? []
-        try await database?.save(key, version: version, value: value, writes: writes, forgetWritesBefore: ledger.cutoff(nowMilliseconds: nowMilliseconds))
+        try await database?.save(key, version: version, value: value, writes: writes, forgetWritesBefore: held.ledger.cutoff(nowMilliseconds: nowMilliseconds))
     }
 
     /// Counts a change of `key` (its next version, for the database) and tells its watchers;

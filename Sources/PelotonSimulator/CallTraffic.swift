@@ -1,12 +1,14 @@
 import PelotonCore
 import PelotonCrypto
 import PelotonMembership
+import PelotonNodeCore
 import PelotonPlacement
 import PelotonServices
 
-/// Client calls through the simulated mesh, routed exactly as the runtime routes them: owners
-/// from `ServicePlacement` over the entry node's own view, attempts from `CallPlan`, and each
-/// owner's `RequestLedger` against running a request twice. Calls travel like stream traffic:
+/// Client calls through the simulated mesh, routed by the runtime's own rules: owners from
+/// `ServicePlacement` over the entry node's own view, each call a `RoutedCall` at its entry
+/// node, and each owner's `RequestLedger` against running a request twice. This file only
+/// moves the messages and checks the outcome. Calls travel like stream traffic:
 /// no loss, but cut by crashes (the caller hears a reset after one trip) and partitions (the
 /// caller hears nothing and its attempt times out).
 struct CallTraffic {
@@ -17,25 +19,24 @@ struct CallTraffic {
         let id: RequestID
         let entry: Int
         let issuedAt: Int64
-        var plan: CallPlan
-        var attempt = 0
+        var routed: RoutedCall
         var finishedAt: Int64?
         var failure: CallFailure?
     }
 
     enum Event {
         case issue
-        case arrive(call: Int, attempt: Int, owner: Int)
+        case arrive(call: Int, owner: Int)
         case handlerDone(owner: Int, life: Int, request: RequestID)
-        case reply(call: Int, attempt: Int)
-        case attemptFailed(call: Int, attempt: Int, reason: String)
+        /// What came of the attempt at `owner` reaches the entry node.
+        case answer(call: Int, owner: Int, RoutedCall.Answer)
 
         /// The node whose process handles this event.
         func node(in traffic: CallTraffic) -> Int? {
             switch self {
             case .issue: nil
-            case let .arrive(_, _, owner), let .handlerDone(owner, _, _): owner
-            case let .reply(call, _), let .attemptFailed(call, _, _): traffic.calls[call].entry
+            case let .arrive(_, owner), let .handlerDone(owner, _, _): owner
+            case let .answer(call, _, _): traffic.calls[call].entry
             }
         }
     }
@@ -44,7 +45,7 @@ struct CallTraffic {
     let entries: [Int]
     var calls: [Call] = []
     /// Each node's ledger and the life it belongs to: a restarted node remembers nothing.
-    var ledgers: [(life: Int, ledger: RequestLedger<Bool>, waiting: [RequestID: [(call: Int, attempt: Int)]])]
+    var ledgers: [(life: Int, ledger: RequestLedger<Bool>, waiting: [RequestID: [Int]])]
     /// (request, owner) pairs that ran a handler, to prove none ran twice on one owner.
     var executions: Set<Execution> = []
     var doubleRuns: [String] = []
@@ -80,25 +81,17 @@ extension Simulation {
         switch event {
         case .issue:
             issueCall(&traffic)
-        case let .arrive(call, attempt, owner):
-            arrive(&traffic, call: call, attempt: attempt, owner: owner)
+        case let .arrive(call, owner):
+            arrive(&traffic, call: call, owner: owner)
         case let .handlerDone(owner, life, request):
             guard nodes[owner].isRunning, nodes[owner].life == life, traffic.ledgers[owner].life == life else { return }
             traffic.ledgers[owner].ledger.finish(request, reply: true, deadline: Instant(nanoseconds: now), at: Instant(nanoseconds: now))
-            for waiter in traffic.ledgers[owner].waiting.removeValue(forKey: request) ?? [] {
-                let entry = traffic.calls[waiter.call].entry
-                guard !blocked(from: owner, to: entry) else { continue }
-                schedule(.call(.reply(call: waiter.call, attempt: waiter.attempt)), at: now + callLatency(from: owner, to: entry))
+            for call in traffic.ledgers[owner].waiting.removeValue(forKey: request) ?? [] {
+                reply(&traffic, call: call, from: owner)
             }
-        case let .reply(call, attempt):
-            guard traffic.calls[call].finishedAt == nil, traffic.calls[call].attempt == attempt else { return }
-            traffic.calls[call].finishedAt = now
-            trace.mix(0xCA11_0000_0000_0000 | UInt64(call))
-        case let .attemptFailed(call, attempt, reason):
-            guard traffic.calls[call].finishedAt == nil, traffic.calls[call].attempt == attempt else { return }
-            // Refused at once means nothing listened; silence means it may have run.
-            traffic.calls[call].plan.attemptFailed(reason, reason == CallTraffic.refused ? .notRun : .inDoubt)
-            nextAttempt(&traffic, call: call)
+        case let .answer(call, owner, answer):
+            guard let step = traffic.calls[call].routed.receive(answer, from: nodes[owner].id, at: Instant(nanoseconds: now)) else { return }
+            take(step, &traffic, call: call)
         }
     }
 
@@ -115,10 +108,13 @@ extension Simulation {
             let (ring, replicas) = ring(of: entry, view: view, traffic: &traffic)
             let owners = ring.owners(of: .init(service: CallTraffic.service, key: key), count: replicas)
             let deadline = Instant(nanoseconds: now) + .nanoseconds(Int64(load.budgetMilliseconds * 1e6))
-            let plan = CallPlan(
-                owners: owners, deadline: deadline, attemptTimeout: .nanoseconds(Int64(load.attemptTimeoutMilliseconds * 1e6)), reissuesInDoubt: load.idempotent)
-            traffic.calls.append(CallTraffic.Call(id: RequestID(high: seed, low: UInt64(traffic.calls.count)), entry: entry, issuedAt: now, plan: plan))
-            nextAttempt(&traffic, call: traffic.calls.count - 1)
+            let id = RequestID(high: seed, low: UInt64(traffic.calls.count))
+            var routed = RoutedCall(
+                id: id, owners: owners, deadline: deadline, attemptTimeout: .nanoseconds(Int64(load.attemptTimeoutMilliseconds * 1e6)),
+                reissuesInDoubt: load.idempotent)
+            let first = routed.start(at: Instant(nanoseconds: now))
+            traffic.calls.append(CallTraffic.Call(id: id, entry: entry, issuedAt: now, routed: routed))
+            take(first, &traffic, call: traffic.calls.count - 1)
         }
         let next = now + Int64(1e9 / load.perSecond)
         if Double(next) / 1e9 <= lastIssue { schedule(.call(.issue), at: next) }
@@ -136,28 +132,40 @@ extension Simulation {
         return (ring, count)
     }
 
-    private func nextAttempt(_ traffic: inout CallTraffic, call: Int) {
-        traffic.calls[call].attempt += 1
-        let attempt = traffic.calls[call].attempt
-        switch traffic.calls[call].plan.next(at: Instant(nanoseconds: now)) {
-        case let .finish(failure):
+    /// Carries out the entry node's next step for `call`: end it, or send the attempt (and
+    /// hear a time-out at its limit if nothing came before).
+    private func take(_ step: RoutedCall.Step, _ traffic: inout CallTraffic, call: Int) {
+        switch step {
+        case let .finished(finish):
             traffic.calls[call].finishedAt = now
-            traffic.calls[call].failure = failure
-            trace.mix(0xFA11_0000_0000_0000 | UInt64(call))
+            if case let .failure(failure) = finish.reply.outcome {
+                traffic.calls[call].failure = failure
+                trace.mix(0xFA11_0000_0000_0000 | UInt64(call))
+            } else {
+                trace.mix(0xCA11_0000_0000_0000 | UInt64(call))
+            }
         case let .attempt(owner, until):
             guard let index = indexByID[owner] else { return }
             let entry = traffic.calls[call].entry
-            schedule(.call(.attemptFailed(call: call, attempt: attempt, reason: "timed out")), at: until.nanoseconds)
+            schedule(.call(.answer(call: call, owner: index, .noAnswer("timed out"))), at: until.nanoseconds)
             guard !blocked(from: entry, to: index) else { return }
-            schedule(.call(.arrive(call: call, attempt: attempt, owner: index)), at: now + callLatency(from: entry, to: index))
+            schedule(.call(.arrive(call: call, owner: index)), at: now + callLatency(from: entry, to: index))
         }
     }
 
-    private func arrive(_ traffic: inout CallTraffic, call: Int, attempt: Int, owner: Int) {
+    /// The owner's reply travels back to the entry node, unless the way is cut.
+    private func reply(_ traffic: inout CallTraffic, call: Int, from owner: Int) {
+        let entry = traffic.calls[call].entry
+        guard !blocked(from: owner, to: entry) else { return }
+        let reply = CallReply(id: traffic.calls[call].id, outcome: .success(RenderedReply(contentType: "application/octet-stream", body: [])))
+        schedule(.call(.answer(call: call, owner: owner, .replied(reply))), at: now + callLatency(from: owner, to: entry))
+    }
+
+    private func arrive(_ traffic: inout CallTraffic, call: Int, owner: Int) {
         let entry = traffic.calls[call].entry
         guard nodes[owner].isRunning else {
             // Nothing listens: the connection is reset, and the caller hears it one trip later.
-            schedule(.call(.attemptFailed(call: call, attempt: attempt, reason: CallTraffic.refused)), at: now + callLatency(from: owner, to: entry))
+            schedule(.call(.answer(call: call, owner: owner, .notSent(CallTraffic.refused))), at: now + callLatency(from: owner, to: entry))
             return
         }
         if traffic.ledgers[owner].life != nodes[owner].life {
@@ -171,15 +179,14 @@ extension Simulation {
             } else if !traffic.ranSomewhere.insert(id).inserted, !traffic.load.idempotent {
                 traffic.doubleRuns.append("call \(call) to a service that is not idempotent ran on a second owner, node \(owner)")
             }
-            traffic.ledgers[owner].waiting[id, default: []].append((call, attempt))
+            traffic.ledgers[owner].waiting[id, default: []].append(call)
             let range = traffic.load.handlerMilliseconds
             let took = range[0] + (range[1] - range[0]) * random.unit()
             schedule(.call(.handlerDone(owner: owner, life: nodes[owner].life, request: id)), at: now + Int64(took * 1e6))
         case .join:
-            traffic.ledgers[owner].waiting[id, default: []].append((call, attempt))
+            traffic.ledgers[owner].waiting[id, default: []].append(call)
         case .replay:
-            guard !blocked(from: owner, to: entry) else { return }
-            schedule(.call(.reply(call: call, attempt: attempt)), at: now + callLatency(from: owner, to: entry))
+            reply(&traffic, call: call, from: owner)
         }
     }
 
@@ -202,11 +209,11 @@ extension Simulation {
                 violations.append("call \(number), issued at \(format(Double(call.issuedAt) / 1e9)) s, never ended")
                 continue
             }
-            if finished > call.plan.deadline.nanoseconds {
-                violations.append("call \(number) ended \(format(Double(finished - call.plan.deadline.nanoseconds) / 1e6)) ms after its deadline")
+            if finished > call.routed.deadline.nanoseconds {
+                violations.append("call \(number) ended \(format(Double(finished - call.routed.deadline.nanoseconds) / 1e6)) ms after its deadline")
             }
             if let failure = call.failure { failures["\(failure.code)", default: 0] += 1 }
-            if call.plan.attempted.count > 1 { reissued += 1 }
+            if call.routed.attempts > 1 { reissued += 1 }
             latencies.append(Double(finished - call.issuedAt) / 1e6)
         }
         let failed = failures.values.reduce(0, +)

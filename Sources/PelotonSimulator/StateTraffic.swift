@@ -1,16 +1,18 @@
 import PelotonCore
 import PelotonCrypto
 import PelotonMembership
+import PelotonNodeCore
 import PelotonPlacement
 import PelotonServices
 import PelotonState
 
-/// Writes to replicated state through the simulated mesh, decided exactly as the runtime
-/// decides them: the entry node finds the key's owners in its own view and asks them in turn
-/// (`CallPlan`); the owner asked runs the write on its `StateStore`, ships the delta to the
-/// other owners it sees, and answers once its `ReplicaTally` is decided. Every node also runs
-/// digest anti-entropy with a random peer. A store is what the node keeps on disk, so it
-/// survives a crash; what a node was waiting for does not.
+/// Writes to replicated state through the simulated mesh, decided by the runtime's own rules:
+/// the entry node finds the key's owners in its own view and drives a `CoordinatedWrite`; the
+/// owner asked runs it on its `ReplicaState` and drives an `OwnerWrite` (ship the delta to the
+/// other owners it sees, answer once the level is met or cannot be). Every node also runs
+/// digest anti-entropy with a random peer. A node's `ReplicaState` is what it keeps on disk,
+/// so it survives a crash; what a node was waiting for does not. This file moves the messages
+/// and checks the outcome.
 struct StateTraffic {
     struct Write {
         let id: WriteID
@@ -18,8 +20,7 @@ struct StateTraffic {
         let element: String
         let entry: Int
         let issuedAt: Int64
-        var plan: CallPlan
-        var attempt = 0
+        var coordination: CoordinatedWrite
         var finishedAt: Int64?
         var failure: String?
         var acknowledged = false
@@ -33,11 +34,9 @@ struct StateTraffic {
     /// A write an owner ran and is collecting acknowledgements for.
     struct Pending {
         let write: Int
-        let attempt: Int
         let owner: Int
         let life: Int
-        var tally: ReplicaTally
-        var answered = false
+        var ownerWrite: OwnerWrite
     }
 
     enum Event {
@@ -45,12 +44,12 @@ struct StateTraffic {
         case antiEntropy(node: Int)
         /// A node compares state with a member it has just seen (re)appear.
         case exchange(from: Int, with: Int)
-        case writeArrives(write: Int, attempt: Int, owner: Int)
-        case attemptFailed(write: Int, attempt: Int, reason: String)
-        case writeAnswered(write: Int, attempt: Int, failure: String?)
+        case writeArrives(write: Int, owner: Int)
+        /// The answer of `owner` (or the transport's failure) reaches the entry node.
+        case writeAnswered(write: Int, owner: Int, Result<StateResponse, CallFailure>)
         case deltaArrives(pending: Int, replica: Int, key: StateKey, delta: StateValue)
-        case deltaAcknowledged(pending: Int, replica: Int)
-        case deltaFailed(pending: Int, replica: Int, reason: String)
+        /// A replica's answer to a delta (or the transport's failure) reaches the owner.
+        case deltaAnswered(pending: Int, replica: Int, Result<StateResponse, CallFailure>)
         case digestArrives(from: Int, to: Int, digest: [DigestEntry])
         case answerArrives(from: Int, to: Int, answer: DigestAnswer)
         case statesArrive(to: Int, states: [StateKey: StateValue])
@@ -62,23 +61,24 @@ struct StateTraffic {
             switch self {
             case .issue, .checkAgreement: nil
             case let .antiEntropy(node), let .exchange(node, _): node
-            case let .writeArrives(_, _, owner): owner
-            case let .attemptFailed(write, _, _), let .writeAnswered(write, _, _): traffic.writes[write].entry
+            case let .writeArrives(_, owner): owner
+            case let .writeAnswered(write, _, _): traffic.writes[write].entry
             case let .deltaArrives(_, replica, _, _): replica
-            case let .deltaAcknowledged(pending, _), let .deltaFailed(pending, _, _): traffic.pendings[pending].owner
+            case let .deltaAnswered(pending, _, _): traffic.pendings[pending].owner
             case let .digestArrives(_, to, _), let .answerArrives(_, to, _), let .statesArrive(to, _): to
             }
         }
     }
 
-    static let refused = "connection refused"
+    /// What the transport reports when nothing listens at the owner, and when no answer came.
+    static let refused = CallFailure(.notOffered, "connection refused")
+    static let timedOut = CallFailure(.uncertain, "timed out")
 
     let load: Scenario.StateLoad
     var writes: [Write] = []
     var pendings: [Pending] = []
-    /// Each node's durable state, and the ids of the writes it holds (saved with it).
-    var stores: [StateStore]
-    var ledgers: [WriteLedger]
+    /// Each node's durable state, with the ids of the writes it holds.
+    var replicas: [ReplicaState]
     /// Whether a write that may have run is sent on to the next owner: the runtime never does
     /// (tests turn it on to show what that costs: increments counted twice).
     var reissuesInDoubt = false
@@ -106,17 +106,16 @@ struct StateTraffic {
         return ring
     }
 
-    init(load: Scenario.StateLoad, nodes: Int) {
+    init(load: Scenario.StateLoad, nodes: [NodeID]) {
         self.load = load
-        stores = Array(repeating: StateStore(), count: nodes)
-        ledgers = Array(repeating: WriteLedger(), count: nodes)
+        replicas = nodes.map { ReplicaState(me: $0) }
     }
 }
 
 extension Simulation {
     func scheduleStateWrites() {
         guard let load = scenario.state else { return }
-        state = StateTraffic(load: load, nodes: nodes.count)
+        state = StateTraffic(load: load, nodes: nodes.map(\.id))
         state?.reissuesInDoubt = reissueStateWritesInDoubt
         schedule(.state(.issue), at: Int64(load.fromSeconds * 1e9))
         for index in nodes.indices where load.antiEntropyIntervalSeconds > 0 {
@@ -137,51 +136,43 @@ extension Simulation {
             schedule(.state(.antiEntropy(node: node)), at: now + Int64(traffic.load.antiEntropyIntervalSeconds * 1e9))
         case let .exchange(node, peer):
             startAntiEntropy(&traffic, from: node, with: peer)
-        case let .writeArrives(write, attempt, owner):
-            runWrite(&traffic, write: write, attempt: attempt, owner: owner)
-        case let .attemptFailed(write, attempt, reason):
-            guard traffic.writes[write].finishedAt == nil, traffic.writes[write].attempt == attempt else { return }
-            traffic.writes[write].plan.attemptFailed(reason, reason == StateTraffic.refused ? .notRun : .inDoubt)
-            nextWriteAttempt(&traffic, write: write)
-        case let .writeAnswered(write, attempt, failure):
-            guard traffic.writes[write].finishedAt == nil, traffic.writes[write].attempt == attempt else { return }
-            traffic.writes[write].finishedAt = now
-            traffic.writes[write].failure = failure
-            traffic.writes[write].acknowledged = failure == nil
-            // Saved on the owner that ran it but short of the level: it may spread.
-            traffic.writes[write].uncertain = failure != nil
-            trace.mix(0x57A7_0000_0000_0000 | UInt64(write))
+        case let .writeArrives(write, owner):
+            runWrite(&traffic, write: write, owner: owner)
+        case let .writeAnswered(write, owner, answer):
+            guard let step = traffic.writes[write].coordination.receive(answer, from: nodes[owner].id, at: Instant(nanoseconds: now)) else { return }
+            take(step, &traffic, write: write)
         case let .deltaArrives(pending, replica, key, delta):
             guard nodes[replica].isRunning else { return }
-            _ = traffic.stores[replica].merge(delta, into: key)
             let local = UInt64(max(0, nodes[replica].localTime(now).nanoseconds / 1_000_000))
-            traffic.ledgers[replica].record(traffic.writes[traffic.pendings[pending].write].id, atMilliseconds: local)
+            _ = traffic.replicas[replica].merge(write: traffic.writes[traffic.pendings[pending].write].id, key: key, delta: delta, nowMilliseconds: local)
             let owner = traffic.pendings[pending].owner
             guard !blocked(from: replica, to: owner) else { return }
-            schedule(.state(.deltaAcknowledged(pending: pending, replica: replica)), at: now + callLatency(from: replica, to: owner))
-        case let .deltaAcknowledged(pending, replica):
-            tally(&traffic, pending: pending) { $0.answer(from: self.nodes[replica].id) }
-        case let .deltaFailed(pending, replica, reason):
-            tally(&traffic, pending: pending) { $0.fail(self.nodes[replica].id, because: reason) }
+            schedule(.state(.deltaAnswered(pending: pending, replica: replica, .success(.merged))), at: now + callLatency(from: replica, to: owner))
+        case let .deltaAnswered(pending, replica, answer):
+            let current = traffic.pendings[pending]
+            // What the owner was waiting for died with it.
+            guard nodes[current.owner].isRunning, nodes[current.owner].life == current.life,
+                  let effect = traffic.pendings[pending].ownerWrite.replicaAnswered(nodes[replica].id, answer) else { return }
+            carryOut([effect], &traffic, pending: pending)
         case let .digestArrives(from, to, digest):
             guard nodes[to].isRunning else { return }
             let (ring, replicas) = stateRing(of: to, traffic: &traffic)
             let sender = nodes[from].id
-            let answer = traffic.stores[to].answer(digest) { ring.owners(of: $0.placementKey, count: replicas).contains(sender) }
+            let answer = traffic.replicas[to].answer(digest) { ring.owners(of: $0.placementKey, count: replicas).contains(sender) }
             guard !blocked(from: to, to: from) else { return }
             schedule(.state(.answerArrives(from: to, to: from, answer: answer)), at: now + callLatency(from: to, to: from))
         case let .answerArrives(from, to, answer):
             guard nodes[to].isRunning else { return }
-            for (key, value) in answer.states { _ = traffic.stores[to].merge(value, into: key) }
+            for (key, value) in answer.states { _ = traffic.replicas[to].merge(value, into: key) }
             traffic.statesShipped += answer.states.count
             var wanted: [StateKey: StateValue] = [:]
-            for key in answer.wanted { wanted[key] = traffic.stores[to][key] }
+            for key in answer.wanted { wanted[key] = traffic.replicas[to][key] }
             guard !wanted.isEmpty, !blocked(from: to, to: from) else { return }
             traffic.statesShipped += wanted.count
             schedule(.state(.statesArrive(to: from, states: wanted)), at: now + callLatency(from: to, to: from))
         case let .statesArrive(to, states):
             guard nodes[to].isRunning else { return }
-            for (key, value) in states { _ = traffic.stores[to].merge(value, into: key) }
+            for (key, value) in states { _ = traffic.replicas[to].merge(value, into: key) }
         case .checkAgreement:
             if !disagreeingKeys(&traffic).isEmpty { traffic.lastDisagreementAt = now }
             schedule(.state(.checkAgreement), at: now + StateTraffic.agreementCheckInterval)
@@ -197,94 +188,97 @@ extension Simulation {
             let (ring, replicas) = stateRing(of: entry, traffic: &traffic)
             let owners = ring.owners(of: key.placementKey, count: replicas)
             let deadline = Instant(nanoseconds: now) + .nanoseconds(Int64(load.budgetMilliseconds * 1e6))
-            let plan = CallPlan(
-                owners: owners, deadline: deadline, attemptTimeout: .nanoseconds(Int64(load.attemptTimeoutMilliseconds * 1e6)),
-                reissuesInDoubt: traffic.reissuesInDoubt)
             traffic.writtenKeys.insert(key)
             let id = WriteID(high: seed, low: UInt64(traffic.writes.count))
-            traffic.writes.append(StateTraffic.Write(id: id, key: key, element: "write-\(traffic.writes.count)", entry: entry, issuedAt: now, plan: plan))
-            nextWriteAttempt(&traffic, write: traffic.writes.count - 1)
+            var coordination = CoordinatedWrite(
+                write: id, owners: owners, deadline: deadline, attemptTimeout: .nanoseconds(Int64(load.attemptTimeoutMilliseconds * 1e6)),
+                reissuesInDoubt: traffic.reissuesInDoubt)
+            let first = coordination.start(at: Instant(nanoseconds: now))
+            traffic.writes.append(StateTraffic.Write(id: id, key: key, element: "write-\(traffic.writes.count)", entry: entry, issuedAt: now, coordination: coordination))
+            take(first, &traffic, write: traffic.writes.count - 1)
         }
         let next = now + Int64(1e9 / load.writesPerSecond)
         if Double(next) / 1e9 <= lastIssue { schedule(.state(.issue), at: next) }
     }
 
-    private func nextWriteAttempt(_ traffic: inout StateTraffic, write: Int) {
-        traffic.writes[write].attempt += 1
-        let attempt = traffic.writes[write].attempt
-        switch traffic.writes[write].plan.next(at: Instant(nanoseconds: now)) {
-        case let .finish(failure):
+    /// Carries out the entry node's next step for `write`: end it, or send it to the owner
+    /// (and hear a time-out at the attempt's limit if nothing came before).
+    private func take(_ step: CoordinatedWrite.Step, _ traffic: inout StateTraffic, write: Int) {
+        switch step {
+        case let .finished(outcome):
             traffic.writes[write].finishedAt = now
-            traffic.writes[write].failure = "\(failure.code)"
-            traffic.writes[write].uncertain = failure.code == .uncertain
-        case let .attempt(owner, until):
+            switch outcome {
+            case .success:
+                traffic.writes[write].acknowledged = true
+            case let .failure(failure):
+                traffic.writes[write].failure = "\(failure.code)"
+                traffic.writes[write].uncertain = failure.code == .uncertain
+            }
+            trace.mix(0x57A7_0000_0000_0000 | UInt64(write))
+        case let .ask(owner, until):
             guard let index = indexByID[owner] else { return }
             let entry = traffic.writes[write].entry
-            schedule(.state(.attemptFailed(write: write, attempt: attempt, reason: "timed out")), at: until.nanoseconds)
+            schedule(.state(.writeAnswered(write: write, owner: index, .failure(StateTraffic.timedOut))), at: until.nanoseconds)
             guard !blocked(from: entry, to: index) else { return }
-            schedule(.state(.writeArrives(write: write, attempt: attempt, owner: index)), at: now + callLatency(from: entry, to: index))
+            schedule(.state(.writeArrives(write: write, owner: index)), at: now + callLatency(from: entry, to: index))
         }
     }
 
-    /// The owner asked runs the write, keeps it (durably), and ships the delta to the other
-    /// owners it sees; it answers the entry node once its tally is decided.
-    private func runWrite(_ traffic: inout StateTraffic, write: Int, attempt: Int, owner: Int) {
+    /// The owner asked runs the write on what it holds (durably) and carries out its
+    /// `OwnerWrite`: the delta to the other owners it sees, the answer once decided.
+    private func runWrite(_ traffic: inout StateTraffic, write: Int, owner: Int) {
         let entry = traffic.writes[write].entry
         guard nodes[owner].isRunning else {
-            schedule(.state(.attemptFailed(write: write, attempt: attempt, reason: StateTraffic.refused)), at: now + callLatency(from: owner, to: entry))
+            schedule(.state(.writeAnswered(write: write, owner: owner, .failure(StateTraffic.refused))), at: now + callLatency(from: owner, to: entry))
             return
         }
         let key = traffic.writes[write].key
         let local = UInt64(max(0, nodes[owner].localTime(now).nanoseconds / 1_000_000))
-        let id = traffic.writes[write].id
-        let shipped: StateValue
-        if traffic.ledgers[owner].contains(id) {
-            // Held here already (a retry): not applied again; the owner's state goes out.
-            guard let held = traffic.stores[owner][key] else { return }
-            shipped = held
-        } else {
-            let operation: StateOperation = key.kind == .counter ? .increment(1) : .insert([traffic.writes[write].element])
-            guard let written = try? traffic.stores[owner].apply(operation, to: key, at: nodes[owner].id, nowMilliseconds: local) else { return }
-            traffic.ledgers[owner].record(id, atMilliseconds: local)
-            traffic.writes[write].applications += 1
-            shipped = written.delta
+        let operation: StateOperation = key.kind == .counter ? .increment(1) : .insert([traffic.writes[write].element])
+        let saved: Result<ReplicaState.WriteApplication, OwnerWrite.SaveFailure>
+        do {
+            saved = .success(try traffic.replicas[owner].apply(operation, to: key, write: traffic.writes[write].id, nowMilliseconds: local))
+        } catch {
+            saved = .failure(.invalid(error.description))
         }
+        if case .success(.applied) = saved { traffic.writes[write].applications += 1 }
         let (ring, replicas) = stateRing(of: owner, traffic: &traffic)
-        let owners = ring.owners(of: key.placementKey, count: replicas)
-        var tally = ReplicaTally(owners: owners, level: traffic.load.level)
-        tally.answer(from: nodes[owner].id)
-        traffic.pendings.append(StateTraffic.Pending(write: write, attempt: attempt, owner: owner, life: nodes[owner].life, tally: tally))
+        let ownerWrite = OwnerWrite(
+            write: traffic.writes[write].id, key: key, level: traffic.load.level, owners: ring.owners(of: key.placementKey, count: replicas), me: nodes[owner].id)
+        traffic.pendings.append(StateTraffic.Pending(write: write, owner: owner, life: nodes[owner].life, ownerWrite: ownerWrite))
         let pending = traffic.pendings.count - 1
-        let timeout = Int64(traffic.load.attemptTimeoutMilliseconds * 1e6)
-        for replicaID in owners where replicaID != nodes[owner].id {
-            guard let replica = indexByID[replicaID] else { continue }
-            schedule(.state(.deltaFailed(pending: pending, replica: replica, reason: "timed out")), at: now + timeout)
-            guard !blocked(from: owner, to: replica) else { continue }
-            if nodes[replica].isRunning {
-                schedule(.state(.deltaArrives(pending: pending, replica: replica, key: key, delta: shipped)), at: now + callLatency(from: owner, to: replica))
-            } else {
-                schedule(.state(.deltaFailed(pending: pending, replica: replica, reason: StateTraffic.refused)), at: now + 2 * callLatency(from: owner, to: replica))
-            }
-        }
-        self.tally(&traffic, pending: pending) { _ in }
+        let effects = traffic.pendings[pending].ownerWrite.saved(saved)
+        carryOut(effects, &traffic, pending: pending)
     }
 
-    /// Updates a pending write's tally; when it is decided, the owner answers the entry node.
-    private func tally(_ traffic: inout StateTraffic, pending index: Int, _ update: (inout ReplicaTally) -> Void) {
-        var pending = traffic.pendings[index]
-        // What the owner was waiting for died with it.
-        guard !pending.answered, nodes[pending.owner].isRunning, nodes[pending.owner].life == pending.life else { return }
-        update(&pending.tally)
-        let outcome = pending.tally.outcome
-        if outcome != .pending {
-            pending.answered = true
-            let entry = traffic.writes[pending.write].entry
-            if !blocked(from: pending.owner, to: entry) {
-                let failure = outcome == .succeeded ? nil : pending.tally.failureReason
-                schedule(.state(.writeAnswered(write: pending.write, attempt: pending.attempt, failure: failure)), at: now + callLatency(from: pending.owner, to: entry))
+    /// Carries out an owner's write effects: deltas to the other owners (each answered, or
+    /// timed out at the attempt timeout), the answer to the entry node.
+    private func carryOut(_ effects: [OwnerWrite.Effect], _ traffic: inout StateTraffic, pending index: Int) {
+        let pending = traffic.pendings[index]
+        for effect in effects {
+            switch effect {
+            case let .ship(delta, owners):
+                let timeout = Int64(traffic.load.attemptTimeoutMilliseconds * 1e6)
+                for replicaID in owners {
+                    guard let replica = indexByID[replicaID] else { continue }
+                    schedule(.state(.deltaAnswered(pending: index, replica: replica, .failure(StateTraffic.timedOut))), at: now + timeout)
+                    guard !blocked(from: pending.owner, to: replica) else { continue }
+                    if nodes[replica].isRunning {
+                        schedule(
+                            .state(.deltaArrives(pending: index, replica: replica, key: pending.ownerWrite.key, delta: delta)),
+                            at: now + callLatency(from: pending.owner, to: replica))
+                    } else {
+                        schedule(
+                            .state(.deltaAnswered(pending: index, replica: replica, .failure(StateTraffic.refused))),
+                            at: now + 2 * callLatency(from: pending.owner, to: replica))
+                    }
+                }
+            case let .answer(answer):
+                let entry = traffic.writes[pending.write].entry
+                guard !blocked(from: pending.owner, to: entry) else { continue }
+                schedule(.state(.writeAnswered(write: pending.write, owner: pending.owner, answer)), at: now + callLatency(from: pending.owner, to: entry))
             }
         }
-        traffic.pendings[index] = pending
     }
 
     /// Sends `node`'s digests of the keys a peer (`chosen`, or a random alive one) also owns (or should own: keys
@@ -301,7 +295,7 @@ extension Simulation {
         }
         let (ring, replicas) = stateRing(of: node, traffic: &traffic)
         let peerID = nodes[peer].id
-        let digest = traffic.stores[node].digest { ring.owners(of: $0.placementKey, count: replicas).contains(peerID) }
+        let digest = traffic.replicas[node].digest { ring.owners(of: $0.placementKey, count: replicas).contains(peerID) }
         traffic.exchanges += 1
         guard !blocked(from: node, to: peer) else { return }
         schedule(.state(.digestArrives(from: node, to: peer, digest: digest)), at: now + callLatency(from: node, to: peer))
@@ -313,8 +307,8 @@ extension Simulation {
         let (ring, replicas) = stateRing(of: node, traffic: &traffic)
         let local = UInt64(max(0, nodes[node].localTime(now).nanoseconds / 1_000_000))
         let lifetime = Int64(traffic.load.pruneMarkerSeconds * 1e9)
-        let step = traffic.stores[node].advancePruning(
-            me: nodes[node].id, removed: Set(revoked.keys), forgotten: Set(revoked.filter { now - $0.value >= lifetime }.keys),
+        let step = traffic.replicas[node].advancePruning(
+            removed: Set(revoked.keys), forgotten: Set(revoked.filter { now - $0.value >= lifetime }.keys),
             nowMilliseconds: local, markerLifetimeMilliseconds: UInt64(lifetime / 1_000_000)
         ) { ring.owners(of: $0.placementKey, count: replicas) }
         for (key, replica) in step.folded { traffic.folds[key, default: [:]][replica, default: 0] += 1 }
@@ -338,8 +332,8 @@ extension Simulation {
         let ring = traffic.ring(of: nodes.indices.filter { nodes[$0].isRunning }.map { nodes[$0].id })
         return traffic.writtenKeys.sorted().filter { key in
             let owners = ring.owners(of: key.placementKey, count: traffic.load.replicas).compactMap { indexByID[$0] }
-            let first = owners.first.flatMap { traffic.stores[$0][key] }
-            return owners.dropFirst().contains { traffic.stores[$0][key] != first }
+            let first = owners.first.flatMap { traffic.replicas[$0][key] }
+            return owners.dropFirst().contains { traffic.replicas[$0][key] != first }
         }
     }
 
@@ -356,7 +350,7 @@ extension Simulation {
         let writesByKey = Dictionary(grouping: traffic.writes.indices, by: { traffic.writes[$0].key })
         for (key, writes) in writesByKey.sorted(by: { $0.key < $1.key }) {
             let owners = ring.owners(of: key.placementKey, count: traffic.load.replicas).compactMap { indexByID[$0] }
-            let states = owners.map { traffic.stores[$0][key] }
+            let states = owners.map { traffic.replicas[$0][key] }
             if Set(states.map { $0.map { StateStore.hash(of: $0) } }).count > 1 {
                 divergent += 1
                 violations.append("owners of \(key) disagree at the end")
@@ -391,7 +385,7 @@ extension Simulation {
         }
         var naming = 0
         for index in running {
-            for (key, value) in traffic.stores[index].values.sorted(by: { $0.key < $1.key }) {
+            for (key, value) in traffic.replicas[index].store.values.sorted(by: { $0.key < $1.key }) {
                 guard let removed = value.replicas.intersection(revoked.keys).sorted().first else { continue }
                 naming += 1
                 violations.append("\(key) on node \(index) still holds entries of revoked node \(removed.short)")

@@ -1,5 +1,6 @@
 import Foundation
 import PelotonCrypto
+import PelotonNodeCore
 import PelotonState
 import Testing
 @testable import PelotonNode
@@ -86,7 +87,7 @@ import Testing
 
 extension StateReplica {
     /// A write under a fresh id, for tests that do not look at ids.
-    func apply(_ operation: StateOperation, to key: StateKey, nowMilliseconds: UInt64) async throws -> WriteApplication {
+    func apply(_ operation: StateOperation, to key: StateKey, nowMilliseconds: UInt64) async throws -> ReplicaState.WriteApplication {
         try await apply(operation, to: key, write: WriteID(high: .random(in: 0...UInt64.max), low: .random(in: 0...UInt64.max)), nowMilliseconds: nowMilliseconds)
     }
 }
