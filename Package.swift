@@ -78,7 +78,7 @@ let package = Package(
         // the simulator. No I/O, no clocks, no global randomness.
         .target(
             name: "PelotonNodeCore",
-            dependencies: ["PelotonCore", "PelotonCrypto", "PelotonServices", "PelotonState"]
+            dependencies: ["PelotonCore", "PelotonCrypto", "PelotonPlacement", "PelotonServices", "PelotonState"]
         ),
         .target(
             name: "PelotonSimulator",

@@ -234,8 +234,8 @@ extension MeshNode {
             return reply(await merge(fromClient: fromClient) { try await self.stateReplica.merge(states) })
         case let .digest(sender, entries):
             guard !fromClient else { return reply(.failure(CallFailure(.badRequest, "anti-entropy is between nodes"))) }
-            let ring = await stateRing()
-            let answer = await stateReplica.answer(entries) { ring.ring.owners(of: $0.placementKey, count: ring.replicas).contains(sender) }
+            let (ring, replicas) = await stateRing()
+            let answer = await stateReplica.answer(entries, from: sender, in: AntiEntropyScope(ring: ring, replicas: replicas))
             return reply(.success(.answer(answer)))
         }
     }
@@ -326,7 +326,7 @@ extension MeshNode {
         let peers = aliveMembers()
         guard let peer = peerID.map({ id in peers.first { $0.id == id } }) ?? peers.randomElement() else { return }
         let (ring, replicas) = stateRing()
-        let digest = await stateReplica.digest { ring.owners(of: $0.placementKey, count: replicas).contains(peer.id) }
+        let digest = await stateReplica.digest(in: AntiEntropyScope(ring: ring, replicas: replicas), for: peer.id)
         let addresses = [peer.id: peer.address]
         let deadline = Self.now() + configuration.streamTimeout
         guard case let .success(.answer(answer)) = await askOwner(peer.id, addresses: addresses, .digest(sender: id, digest), until: deadline, deadline: deadline) else {

@@ -94,12 +94,14 @@ actor StateReplica {
         }
     }
 
-    func digest(including include: (StateKey) -> Bool) -> [DigestEntry] {
-        held.digest(including: include)
+    /// The digest of what is held here that `peer` owns.
+    func digest(in scope: AntiEntropyScope, for peer: NodeID) -> [DigestEntry] {
+        scope.digest(of: &held, for: peer)
     }
 
-    func answer(_ digest: [DigestEntry], including include: (StateKey) -> Bool) -> DigestAnswer {
-        held.answer(digest, including: include)
+    /// The answer to `sender`'s digest.
+    func answer(_ digest: [DigestEntry], from sender: NodeID, in scope: AntiEntropyScope) -> DigestAnswer {
+        scope.answer(digest, from: sender, by: &held)
     }
 
     func states(of keys: [StateKey]) -> [StateKey: StateValue] {

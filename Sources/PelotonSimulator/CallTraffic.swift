@@ -17,26 +17,31 @@ struct CallTraffic {
 
     struct Call {
         let id: RequestID
-        let entry: Int
+        let key: String
+        var entry: Int
         let issuedAt: Int64
         var routed: RoutedCall
+        /// 0 for the client's first try, 1 for its retry with the same id.
+        var round = 0
         var finishedAt: Int64?
         var failure: CallFailure?
     }
 
     enum Event {
         case issue
-        case arrive(call: Int, owner: Int)
+        case arrive(call: Int, round: Int, owner: Int)
         case handlerDone(owner: Int, life: Int, request: RequestID)
         /// What came of the attempt at `owner` reaches the entry node.
-        case answer(call: Int, owner: Int, RoutedCall.Answer)
+        case answer(call: Int, round: Int, owner: Int, RoutedCall.Answer)
+        /// The client tries an uncertain call again, with the same id.
+        case retry(call: Int)
 
         /// The node whose process handles this event.
         func node(in traffic: CallTraffic) -> Int? {
             switch self {
-            case .issue: nil
-            case let .arrive(_, owner), let .handlerDone(owner, _, _): owner
-            case let .answer(call, _, _): traffic.calls[call].entry
+            case .issue, .retry: nil
+            case let .arrive(_, _, owner), let .handlerDone(owner, _, _): owner
+            case let .answer(call, _, _, _): traffic.calls[call].entry
             }
         }
     }
@@ -45,7 +50,7 @@ struct CallTraffic {
     let entries: [Int]
     var calls: [Call] = []
     /// Each node's ledger and the life it belongs to: a restarted node remembers nothing.
-    var ledgers: [(life: Int, ledger: RequestLedger<Bool>, waiting: [RequestID: [Int]])]
+    var ledgers: [(life: Int, ledger: RequestLedger<Bool>, waiting: [RequestID: [(call: Int, round: Int)]])]
     /// (request, owner) pairs that ran a handler, to prove none ran twice on one owner.
     var executions: Set<Execution> = []
     var doubleRuns: [String] = []
@@ -81,43 +86,75 @@ extension Simulation {
         switch event {
         case .issue:
             issueCall(&traffic)
-        case let .arrive(call, owner):
-            arrive(&traffic, call: call, owner: owner)
+        case let .arrive(call, round, owner):
+            arrive(&traffic, call: call, round: round, owner: owner)
         case let .handlerDone(owner, life, request):
             guard nodes[owner].isRunning, nodes[owner].life == life, traffic.ledgers[owner].life == life else { return }
             traffic.ledgers[owner].ledger.finish(request, reply: true, deadline: Instant(nanoseconds: now), at: Instant(nanoseconds: now))
-            for call in traffic.ledgers[owner].waiting.removeValue(forKey: request) ?? [] {
-                reply(&traffic, call: call, from: owner)
+            for waiter in traffic.ledgers[owner].waiting.removeValue(forKey: request) ?? [] {
+                reply(&traffic, call: waiter.call, round: waiter.round, from: owner)
             }
-        case let .answer(call, owner, answer):
-            guard let step = traffic.calls[call].routed.receive(answer, from: nodes[owner].id, at: Instant(nanoseconds: now)) else { return }
+        case let .answer(call, round, owner, answer):
+            guard traffic.calls[call].round == round,
+                  let step = traffic.calls[call].routed.receive(answer, from: nodes[owner].id, at: Instant(nanoseconds: now))
+            else { return }
             take(step, &traffic, call: call)
+        case let .retry(call):
+            retry(&traffic, call: call)
         }
     }
 
     private func issueCall(_ traffic: inout CallTraffic) {
         let load = traffic.load
         let lastIssue = load.untilSeconds ?? (scenario.durationSeconds - load.budgetMilliseconds / 1000)
-        // As a client behind a health check: never a node that is draining or leaving.
-        let running = traffic.entries.filter { entry in
-            !nodes[entry].paused && (nodes[entry].membership.map { !$0.isLeaving && !$0.metadata.isDraining } ?? false)
-        }
-        if let entry = running.isEmpty ? nil : running[Int(random.next() % UInt64(running.count))],
-           let view = nodes[entry].membership {
+        if let entry = entryNode(&traffic) {
             let key = "key-\(random.next() % 1_000_000)"
-            let (ring, replicas) = ring(of: entry, view: view, traffic: &traffic)
-            let owners = ring.owners(of: .init(service: CallTraffic.service, key: key), count: replicas)
-            let deadline = Instant(nanoseconds: now) + .nanoseconds(Int64(load.budgetMilliseconds * 1e6))
             let id = RequestID(high: seed, low: UInt64(traffic.calls.count))
-            var routed = RoutedCall(
-                id: id, owners: owners, deadline: deadline, attemptTimeout: .nanoseconds(Int64(load.attemptTimeoutMilliseconds * 1e6)),
-                reissuesInDoubt: load.idempotent)
-            let first = routed.start(at: Instant(nanoseconds: now))
-            traffic.calls.append(CallTraffic.Call(id: id, entry: entry, issuedAt: now, routed: routed))
-            take(first, &traffic, call: traffic.calls.count - 1)
+            let routed = route(id, key: key, at: entry, &traffic)
+            traffic.calls.append(CallTraffic.Call(id: id, key: key, entry: entry, issuedAt: now, routed: routed.routed))
+            take(routed.step, &traffic, call: traffic.calls.count - 1)
         }
         let next = now + Int64(1e9 / load.perSecond)
         if Double(next) / 1e9 <= lastIssue { schedule(.call(.issue), at: next) }
+    }
+
+    /// A random entry node, as a client behind a health check picks one: never a node that is
+    /// paused, draining or leaving.
+    private func entryNode(_ traffic: inout CallTraffic) -> Int? {
+        let running = traffic.entries.filter { entry in
+            !nodes[entry].paused && (nodes[entry].membership.map { !$0.isLeaving && !$0.metadata.isDraining } ?? false)
+        }
+        return running.isEmpty ? nil : running[Int(random.next() % UInt64(running.count))]
+    }
+
+    /// Call `id` to `key` as `entry` routes it, from its own view, and its first step.
+    private func route(_ id: RequestID, key: String, at entry: Int, _ traffic: inout CallTraffic) -> (routed: RoutedCall, step: RoutedCall.Step) {
+        let load = traffic.load
+        let owners: [NodeID]
+        if let view = nodes[entry].membership {
+            let (ring, replicas) = ring(of: entry, view: view, traffic: &traffic)
+            owners = ring.owners(of: .init(service: CallTraffic.service, key: key), count: replicas)
+        } else {
+            owners = []
+        }
+        let deadline = Instant(nanoseconds: now) + .nanoseconds(Int64(load.budgetMilliseconds * 1e6))
+        var routed = RoutedCall(
+            id: id, owners: owners, deadline: deadline, attemptTimeout: .nanoseconds(Int64(load.attemptTimeoutMilliseconds * 1e6)),
+            reissuesInDoubt: load.idempotent)
+        let step = routed.start(at: Instant(nanoseconds: now))
+        return (routed, step)
+    }
+
+    /// The client's one retry of an uncertain call: the same id, through a random entry node.
+    private func retry(_ traffic: inout CallTraffic, call: Int) {
+        guard let entry = entryNode(&traffic) else { return }
+        let routed = route(traffic.calls[call].id, key: traffic.calls[call].key, at: entry, &traffic)
+        traffic.calls[call].round += 1
+        traffic.calls[call].entry = entry
+        traffic.calls[call].routed = routed.routed
+        traffic.calls[call].finishedAt = nil
+        traffic.calls[call].failure = nil
+        take(routed.step, &traffic, call: call)
     }
 
     private func ring(of entry: Int, view: Membership, traffic: inout CallTraffic) -> (HashRing, Int) {
@@ -141,31 +178,39 @@ extension Simulation {
             if case let .failure(failure) = finish.reply.outcome {
                 traffic.calls[call].failure = failure
                 trace.mix(0xFA11_0000_0000_0000 | UInt64(call))
+                if failure.code == .uncertain, traffic.calls[call].round == 0, let delay = traffic.load.retryUncertainAfterMilliseconds {
+                    schedule(.call(.retry(call: call)), at: now + Int64(delay * 1e6))
+                }
             } else {
                 trace.mix(0xCA11_0000_0000_0000 | UInt64(call))
             }
         case let .attempt(owner, until):
             guard let index = indexByID[owner] else { return }
             let entry = traffic.calls[call].entry
-            schedule(.call(.answer(call: call, owner: index, .noAnswer("timed out"))), at: until.nanoseconds)
+            let round = traffic.calls[call].round
+            schedule(.call(.answer(call: call, round: round, owner: index, .noAnswer("timed out"))), at: until.nanoseconds)
             guard !blocked(from: entry, to: index) else { return }
-            schedule(.call(.arrive(call: call, owner: index)), at: now + callLatency(from: entry, to: index))
+            schedule(.call(.arrive(call: call, round: round, owner: index)), at: now + callLatency(from: entry, to: index))
         }
     }
 
     /// The owner's reply travels back to the entry node, unless the way is cut.
-    private func reply(_ traffic: inout CallTraffic, call: Int, from owner: Int) {
+    private func reply(_ traffic: inout CallTraffic, call: Int, round: Int, from owner: Int) {
+        // The reply goes back over the connection the request came on: to the entry node of
+        // that round, which is gone when the client has moved on.
+        guard traffic.calls[call].round == round else { return }
         let entry = traffic.calls[call].entry
         guard !blocked(from: owner, to: entry) else { return }
         let reply = CallReply(id: traffic.calls[call].id, outcome: .success(RenderedReply(contentType: "application/octet-stream", body: [])))
-        schedule(.call(.answer(call: call, owner: owner, .replied(reply))), at: now + callLatency(from: owner, to: entry))
+        schedule(.call(.answer(call: call, round: round, owner: owner, .replied(reply))), at: now + callLatency(from: owner, to: entry))
     }
 
-    private func arrive(_ traffic: inout CallTraffic, call: Int, owner: Int) {
+    private func arrive(_ traffic: inout CallTraffic, call: Int, round: Int, owner: Int) {
+        guard traffic.calls[call].round == round else { return }
         let entry = traffic.calls[call].entry
         guard nodes[owner].isRunning else {
             // Nothing listens: the connection is reset, and the caller hears it one trip later.
-            schedule(.call(.answer(call: call, owner: owner, .notSent(CallTraffic.refused))), at: now + callLatency(from: owner, to: entry))
+            schedule(.call(.answer(call: call, round: round, owner: owner, .notSent(CallTraffic.refused))), at: now + callLatency(from: owner, to: entry))
             return
         }
         if traffic.ledgers[owner].life != nodes[owner].life {
@@ -176,17 +221,17 @@ extension Simulation {
         case .run:
             if !traffic.executions.insert(CallTraffic.Execution(request: id, owner: owner)).inserted {
                 traffic.doubleRuns.append("call \(call) ran twice on node \(owner)")
-            } else if !traffic.ranSomewhere.insert(id).inserted, !traffic.load.idempotent {
+            } else if !traffic.ranSomewhere.insert(id).inserted, !traffic.load.idempotent, round == 0 {
                 traffic.doubleRuns.append("call \(call) to a service that is not idempotent ran on a second owner, node \(owner)")
             }
-            traffic.ledgers[owner].waiting[id, default: []].append(call)
+            traffic.ledgers[owner].waiting[id, default: []].append((call, round))
             let range = traffic.load.handlerMilliseconds
             let took = range[0] + (range[1] - range[0]) * random.unit()
             schedule(.call(.handlerDone(owner: owner, life: nodes[owner].life, request: id)), at: now + Int64(took * 1e6))
         case .join:
-            traffic.ledgers[owner].waiting[id, default: []].append(call)
+            traffic.ledgers[owner].waiting[id, default: []].append((call, round))
         case .replay:
-            reply(&traffic, call: call, from: owner)
+            reply(&traffic, call: call, round: round, from: owner)
         }
     }
 
@@ -204,6 +249,7 @@ extension Simulation {
         var latencies: [Double] = []
         var failures: [String: Int] = [:]
         var reissued = 0
+        var retried = 0
         for (number, call) in traffic.calls.enumerated() {
             guard let finished = call.finishedAt else {
                 violations.append("call \(number), issued at \(format(Double(call.issuedAt) / 1e9)) s, never ended")
@@ -214,6 +260,7 @@ extension Simulation {
             }
             if let failure = call.failure { failures["\(failure.code)", default: 0] += 1 }
             if call.routed.attempts > 1 { reissued += 1 }
+            if call.round > 0 { retried += 1 }
             latencies.append(Double(finished - call.issuedAt) / 1e6)
         }
         let failed = failures.values.reduce(0, +)
@@ -225,7 +272,7 @@ extension Simulation {
             latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * fraction))]
         }
         let report = CallReport(
-            issued: traffic.calls.count, failed: failed, failuresByCode: failures, reissued: reissued,
+            issued: traffic.calls.count, failed: failed, failuresByCode: failures, reissued: reissued, retried: retried,
             doubleRuns: traffic.doubleRuns.count, p50Milliseconds: percentile(0.5), p99Milliseconds: percentile(0.99),
             maxMilliseconds: latencies.last ?? 0)
         return (report, violations)
@@ -239,13 +286,15 @@ public struct CallReport: Sendable {
     public let failuresByCode: [String: Int]
     /// Calls that needed more than one owner.
     public let reissued: Int
+    /// Calls the client tried again with the same id after an `uncertain`.
+    public let retried: Int
     public let doubleRuns: Int
     public let p50Milliseconds: Double
     public let p99Milliseconds: Double
     public let maxMilliseconds: Double
 
     var summary: String {
-        "calls: \(issued) issued, \(issued - failed) answered, \(failed) failed, \(reissued) reissued to another owner, \(doubleRuns) run twice on one owner; "
+        "calls: \(issued) issued, \(issued - failed) answered, \(failed) failed, \(reissued) reissued to another owner, \(retried) retried by the client, \(doubleRuns) run twice on one owner; "
             + "latency p50 \(format(p50Milliseconds)) ms, p99 \(format(p99Milliseconds)) ms, max \(format(maxMilliseconds)) ms"
     }
 }

@@ -42,6 +42,10 @@ public struct Scenario: Codable, Sendable {
         /// Whether the service may run a call twice: only then is a call that an owner took
         /// and did not answer sent on to the next owner (as `ServiceDefinition.idempotent`).
         public var idempotent: Bool = true
+        /// A client that hears `uncertain` retries the call once with the same request id,
+        /// through a random entry node, this long after: an owner that ran it answers from its
+        /// ledger instead of running it again. Nil: no retries.
+        public var retryUncertainAfterMilliseconds: Double?
         public init() {}
     }
 

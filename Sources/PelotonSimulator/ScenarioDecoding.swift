@@ -45,7 +45,8 @@ extension Scenario {
 
 extension Scenario.CallLoad {
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case perSecond, fromSeconds, untilSeconds, replicas, budgetMilliseconds, attemptTimeoutMilliseconds, handlerMilliseconds, maxFailedCalls, idempotent
+        case perSecond, fromSeconds, untilSeconds, replicas, budgetMilliseconds, attemptTimeoutMilliseconds, handlerMilliseconds, maxFailedCalls, idempotent,
+            retryUncertainAfterMilliseconds
     }
 
     public init(from decoder: Decoder) throws {
@@ -61,6 +62,7 @@ extension Scenario.CallLoad {
         handlerMilliseconds = try container.decodeIfPresent([Double].self, forKey: .handlerMilliseconds) ?? handlerMilliseconds
         maxFailedCalls = try container.decodeIfPresent(Int.self, forKey: .maxFailedCalls) ?? maxFailedCalls
         idempotent = try container.decodeIfPresent(Bool.self, forKey: .idempotent) ?? idempotent
+        retryUncertainAfterMilliseconds = try container.decodeIfPresent(Double.self, forKey: .retryUncertainAfterMilliseconds)
     }
 }
 

@@ -91,6 +91,8 @@ struct StateTraffic {
     /// How often each key had each revoked node's entries folded out of it: more than once
     /// would count them twice.
     var folds: [StateKey: [NodeID: Int]] = [:]
+    /// Acknowledged writes fewer owners held than their level needs, when the answer came.
+    var underAcknowledged: [String] = []
     /// The last check that found owners of a key disagreeing.
     var lastDisagreementAt: Int64?
 
@@ -158,7 +160,7 @@ extension Simulation {
             guard nodes[to].isRunning else { return }
             let (ring, replicas) = stateRing(of: to, traffic: &traffic)
             let sender = nodes[from].id
-            let answer = traffic.replicas[to].answer(digest) { ring.owners(of: $0.placementKey, count: replicas).contains(sender) }
+            let answer = AntiEntropyScope(ring: ring, replicas: replicas).answer(digest, from: sender, by: &traffic.replicas[to])
             guard !blocked(from: to, to: from) else { return }
             schedule(.state(.answerArrives(from: to, to: from, answer: answer)), at: now + callLatency(from: to, to: from))
         case let .answerArrives(from, to, answer):
@@ -208,8 +210,9 @@ extension Simulation {
         case let .finished(outcome):
             traffic.writes[write].finishedAt = now
             switch outcome {
-            case .success:
+            case let .success(result):
                 traffic.writes[write].acknowledged = true
+                checkHolders(&traffic, write: write, result: result)
             case let .failure(failure):
                 traffic.writes[write].failure = "\(failure.code)"
                 traffic.writes[write].uncertain = failure.code == .uncertain
@@ -222,6 +225,22 @@ extension Simulation {
             guard !blocked(from: entry, to: index) else { return }
             schedule(.state(.writeArrives(write: write, owner: index)), at: now + callLatency(from: entry, to: index))
         }
+    }
+
+    /// An acknowledged write must be held, when its answer arrives, by at least as many owners
+    /// as its level needs: counted from what the nodes hold (the simulator's truth), against
+    /// the level's own arithmetic written out here, not the product's.
+    private func checkHolders(_ traffic: inout StateTraffic, write: Int, result: StateWriteResult) {
+        let needed =
+            switch traffic.load.level {
+            case .one: 1
+            case .quorum: result.owners / 2 + 1
+            case .all: result.owners
+            }
+        let holders = traffic.replicas.filter { $0.holds(traffic.writes[write].id) }.count
+        guard holders < needed || result.acknowledged < needed else { return }
+        traffic.underAcknowledged.append(
+            "write \(write) to \(traffic.writes[write].key) was acknowledged at \(traffic.load.level.rawValue) of \(result.owners) owners with \(result.acknowledged) acknowledgements and \(holders) holders; it needs \(needed)")
     }
 
     /// The owner asked runs the write on what it holds (durably) and carries out its
@@ -295,7 +314,7 @@ extension Simulation {
         }
         let (ring, replicas) = stateRing(of: node, traffic: &traffic)
         let peerID = nodes[peer].id
-        let digest = traffic.replicas[node].digest { ring.owners(of: $0.placementKey, count: replicas).contains(peerID) }
+        let digest = AntiEntropyScope(ring: ring, replicas: replicas).digest(of: &traffic.replicas[node], for: peerID)
         traffic.exchanges += 1
         guard !blocked(from: node, to: peer) else { return }
         schedule(.state(.digestArrives(from: node, to: peer, digest: digest)), at: now + callLatency(from: node, to: peer))
@@ -341,7 +360,7 @@ extension Simulation {
     /// the end, owners of a key that disagree, or a write that never ended.
     func stateReport() -> (StateReport, [String])? {
         guard let traffic = state else { return nil }
-        var violations: [String] = []
+        var violations = Array(traffic.underAcknowledged.prefix(10))
         let running = nodes.indices.filter { nodes[$0].isRunning }
         let ring = HashRing(members: running.map { nodes[$0].id })
         var lost = 0
