@@ -78,7 +78,7 @@ let package = Package(
         // the simulator. No I/O, no clocks, no global randomness.
         .target(
             name: "PelotonNodeCore",
-            dependencies: ["PelotonCore", "PelotonCrypto", "PelotonPlacement", "PelotonServices", "PelotonState"]
+            dependencies: ["PelotonCore", "PelotonCrypto", "PelotonEvents", "PelotonJobs", "PelotonPlacement", "PelotonServices", "PelotonState"]
         ),
         .target(
             name: "PelotonSimulator",
@@ -148,7 +148,7 @@ let package = Package(
         .testTarget(name: "PelotonCoreTests", dependencies: ["PelotonCore"]),
         .testTarget(name: "PelotonCryptoTests", dependencies: ["PelotonCrypto"]),
         .testTarget(name: "PelotonMembershipTests", dependencies: ["PelotonMembership", "PelotonCore", "PelotonCrypto", "PelotonWire"]),
-        .testTarget(name: "PelotonNodeCoreTests", dependencies: ["PelotonNodeCore", "PelotonServices", "PelotonState", "PelotonCrypto", "PelotonCore"]),
+        .testTarget(name: "PelotonNodeCoreTests", dependencies: ["PelotonNodeCore", "PelotonServices", "PelotonState", "PelotonCrypto", "PelotonCore", "PelotonJobs"]),
         .testTarget(name: "PelotonSimulatorTests", dependencies: ["PelotonSimulator", "PelotonMembership", "PelotonState"]),
         .testTarget(
             name: "PelotonNodeTests",

@@ -52,6 +52,11 @@ enum CallEndpoint {
         guard service.utf8.count <= CallRequest.maxNameBytes, method.utf8.count <= CallRequest.maxNameBytes, !method.isEmpty else {
             throw APIError(.badRequest, .badRequest, "service and method names are at most \(CallRequest.maxNameBytes) bytes")
         }
+        guard !ServiceDefinition.isReserved(service) else {
+            throw APIError(
+                .notFound, .noSuchService,
+                "\(service) is not a service: names starting with \(ServiceDefinition.reservedPrefix) are the mesh's own; state is at /v1/state, jobs at /v1/jobs")
+        }
         let key = query["key"]
         if let key, key.utf8.count > CallRequest.maxKeyBytes {
             throw APIError(.badRequest, .badRequest, "key is longer than \(CallRequest.maxKeyBytes) bytes")

@@ -79,7 +79,7 @@ extension MeshNode {
         // A call that may have run at an owner goes on to the next only if running it twice
         // is harmless: the service says so (in its members' metadata), or the request is a
         // work unit (`JobRun` counts one result per unit).
-        let reissuesInDoubt = request.service == Self.jobsService || isIdempotent(request.service)
+        let reissuesInDoubt = request.service == Self.jobsService ? UnitDispatch.reissuesInDoubt : isIdempotent(request.service)
         var call = RoutedCall(id: request.id, owners: placement.owners, deadline: deadline, attemptTimeout: attemptTimeout, reissuesInDoubt: reissuesInDoubt)
         var step = call.start(at: start)
         while true {
@@ -379,8 +379,11 @@ extension MeshNode {
             while let request = next {
                 // One stream may not make this node run calls without bound: past the
                 // limit, a call is refused at once (the router then asks the next owner).
-                if inFlight.enter(limit: limit) {
-                    let handling = StreamCallHandling(request, services: services)
+                let handling = StreamCallHandling(request, services: services)
+                if let refusal = handling.refusal {
+                    metrics.dropped("reserved_service_from_client")
+                    replies.send(NodePayload.callReply(CallReply(id: request.id, outcome: .failure(refusal))).wireBytes)
+                } else if inFlight.enter(limit: limit) {
                     handlers.addTask(executorPreference: handling.onStreamLoop ? streamLoop : globalConcurrentExecutor) {
                         let reply = handling.servedHere ? await self.serveLocally(request) : await self.route(request).reply
                         inFlight.leave()
@@ -417,12 +420,18 @@ struct StreamCallHandling: Equatable {
     /// Only calls served here, to services whose handlers are quick, run on the loop that
     /// read them.
     let onStreamLoop: Bool
+    /// Why the call is refused at once: a client (no hops yet) may use the mesh's own names
+    /// only for state reads and writes (`PelotonClient`), never to run or cancel work units.
+    var refusal: CallFailure? = nil
 }
 
 extension StreamCallHandling {
     init(_ request: CallRequest, services: ServiceHost?) {
         servedHere = request.hops != 0 || request.service == StateKey.placementService
         onStreamLoop = servedHere && services?.runsOnEventLoop(request.service) == true
+        if request.hops == 0, request.service != StateKey.placementService, ServiceDefinition.isReserved(request.service) {
+            refusal = CallFailure(.noSuchService, status: 404, "\(request.service) is not a service: names starting with \(ServiceDefinition.reservedPrefix) are the mesh's own")
+        }
     }
 }
 

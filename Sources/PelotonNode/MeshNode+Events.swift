@@ -3,18 +3,19 @@ import PelotonCore
 import PelotonCrypto
 import PelotonEvents
 import PelotonMembership
+import PelotonNodeCore
 import PelotonServices
 
 /// The event bus's runtime side: events travel in signed datagrams (`NodePayload.events`),
-/// decided by `EventGossip`: every gossip interval to a few random alive members, and once a
+/// decided by `EventRounds`: every gossip interval to a few random alive members, and once a
 /// second a digest to one member, which answers with what this node missed.
 extension MeshNode {
     /// Publishes an event from this node to every subscriber in the mesh.
     public func publish(_ topic: Topic, payload: [UInt8]) throws(EventError) -> MeshEvent {
         let event = try MeshEvent(
-            topic: topic, origin: id, sequence: eventGossip.takeSequence(), publishedAtMilliseconds: Self.wallClockMilliseconds(),
+            topic: topic, origin: id, sequence: eventRounds.takeSequence(), publishedAtMilliseconds: Self.wallClockMilliseconds(),
             payload: payload)
-        if let fresh = eventGossip.publish(event, members: membership.activeCount + 1, at: Self.now()) { eventBus.deliver(fresh) }
+        if let fresh = eventRounds.publish(event, members: membership.activeCount + 1, at: Self.now()) { eventBus.deliver(fresh) }
         metrics.eventPublished(topicCount: 1)
         return event
     }
@@ -53,42 +54,35 @@ extension MeshNode {
     }
 
     func receiveEvents(_ message: EventMessage, from sender: NodeID, address: NodeAddress) {
-        let now = Self.now()
-        switch message {
-        case let .batch(batch):
-            for event in eventGossip.receive(batch.events, members: membership.activeCount + 1, at: now) {
-                eventBus.deliver(event)
-                metrics.eventDelivered()
-            }
-        case let .digest(marks):
-            let (answer, ask) = eventGossip.receiveDigest(marks, from: sender, at: now)
-            for batch in answer {
-                sendDatagram(.events(.batch(EventBatch(events: batch))), to: address)
-            }
-            if let ask { sendDatagram(.events(.digest(ask)), to: address) }
+        let (delivered, sends) = eventRounds.receive(message, from: sender, members: membership.activeCount + 1, at: Self.now())
+        for event in delivered {
+            eventBus.deliver(event)
+            metrics.eventDelivered()
         }
+        // Every answer goes back to the sender, at the address it sent from.
+        for send in sends { self.send(send, addresses: [sender: address]) }
     }
 
     /// Runs the event gossip and repair rounds that are due.
     func runEventRounds(at now: Instant) {
         // Called by the timer loop every few milliseconds: look at the members only when a
-        // round is due and has something to send.
-        if now >= nextEventGossipAt {
-            nextEventGossipAt = now + eventGossip.settings.interval
-            if eventGossip.pendingCount > 0 {
-                let peers = Array(aliveMembers().shuffled().prefix(eventGossip.settings.fanout))
-                let addresses = Dictionary(peers.map { ($0.id, $0.address) }, uniquingKeysWith: { first, _ in first })
-                for (peer, batch) in eventGossip.gossip(to: peers.map(\.id)) {
-                    guard let address = addresses[peer] else { continue }
-                    sendDatagram(.events(.batch(EventBatch(events: batch))), to: address)
-                }
-            }
-        }
-        if now >= nextEventRepairAt {
-            nextEventRepairAt = now + eventGossip.settings.repairInterval
-            if let offer = eventGossip.offer(at: now), let peer = aliveMembers().randomElement() {
-                sendDatagram(.events(.digest(offer)), to: peer.address)
-            }
+        // round is due.
+        guard now >= eventRounds.nextRoundAt else { return }
+        let alive = aliveMembers()
+        let sends = eventRounds.tick(at: now, alive: alive.map(\.id))
+        guard !sends.isEmpty else { return }
+        let addresses = Dictionary(alive.map { ($0.id, $0.address) }, uniquingKeysWith: { first, _ in first })
+        for send in sends { self.send(send, addresses: addresses) }
+    }
+
+    private func send(_ send: EventRounds.Send, addresses: [NodeID: NodeAddress]) {
+        switch send {
+        case let .batch(events, peer):
+            guard let address = addresses[peer] else { return }
+            sendDatagram(.events(.batch(EventBatch(events: events))), to: address)
+        case let .digest(marks, peer):
+            guard let address = addresses[peer] else { return }
+            sendDatagram(.events(.digest(marks)), to: address)
         }
     }
 

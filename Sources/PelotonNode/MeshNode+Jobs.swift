@@ -2,6 +2,7 @@ import Foundation
 import PelotonCore
 import PelotonCrypto
 import PelotonJobs
+import PelotonNodeCore
 import PelotonPlacement
 import PelotonServices
 import PelotonState
@@ -113,8 +114,7 @@ extension MeshNode {
     }
 
     private enum CoordinatorEvent: Sendable {
-        case succeeded(Int, [UInt8])
-        case failed(Int, String, byHandler: Bool)
+        case unit(Int, UnitDispatch.Outcome)
         case combined(Result<String, JobError>)
         case cancelRequested
         /// Time to save the record if it changed since the last save.
@@ -211,8 +211,7 @@ extension MeshNode {
             guard let event = await pending.next() else { return }
             let now = Self.wallClockMilliseconds()
             switch event {
-            case let .succeeded(unit, partial): effects = run.unitSucceeded(unit, partial: partial)
-            case let .failed(unit, error, byHandler): effects = run.unitFailed(unit, error: error, byHandler: byHandler, atMilliseconds: now)
+            case let .unit(unit, outcome): effects = UnitDispatch.report(outcome, of: unit, to: &run, atMilliseconds: now)
             case let .combined(outcome): effects = run.combined(outcome, atMilliseconds: now)
             case .cancelRequested: effects = run.cancel(atMilliseconds: now)
             case .flush: effects = unsaved ? [.save] : []
@@ -241,19 +240,13 @@ extension MeshNode {
         let call = CallRequest(
             service: Self.jobsService, method: "run", key: "\(request.jobID)/\(request.unit)", body: body,
             budgetMilliseconds: CallRequest.maxBudgetMilliseconds)
-        // A unit may run for minutes: only a dead owner (its stream breaks) moves it on.
-        let routed = await route(call, attemptTimeout: .milliseconds(Int64(CallRequest.maxBudgetMilliseconds)))
-        switch routed.reply.outcome {
-        case let .success(reply):
-            return .succeeded(request.unit, reply.body)
-        case let .failure(failure) where failure.code == .handler:
-            return .failed(request.unit, failure.message, byHandler: true)
-        case let .failure(failure):
+        let outcome = UnitDispatch.outcome(of: await route(call, attemptTimeout: UnitDispatch.attemptTimeout).reply)
+        if case .failed(_, byHandler: false) = outcome {
             // No owner took it: wait a moment before it goes out again, or a job whose owners
             // are all down would spin.
             try? await Task.sleep(for: JobRun.unreachableUnitPause)
-            return .failed(request.unit, failure.message, byHandler: false)
         }
+        return .unit(request.unit, outcome)
     }
 
     private func cancelUnits(of id: String) async {

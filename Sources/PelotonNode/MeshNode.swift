@@ -7,6 +7,7 @@ import PelotonCrypto
 import PelotonEvents
 import PelotonJobs
 import PelotonMembership
+import PelotonNodeCore
 import PelotonPlacement
 import PelotonServices
 import PelotonState
@@ -57,10 +58,8 @@ public actor MeshNode: Service {
     /// The replicated state this node holds.
     nonisolated let stateReplica: StateReplica
     /// Event dissemination and this node's subscribers.
-    var eventGossip: EventGossip
+    var eventRounds: EventRounds
     nonisolated let eventBus: EventBus
-    var nextEventGossipAt = Instant.zero
-    var nextEventRepairAt = Instant.zero
     /// Each service's owners as last announced (`mesh.service.*`); looked at again after a
     /// membership change, and at the start, when this node's own services get placed.
     var placementWatch = PlacementWatch()
@@ -126,7 +125,8 @@ public actor MeshNode: Service {
         }
         eventBus = EventBus(counting: { [metrics] subscribers in metrics.eventReachedSubscribers(subscribers) })
         // Each life numbers its events above the last: peers never mistake a new one for old.
-        eventGossip = EventGossip(firstSequence: incarnation << 32)
+        eventRounds = EventRounds(
+            gossip: EventGossip(firstSequence: incarnation << 32), random: SeededRandom(seed: seed ^ 0xE7E7_E7E7_E7E7_E7E7), now: Self.now())
         stateReplica = try StateReplica(id: credentials.identity.nodeID, database: try files.map { try StateDatabase(path: $0.statePath) })
         services?.attach(NodeSharedState(node: self, budget: .seconds(5)))
         services?.attach(NodeEventPublisher(node: self))

@@ -30,11 +30,23 @@ public struct ServiceDefinition: Sendable {
     /// Event handlers: on every node that offers the service, each event matching a pattern.
     public let subscriptions: [EventSubscription]
 
+    /// Names the mesh uses for its own traffic between nodes (`peloton.state`, `peloton.jobs`):
+    /// no service may take one, and clients cannot call them as services.
+    public static let reservedPrefix = "peloton."
+
+    /// Whether `name` is the mesh's own (any letter case, so no look-alike slips through).
+    public static func isReserved(_ name: some StringProtocol) -> Bool {
+        name.lowercased().hasPrefix(reservedPrefix)
+    }
+
     public init(
         name: String, version: String, replicas: Int, handlersRunOn: HandlerPlacement = .sharedPool, idempotent: Bool = false,
         _ build: (inout ServiceBuilder) throws -> Void
     ) throws {
         try requireValidName(name, "service name \"\(name)\"")
+        guard !Self.isReserved(name) else {
+            throw ServiceDefinitionError("service name \"\(name)\": names starting with \"\(Self.reservedPrefix)\" are the mesh's own (state, jobs); choose another")
+        }
         try Self.requireValidVersion(version, of: name)
         guard (1...Self.maxReplicas).contains(replicas) else {
             throw ServiceDefinitionError("service \(name): replicas must be 1 to \(Self.maxReplicas)")

@@ -235,6 +235,24 @@ extension Simulation {
         }
     }
 
+    /// A node went down: every caller waiting on it hears its stream break one trip later,
+    /// with no answer (the handler may have run).
+    func callNodeWentDown(_ index: Int) {
+        guard var traffic = calls.take() else { return }
+        defer { calls = traffic }
+        let waiting = traffic.ledgers[index].waiting
+        traffic.ledgers[index].waiting = [:]
+        for (_, waiters) in waiting.sorted(by: { ($0.key.high, $0.key.low) < ($1.key.high, $1.key.low) }) {
+            for waiter in waiters {
+                let entry = traffic.calls[waiter.call].entry
+                guard !blocked(from: index, to: entry) else { continue }
+                schedule(
+                    .call(.answer(call: waiter.call, round: waiter.round, owner: index, .noAnswer("connection reset"))),
+                    at: now + callLatency(from: index, to: entry))
+            }
+        }
+    }
+
     /// One trip of a call, a state message or their answers: none to the node itself.
     func callLatency(from sender: Int, to receiver: Int) -> Int64 {
         guard sender != receiver else { return 0 }

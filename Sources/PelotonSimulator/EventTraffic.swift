@@ -1,6 +1,7 @@
 import PelotonCore
 import PelotonCrypto
 import PelotonEvents
+import PelotonNodeCore
 
 extension Scenario {
     /// Events published at random running nodes and spread by `EventGossip` over the simulated
@@ -23,17 +24,21 @@ extension Scenario {
     }
 }
 
+/// Events through the simulated mesh, spread by each node's own `EventRounds` (the runtime's
+/// rules and peer choice, from a generator split off the scenario's seed). This file moves
+/// the datagrams and checks every delivery.
 struct EventTraffic {
     enum Event {
         case publish
-        case gossipRound(node: Int)
-        case arrive(node: Int, batch: [MeshEvent], repair: Bool)
-        case repairRound(node: Int)
-        case digestArrives(from: Int, to: Int, digest: [EventWatermark])
+        /// A node's rounds are due.
+        case rounds(node: Int)
+        case arrive(from: Int, to: Int, EventMessage, repair: Bool)
     }
 
     let load: Scenario.EventLoad
-    var gossips: [EventGossip]
+    var rounds: [EventRounds]
+    /// Deliveries that came from a digest's answer rather than from gossip.
+    var repaired = 0
     var published: [(id: EventID, at: Int64)] = []
     var indexByID: [EventID: Int] = [:]
     /// Deliveries per event per node.
@@ -44,23 +49,19 @@ struct EventTraffic {
     /// Nodes that were down at some point: they may miss events, and are not checked.
     var interrupted: Set<Int> = []
 
-    init(load: Scenario.EventLoad, nodes: Int) {
+    init(load: Scenario.EventLoad, rounds: [EventRounds]) {
         self.load = load
-        gossips = Array(repeating: EventGossip(), count: nodes)
+        self.rounds = rounds
     }
 }
 
 extension Simulation {
     func scheduleEvents() {
         guard let load = scenario.events else { return }
-        eventTraffic = EventTraffic(load: load, nodes: nodes.count)
+        let rounds = nodes.indices.map { _ in EventRounds(gossip: EventGossip(), random: random.split(), now: Instant(nanoseconds: now)) }
+        eventTraffic = EventTraffic(load: load, rounds: rounds)
         schedule(.events(.publish), at: Int64(load.fromSeconds * 1e9))
-        let interval = EventGossipSettings().interval.nanosecondsClamped
-        let repair = EventGossipSettings().repairInterval.nanosecondsClamped
-        for index in nodes.indices {
-            schedule(.events(.gossipRound(node: index)), at: Int64(Double(interval) * random.unit()))
-            schedule(.events(.repairRound(node: index)), at: Int64(Double(repair) * random.unit()))
-        }
+        for index in nodes.indices { schedule(.events(.rounds(node: index)), at: rounds[index].nextRoundAt.nanoseconds) }
     }
 
     func handle(_ event: EventTraffic.Event) {
@@ -73,65 +74,51 @@ extension Simulation {
                let topic = try? Topic("sim.events"),
                let published = try? MeshEvent(
                    id: EventID(high: seed, low: UInt64(traffic.published.count)), topic: topic, origin: nodes[origin].id,
-                   sequence: traffic.gossips[origin].takeSequence(),
+                   sequence: traffic.rounds[origin].takeSequence(),
                    publishedAtMilliseconds: UInt64(now / 1_000_000), payload: Array(repeating: 0x2A, count: 64)) {
                 traffic.indexByID[published.id] = traffic.published.count
                 traffic.published.append((published.id, now))
                 traffic.deliveries.append(Array(repeating: 0, count: nodes.count))
                 traffic.lastDeliveryAt.append(now)
                 let members = (nodes[origin].membership?.activeCount ?? 0) + 1
-                if let fresh = traffic.gossips[origin].publish(published, members: members, at: Instant(nanoseconds: now)) {
+                if let fresh = traffic.rounds[origin].publish(published, members: members, at: Instant(nanoseconds: now)) {
                     deliver([fresh], at: origin, &traffic)
                 }
             }
             if traffic.published.count < traffic.load.count {
                 schedule(.events(.publish), at: now + Int64(1e9 / traffic.load.perSecond))
             }
-        case let .gossipRound(node):
-            schedule(.events(.gossipRound(node: node)), at: now + EventGossipSettings().interval.nanosecondsClamped)
+        case let .rounds(node):
+            defer { schedule(.events(.rounds(node: node)), at: traffic.rounds[node].nextRoundAt.nanoseconds) }
             guard let view = nodes[node].membership else {
+                // Down: its rounds pass without it, as a stopped process's timer would.
                 traffic.interrupted.insert(node)
+                _ = traffic.rounds[node].tick(at: Instant(nanoseconds: now), alive: [])
                 return
             }
-            var candidates = view.members.filter { $0.status == .alive }.map(\.id)
-            var peers: [NodeID] = []
-            while peers.count < traffic.gossips[node].settings.fanout, !candidates.isEmpty {
-                peers.append(candidates.remove(at: Int(random.next() % UInt64(candidates.count))))
-            }
-            for (peer, batch) in traffic.gossips[node].gossip(to: peers) {
-                traffic.batchesSent += 1
-                guard let destination = indexByID[peer], !blocked(from: node, to: destination), !random.chance(loss) else { continue }
-                schedule(.events(.arrive(node: destination, batch: batch, repair: false)), at: now + callLatency(from: node, to: destination))
-            }
-        case let .arrive(node, batch, repair):
-            guard let view = nodes[node].membership else { return }
-            let at = Instant(nanoseconds: now)
-            let fresh = repair
-                ? traffic.gossips[node].receiveRepair(batch, members: view.activeCount + 1, at: at)
-                : traffic.gossips[node].receive(batch, members: view.activeCount + 1, at: at)
-            deliver(fresh, at: node, &traffic)
-        case let .repairRound(node):
-            schedule(.events(.repairRound(node: node)), at: now + EventGossipSettings().repairInterval.nanosecondsClamped)
-            guard let view = nodes[node].membership else { return }
-            let peers = view.members.filter { $0.status == .alive }.compactMap { indexByID[$0.id] }
-            guard !peers.isEmpty, let offer = traffic.gossips[node].offer(at: Instant(nanoseconds: now)) else { return }
-            let peer = peers[Int(random.next() % UInt64(peers.count))]
+            let alive = view.members.filter { $0.status == .alive }.map(\.id)
+            send(traffic.rounds[node].tick(at: Instant(nanoseconds: now), alive: alive), from: node, repair: false, &traffic)
+        case let .arrive(from, to, message, repair):
+            guard let view = nodes[to].membership else { return }
+            let (fresh, sends) = traffic.rounds[to].receive(message, from: nodes[from].id, members: view.activeCount + 1, at: Instant(nanoseconds: now))
+            if repair { traffic.repaired += fresh.count }
+            deliver(fresh, at: to, &traffic)
+            // What a digest is answered with counts as repair where it lands.
+            send(sends, from: to, repair: true, &traffic)
+        }
+    }
+
+    /// Sends a node's datagrams over the simulated network: lost, cut off or delayed.
+    private func send(_ sends: [EventRounds.Send], from node: Int, repair: Bool, _ traffic: inout EventTraffic) {
+        for send in sends {
+            let (message, peer): (EventMessage, NodeID) =
+                switch send {
+                case let .batch(events, peer): (.batch(EventBatch(events: events)), peer)
+                case let .digest(marks, peer): (.digest(marks), peer)
+                }
             traffic.batchesSent += 1
-            guard !blocked(from: node, to: peer), !random.chance(loss) else { return }
-            schedule(.events(.digestArrives(from: node, to: peer, digest: offer)), at: now + callLatency(from: node, to: peer))
-        case let .digestArrives(from, to, digest):
-            guard nodes[to].isRunning else { return }
-            let (answer, ask) = traffic.gossips[to].receiveDigest(digest, from: nodes[from].id, at: Instant(nanoseconds: now))
-            for batch in answer {
-                traffic.batchesSent += 1
-                guard !blocked(from: to, to: from), !random.chance(loss) else { continue }
-                schedule(.events(.arrive(node: from, batch: batch, repair: true)), at: now + callLatency(from: to, to: from))
-            }
-            if let ask {
-                traffic.batchesSent += 1
-                guard !blocked(from: to, to: from), !random.chance(loss) else { return }
-                schedule(.events(.digestArrives(from: to, to: from, digest: ask)), at: now + callLatency(from: to, to: from))
-            }
+            guard let destination = indexByID[peer], !blocked(from: node, to: destination), !random.chance(loss) else { continue }
+            schedule(.events(.arrive(from: node, to: destination, message, repair: repair)), at: now + callLatency(from: node, to: destination))
         }
     }
 
@@ -166,8 +153,8 @@ extension Simulation {
         if spread.isEmpty { spread = [0] }
         let report = EventReport(
             published: traffic.published.count, nodesChecked: checked.count, missing: missing, repeated: repeated,
-            batchesSent: traffic.batchesSent, duplicatesDropped: traffic.gossips.reduce(0) { $0 + $1.duplicatesDropped },
-            repaired: traffic.gossips.reduce(0) { $0 + $1.repaired },
+            batchesSent: traffic.batchesSent, duplicatesDropped: traffic.rounds.reduce(0) { $0 + $1.gossip.duplicatesDropped },
+            repaired: traffic.repaired,
             spreadP50Milliseconds: spread[spread.count / 2], spreadP99Milliseconds: spread[min(spread.count - 1, spread.count * 99 / 100)],
             spreadMaxMilliseconds: spread.last ?? 0)
         return (report, violations)

@@ -164,6 +164,7 @@ extension Simulation {
         nodes[index].wakeGeneration += 1
         nodes[index].scheduledWake = nil
         jobNodeWentDown(index)
+        callNodeWentDown(index)
     }
 
     /// How long a leaving node gossips its departure before it stops.

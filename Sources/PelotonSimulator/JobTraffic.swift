@@ -2,6 +2,7 @@ import PelotonCore
 import PelotonCrypto
 import PelotonJobs
 import PelotonMembership
+import PelotonNodeCore
 import PelotonPlacement
 import PelotonServices
 
@@ -39,10 +40,10 @@ struct JobTraffic {
         case submit
         case arrive(unit: Int, dispatch: Int, owner: Int)
         case unitDone(owner: Int, life: Int, unit: Int, dispatch: Int)
-        case reply(unit: Int, dispatch: Int, partial: [UInt8])
-        case attemptFailed(unit: Int, dispatch: Int, reason: String)
+        /// What came of the attempt at `owner` reaches the coordinator.
+        case answer(unit: Int, dispatch: Int, owner: Int, RoutedCall.Answer)
         /// No owner took the unit: tell the run, after the runtime's pause.
-        case unreachable(unit: Int, reason: String)
+        case unreachable(unit: Int, UnitDispatch.Outcome)
     }
 
     struct Executor {
@@ -54,8 +55,8 @@ struct JobTraffic {
     let load: Scenario.JobLoad
     let coordinator: Int
     var run: JobRun?
-    /// Each unit's current dispatch: its number (older answers are stale) and its plan.
-    var dispatches: [Int: (number: Int, plan: CallPlan)] = [:]
+    /// Each unit's current dispatch: its number (older answers are stale) and its routing.
+    var dispatches: [Int: (number: Int, routed: RoutedCall)] = [:]
     var nextDispatch = 0
     var executors: [Executor]
     var unitRuns = 0
@@ -72,6 +73,9 @@ struct JobTraffic {
 
     /// Unit `index`'s partial result: a fixed function of the index, so the right result is known.
     static func partial(of index: Int) -> UInt64 { (UInt64(index) &* 2_654_435_761) % 1_000_003 }
+
+    /// The id of a unit's dispatch, as the runtime draws one per routed unit call.
+    static func requestID(unit: Int, dispatch: Int) -> RequestID { RequestID(high: UInt64(unit), low: UInt64(dispatch)) }
 
     static func expected(units: Int) -> UInt64 { (0..<units).reduce(0) { $0 &+ partial(of: $1) } }
 }
@@ -96,7 +100,7 @@ extension Simulation {
             perform(effects, &traffic)
         case let .arrive(unit, dispatch, owner):
             guard nodes[owner].isRunning else {
-                schedule(.jobs(.attemptFailed(unit: unit, dispatch: dispatch, reason: "connection refused")), at: now + callLatency(from: owner, to: traffic.coordinator))
+                schedule(.jobs(.answer(unit: unit, dispatch: dispatch, owner: owner, .notSent("connection refused"))), at: now + callLatency(from: owner, to: traffic.coordinator))
                 return
             }
             if traffic.executors[owner].life != nodes[owner].life { traffic.executors[owner] = JobTraffic.Executor(life: nodes[owner].life) }
@@ -109,26 +113,17 @@ extension Simulation {
             traffic.executors[owner].running.remove(at: slot)
             traffic.unitRuns += 1
             let partial = Array(String(JobTraffic.partial(of: unit)).utf8)
-            schedule(.jobs(.reply(unit: unit, dispatch: dispatch, partial: partial)), at: now + callLatency(from: owner, to: traffic.coordinator))
+            let reply = CallReply(id: JobTraffic.requestID(unit: unit, dispatch: dispatch), outcome: .success(RenderedReply(contentType: "application/json", body: partial)))
+            schedule(.jobs(.answer(unit: unit, dispatch: dispatch, owner: owner, .replied(reply))), at: now + callLatency(from: owner, to: traffic.coordinator))
             startUnits(on: owner, &traffic)
-        case let .reply(unit, dispatch, partial):
-            guard traffic.dispatches[unit]?.number == dispatch, var run = traffic.run.take() else { return }
-            traffic.dispatches[unit] = nil
-            let effects = run.unitSucceeded(unit, partial: partial)
-            traffic.run = run
-            perform(effects, &traffic)
-        case let .attemptFailed(unit, dispatch, reason):
-            guard var current = traffic.dispatches[unit], current.number == dispatch else { return }
-            // A unit may have run on the node that went down: units are reissued all the same
-            // (`JobRun` keeps one result per unit), as the runtime does.
-            current.plan.attemptFailed(reason, .inDoubt)
+        case let .answer(unit, dispatch, owner, answer):
+            guard var current = traffic.dispatches[unit], current.number == dispatch,
+                  let step = current.routed.receive(answer, from: nodes[owner].id, at: Instant(nanoseconds: now))
+            else { return }
             traffic.dispatches[unit] = current
-            nextJobAttempt(unit, &traffic)
-        case let .unreachable(unit, reason):
-            guard var run = traffic.run.take() else { return }
-            let effects = run.unitFailed(unit, error: reason, byHandler: false, atMilliseconds: UInt64(now / 1_000_000))
-            traffic.run = run
-            perform(effects, &traffic)
+            take(step, unit: unit, &traffic)
+        case let .unreachable(unit, outcome):
+            report(outcome, of: unit, &traffic)
         }
     }
 
@@ -138,7 +133,8 @@ extension Simulation {
         defer { jobTraffic = traffic }
         for (unit, dispatch) in traffic.executors[index].queue + traffic.executors[index].running {
             traffic.unitsCut += 1
-            schedule(.jobs(.attemptFailed(unit: unit, dispatch: dispatch, reason: "connection reset")), at: now + callLatency(from: index, to: traffic.coordinator))
+            schedule(
+                .jobs(.answer(unit: unit, dispatch: dispatch, owner: index, .noAnswer("connection reset"))), at: now + callLatency(from: index, to: traffic.coordinator))
         }
         traffic.executors[index] = JobTraffic.Executor(life: -1)
     }
@@ -152,11 +148,11 @@ extension Simulation {
                     localID: nodes[traffic.coordinator].id, localReplicas: traffic.load.replicas, members: view.members,
                     virtualNodes: HashRing.defaultVirtualNodes, replicasOffered: { _ in traffic.load.replicas }).ring
                 let owners = ring.owners(of: PlacementKey(service: "peloton.jobs", key: "simulated/\(unit)"), count: traffic.load.replicas)
-                // A unit may run long: only a broken stream moves it to the next owner.
-                let plan = CallPlan(owners: owners, deadline: Instant(nanoseconds: now) + .seconds(600), attemptTimeout: .seconds(600), reissuesInDoubt: true)
                 traffic.nextDispatch += 1
-                traffic.dispatches[unit] = (traffic.nextDispatch, plan)
-                nextJobAttempt(unit, &traffic)
+                var routed = UnitDispatch.routed(JobTraffic.requestID(unit: unit, dispatch: traffic.nextDispatch), owners: owners, at: Instant(nanoseconds: now))
+                let step = routed.start(at: Instant(nanoseconds: now))
+                traffic.dispatches[unit] = (traffic.nextDispatch, routed)
+                take(step, unit: unit, &traffic)
             case let .combine(parts):
                 let sum = parts.reduce(UInt64(0)) { $0 &+ (UInt64(String(decoding: $1, as: UTF8.self)) ?? 0) }
                 guard var run = traffic.run.take() else { continue }
@@ -172,18 +168,30 @@ extension Simulation {
         }
     }
 
-    private func nextJobAttempt(_ unit: Int, _ traffic: inout JobTraffic) {
-        guard var current = traffic.dispatches[unit] else { return }
-        let step = current.plan.next(at: Instant(nanoseconds: now))
-        traffic.dispatches[unit] = current
+    /// Carries out the coordinator's next step for a unit: send it to an owner, or tell the run
+    /// how it ended (after the runtime's pause when no owner took it).
+    private func take(_ step: RoutedCall.Step, unit: Int, _ traffic: inout JobTraffic) {
+        guard let current = traffic.dispatches[unit] else { return }
         switch step {
-        case let .finish(failure):
+        case let .finished(finish):
             traffic.dispatches[unit] = nil
-            schedule(.jobs(.unreachable(unit: unit, reason: failure.message)), at: now + JobRun.unreachableUnitPause.nanosecondsClamped)
+            let outcome = UnitDispatch.outcome(of: finish.reply)
+            if case .failed(_, byHandler: false) = outcome {
+                schedule(.jobs(.unreachable(unit: unit, outcome)), at: now + JobRun.unreachableUnitPause.nanosecondsClamped)
+            } else {
+                report(outcome, of: unit, &traffic)
+            }
         case let .attempt(owner, _):
             guard let index = indexByID[owner] else { return }
             schedule(.jobs(.arrive(unit: unit, dispatch: current.number, owner: index)), at: now + callLatency(from: traffic.coordinator, to: index))
         }
+    }
+
+    private func report(_ outcome: UnitDispatch.Outcome, of unit: Int, _ traffic: inout JobTraffic) {
+        guard var run = traffic.run.take() else { return }
+        let effects = UnitDispatch.report(outcome, of: unit, to: &run, atMilliseconds: UInt64(now / 1_000_000))
+        traffic.run = run
+        perform(effects, &traffic)
     }
 
     private func startUnits(on owner: Int, _ traffic: inout JobTraffic) {

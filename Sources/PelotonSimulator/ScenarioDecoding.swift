@@ -125,7 +125,7 @@ extension Scenario.Fault {
 extension Scenario.StateLoad {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case writesPerSecond, fromSeconds, untilSeconds, replicas, keys, level, budgetMilliseconds, attemptTimeoutMilliseconds,
-            antiEntropyIntervalSeconds, pruneMarkerSeconds, kind
+            antiEntropyIntervalSeconds, pruneMarkerSeconds, kind, retryUncertainAfterMilliseconds
     }
 
     public init(from decoder: Decoder) throws {
@@ -143,6 +143,7 @@ extension Scenario.StateLoad {
         antiEntropyIntervalSeconds = try container.decodeIfPresent(Double.self, forKey: .antiEntropyIntervalSeconds) ?? antiEntropyIntervalSeconds
         pruneMarkerSeconds = try container.decodeIfPresent(Double.self, forKey: .pruneMarkerSeconds) ?? pruneMarkerSeconds
         kind = try container.decodeIfPresent(WriteKind.self, forKey: .kind) ?? kind
+        retryUncertainAfterMilliseconds = try container.decodeIfPresent(Double.self, forKey: .retryUncertainAfterMilliseconds)
     }
 }
 

@@ -27,6 +27,9 @@ extension Scenario {
         /// How long a key keeps dropping a pruned node's entries from stale copies
         /// (`--prune-marker-seconds` of the runtime).
         public var pruneMarkerSeconds: Double = 24 * 3600
+        /// A client that hears `uncertain` retries the write once with the same id, through a
+        /// random running node, this long after (the README's advice); nil: no retries.
+        public var retryUncertainAfterMilliseconds: Double?
 
         public init() {}
 

@@ -18,9 +18,11 @@ struct StateTraffic {
         let id: WriteID
         let key: StateKey
         let element: String
-        let entry: Int
+        var entry: Int
         let issuedAt: Int64
         var coordination: CoordinatedWrite
+        /// 0 for the client's first try, 1 for its retry with the same id.
+        var round = 0
         var finishedAt: Int64?
         var failure: String?
         var acknowledged = false
@@ -34,6 +36,7 @@ struct StateTraffic {
     /// A write an owner ran and is collecting acknowledgements for.
     struct Pending {
         let write: Int
+        let round: Int
         let owner: Int
         let life: Int
         var ownerWrite: OwnerWrite
@@ -44,9 +47,11 @@ struct StateTraffic {
         case antiEntropy(node: Int)
         /// A node compares state with a member it has just seen (re)appear.
         case exchange(from: Int, with: Int)
-        case writeArrives(write: Int, owner: Int)
+        case writeArrives(write: Int, round: Int, owner: Int)
         /// The answer of `owner` (or the transport's failure) reaches the entry node.
-        case writeAnswered(write: Int, owner: Int, Result<StateResponse, CallFailure>)
+        case writeAnswered(write: Int, round: Int, owner: Int, Result<StateResponse, CallFailure>)
+        /// The client tries an uncertain write again, with the same id.
+        case retry(write: Int)
         case deltaArrives(pending: Int, replica: Int, key: StateKey, delta: StateValue)
         /// A replica's answer to a delta (or the transport's failure) reaches the owner.
         case deltaAnswered(pending: Int, replica: Int, Result<StateResponse, CallFailure>)
@@ -59,10 +64,10 @@ struct StateTraffic {
         /// The node whose process handles this event.
         func node(in traffic: StateTraffic) -> Int? {
             switch self {
-            case .issue, .checkAgreement: nil
+            case .issue, .checkAgreement, .retry: nil
             case let .antiEntropy(node), let .exchange(node, _): node
-            case let .writeArrives(_, owner): owner
-            case let .writeAnswered(write, _, _): traffic.writes[write].entry
+            case let .writeArrives(_, _, owner): owner
+            case let .writeAnswered(write, _, _, _): traffic.writes[write].entry
             case let .deltaArrives(_, replica, _, _): replica
             case let .deltaAnswered(pending, _, _): traffic.pendings[pending].owner
             case let .digestArrives(_, to, _), let .answerArrives(_, to, _), let .statesArrive(to, _): to
@@ -86,6 +91,8 @@ struct StateTraffic {
     /// Rings by member list: most nodes see the same members, and a ring is costly to build.
     var ringsByMembers: [[NodeID]: HashRing] = [:]
     var exchanges = 0
+    /// Uncertain writes the client tried again.
+    var retried = 0
     var statesShipped = 0
     var writtenKeys: Set<StateKey> = []
     /// How often each key had each revoked node's entries folded out of it: more than once
@@ -138,11 +145,15 @@ extension Simulation {
             schedule(.state(.antiEntropy(node: node)), at: now + Int64(traffic.load.antiEntropyIntervalSeconds * 1e9))
         case let .exchange(node, peer):
             startAntiEntropy(&traffic, from: node, with: peer)
-        case let .writeArrives(write, owner):
-            runWrite(&traffic, write: write, owner: owner)
-        case let .writeAnswered(write, owner, answer):
-            guard let step = traffic.writes[write].coordination.receive(answer, from: nodes[owner].id, at: Instant(nanoseconds: now)) else { return }
+        case let .writeArrives(write, round, owner):
+            runWrite(&traffic, write: write, round: round, owner: owner)
+        case let .writeAnswered(write, round, owner, answer):
+            guard traffic.writes[write].round == round,
+                  let step = traffic.writes[write].coordination.receive(answer, from: nodes[owner].id, at: Instant(nanoseconds: now))
+            else { return }
             take(step, &traffic, write: write)
+        case let .retry(write):
+            retryWrite(&traffic, write: write)
         case let .deltaArrives(pending, replica, key, delta):
             guard nodes[replica].isRunning else { return }
             let local = UInt64(max(0, nodes[replica].localTime(now).nanoseconds / 1_000_000))
@@ -187,20 +198,42 @@ extension Simulation {
         let running = nodes.indices.filter { nodes[$0].isRunning && !nodes[$0].paused }
         if let entry = running.isEmpty ? nil : running[Int(random.next() % UInt64(running.count))],
            let key = try? StateKey(kind: load.kind == .counter ? .counter : .set, name: "key-\(random.next() % UInt64(load.keys))") {
-            let (ring, replicas) = stateRing(of: entry, traffic: &traffic)
-            let owners = ring.owners(of: key.placementKey, count: replicas)
-            let deadline = Instant(nanoseconds: now) + .nanoseconds(Int64(load.budgetMilliseconds * 1e6))
             traffic.writtenKeys.insert(key)
             let id = WriteID(high: seed, low: UInt64(traffic.writes.count))
-            var coordination = CoordinatedWrite(
-                write: id, owners: owners, deadline: deadline, attemptTimeout: .nanoseconds(Int64(load.attemptTimeoutMilliseconds * 1e6)),
-                reissuesInDoubt: traffic.reissuesInDoubt)
-            let first = coordination.start(at: Instant(nanoseconds: now))
+            let (coordination, first) = coordinate(id, to: key, at: entry, &traffic)
             traffic.writes.append(StateTraffic.Write(id: id, key: key, element: "write-\(traffic.writes.count)", entry: entry, issuedAt: now, coordination: coordination))
             take(first, &traffic, write: traffic.writes.count - 1)
         }
         let next = now + Int64(1e9 / load.writesPerSecond)
         if Double(next) / 1e9 <= lastIssue { schedule(.state(.issue), at: next) }
+    }
+
+    /// Write `id` to `key` as `entry` coordinates it, from its own view, and its first step.
+    private func coordinate(_ id: WriteID, to key: StateKey, at entry: Int, _ traffic: inout StateTraffic) -> (CoordinatedWrite, CoordinatedWrite.Step) {
+        let load = traffic.load
+        let (ring, replicas) = stateRing(of: entry, traffic: &traffic)
+        let deadline = Instant(nanoseconds: now) + .nanoseconds(Int64(load.budgetMilliseconds * 1e6))
+        var coordination = CoordinatedWrite(
+            write: id, owners: ring.owners(of: key.placementKey, count: replicas), deadline: deadline,
+            attemptTimeout: .nanoseconds(Int64(load.attemptTimeoutMilliseconds * 1e6)), reissuesInDoubt: traffic.reissuesInDoubt)
+        let first = coordination.start(at: Instant(nanoseconds: now))
+        return (coordination, first)
+    }
+
+    /// The client's one retry of an uncertain write: the same id, through a random running node.
+    private func retryWrite(_ traffic: inout StateTraffic, write: Int) {
+        let running = nodes.indices.filter { nodes[$0].isRunning && !nodes[$0].paused }
+        guard !running.isEmpty else { return }
+        let entry = running[Int(random.next() % UInt64(running.count))]
+        let (coordination, first) = coordinate(traffic.writes[write].id, to: traffic.writes[write].key, at: entry, &traffic)
+        traffic.writes[write].round += 1
+        traffic.writes[write].entry = entry
+        traffic.writes[write].coordination = coordination
+        traffic.writes[write].finishedAt = nil
+        traffic.writes[write].failure = nil
+        traffic.writes[write].uncertain = false
+        traffic.retried += 1
+        take(first, &traffic, write: write)
     }
 
     /// Carries out the entry node's next step for `write`: end it, or send it to the owner
@@ -216,14 +249,18 @@ extension Simulation {
             case let .failure(failure):
                 traffic.writes[write].failure = "\(failure.code)"
                 traffic.writes[write].uncertain = failure.code == .uncertain
+                if failure.code == .uncertain, traffic.writes[write].round == 0, let delay = traffic.load.retryUncertainAfterMilliseconds {
+                    schedule(.state(.retry(write: write)), at: now + Int64(delay * 1e6))
+                }
             }
             trace.mix(0x57A7_0000_0000_0000 | UInt64(write))
         case let .ask(owner, until):
             guard let index = indexByID[owner] else { return }
             let entry = traffic.writes[write].entry
-            schedule(.state(.writeAnswered(write: write, owner: index, .failure(StateTraffic.timedOut))), at: until.nanoseconds)
+            let round = traffic.writes[write].round
+            schedule(.state(.writeAnswered(write: write, round: round, owner: index, .failure(StateTraffic.timedOut))), at: until.nanoseconds)
             guard !blocked(from: entry, to: index) else { return }
-            schedule(.state(.writeArrives(write: write, owner: index)), at: now + callLatency(from: entry, to: index))
+            schedule(.state(.writeArrives(write: write, round: round, owner: index)), at: now + callLatency(from: entry, to: index))
         }
     }
 
@@ -245,10 +282,12 @@ extension Simulation {
 
     /// The owner asked runs the write on what it holds (durably) and carries out its
     /// `OwnerWrite`: the delta to the other owners it sees, the answer once decided.
-    private func runWrite(_ traffic: inout StateTraffic, write: Int, owner: Int) {
+    private func runWrite(_ traffic: inout StateTraffic, write: Int, round: Int, owner: Int) {
+        // The request came over a connection from that round's entry node: gone if the client
+        // has moved on, and its answer with it.
         let entry = traffic.writes[write].entry
         guard nodes[owner].isRunning else {
-            schedule(.state(.writeAnswered(write: write, owner: owner, .failure(StateTraffic.refused))), at: now + callLatency(from: owner, to: entry))
+            schedule(.state(.writeAnswered(write: write, round: round, owner: owner, .failure(StateTraffic.refused))), at: now + callLatency(from: owner, to: entry))
             return
         }
         let key = traffic.writes[write].key
@@ -264,7 +303,7 @@ extension Simulation {
         let (ring, replicas) = stateRing(of: owner, traffic: &traffic)
         let ownerWrite = OwnerWrite(
             write: traffic.writes[write].id, key: key, level: traffic.load.level, owners: ring.owners(of: key.placementKey, count: replicas), me: nodes[owner].id)
-        traffic.pendings.append(StateTraffic.Pending(write: write, owner: owner, life: nodes[owner].life, ownerWrite: ownerWrite))
+        traffic.pendings.append(StateTraffic.Pending(write: write, round: round, owner: owner, life: nodes[owner].life, ownerWrite: ownerWrite))
         let pending = traffic.pendings.count - 1
         let effects = traffic.pendings[pending].ownerWrite.saved(saved)
         carryOut(effects, &traffic, pending: pending)
@@ -293,9 +332,11 @@ extension Simulation {
                     }
                 }
             case let .answer(answer):
+                guard traffic.writes[pending.write].round == pending.round else { continue }
                 let entry = traffic.writes[pending.write].entry
                 guard !blocked(from: pending.owner, to: entry) else { continue }
-                schedule(.state(.writeAnswered(write: pending.write, owner: pending.owner, answer)), at: now + callLatency(from: pending.owner, to: entry))
+                schedule(
+                    .state(.writeAnswered(write: pending.write, round: pending.round, owner: pending.owner, answer)), at: now + callLatency(from: pending.owner, to: entry))
             }
         }
     }
@@ -416,7 +457,7 @@ extension Simulation {
             }
         }
         for (number, write) in traffic.writes.enumerated() where write.applications > 1 {
-            violations.append("write \(number) to \(write.key) was applied by \(write.applications) owners")
+            violations.append("write \(number) to \(write.key) was applied \(write.applications) times")
         }
         for (number, write) in traffic.writes.enumerated() where write.finishedAt == nil {
             violations.append("write \(number), issued at \(format(Double(write.issuedAt) / 1e9)) s, never ended")
@@ -429,7 +470,7 @@ extension Simulation {
         let report = StateReport(
             issued: traffic.writes.count, acknowledged: acknowledged, uncertain: uncertain, failed: traffic.writes.count - acknowledged - uncertain,
             appliedTwice: traffic.writes.filter { $0.applications > 1 }.count, overcountedCopies: overcounted, lostAcknowledged: lost, divergentKeys: divergent, keys: writesByKey.count, exchanges: traffic.exchanges,
-            statesShipped: traffic.statesShipped, ownersAgreedSecondsAfterLastFault: agreedAfter,
+            statesShipped: traffic.statesShipped, retried: traffic.retried, ownersAgreedSecondsAfterLastFault: agreedAfter,
             keysPruned: traffic.folds.values.reduce(0) { $0 + $1.values.reduce(0, +) }, keysNamingRevoked: revoked.isEmpty ? nil : naming)
         return (report, violations)
     }
@@ -453,6 +494,8 @@ public struct StateReport: Sendable {
     public let keys: Int
     public let exchanges: Int
     public let statesShipped: Int
+    /// Uncertain writes the client tried again with the same id.
+    public let retried: Int
     /// How long after the last fault the owners of every key agreed for good (checked every
     /// 250 ms; writes still arriving count as disagreement until they have spread).
     public let ownersAgreedSecondsAfterLastFault: Double?
@@ -462,7 +505,7 @@ public struct StateReport: Sendable {
     public let keysNamingRevoked: Int?
 
     var summary: String {
-        "state: \(issued) writes, \(acknowledged) acknowledged, \(uncertain) uncertain, \(failed) refused; \(appliedTwice) applied twice; at the end \(lostAcknowledged) acknowledged writes missing, \(overcountedCopies) counter copies over, "
+        "state: \(issued) writes, \(acknowledged) acknowledged, \(uncertain) uncertain, \(failed) refused (\(retried) retried by the client); \(appliedTwice) applied twice; at the end \(lostAcknowledged) acknowledged writes missing, \(overcountedCopies) counter copies over, "
             + "\(divergentKeys) of \(keys) keys with owners that disagree; \(exchanges) anti-entropy exchanges shipped \(statesShipped) states; "
             + "owners agreed " + (ownersAgreedSecondsAfterLastFault.map { "\(format($0)) s after the last fault" } ?? "never")
             + (keysNamingRevoked.map { "; revoked nodes pruned from \(keysPruned) keys, \($0) copies still hold their entries" } ?? "")

@@ -55,6 +55,9 @@ import Testing
             ("GET", "/v1/jobs/nosuch", nil, 404, "notFound"),
             ("POST", "/v1/call/nosuch/x", "{}", 404, "noSuchService"),
             ("POST", "/v1/call/echo/shout", "{}", 404, "noSuchMethod"),
+            // The mesh's own traffic is not a service a client can call.
+            ("POST", "/v1/call/peloton.jobs/cancel", "{}", 404, "noSuchService"),
+            ("POST", "/v1/call/peloton.state/state", "{}", 404, "noSuchService"),
             ("POST", "/v1/revocations", "garbage", 400, "badRequest"),
         ]
         for (method, path, body, status, code) in failures {

@@ -35,6 +35,30 @@ import Testing
         #expect(StreamCallHandling(Self.call("quick", hops: 1), services: nil) == StreamCallHandling(servedHere: true, onStreamLoop: false))
     }
 
+    @Test func aClientMayNotCallTheMeshsOwnNamesExceptForState() throws {
+        let host = try Self.host()
+        let units = StreamCallHandling(Self.call("peloton.jobs", hops: 0), services: host)
+        #expect(units.refusal?.code == .noSuchService)
+        #expect(units.refusal?.message.contains("the mesh's own") == true)
+        #expect(StreamCallHandling(Self.call("PELOTON.jobs", hops: 0), services: host).refusal != nil)
+        // Between nodes the names carry the mesh's own traffic.
+        #expect(StreamCallHandling(Self.call("peloton.jobs", hops: 1), services: host).refusal == nil)
+        #expect(StreamCallHandling(Self.call(StateKey.placementService, hops: 0), services: host).refusal == nil)
+    }
+
+    @Test func aServiceMayNotTakeAReservedName() {
+        #expect(throws: ServiceDefinitionError.self) {
+            try ServiceDefinition(name: "peloton.state", version: "1.0.0", replicas: 1) { service in
+                try service.method("run") { (_: Nothing, _) in Nothing() }
+            }
+        }
+        #expect(throws: ServiceDefinitionError.self) {
+            try ServiceDefinition(name: "Peloton.Tools", version: "1.0.0", replicas: 1) { service in
+                try service.method("run") { (_: Nothing, _) in Nothing() }
+            }
+        }
+    }
+
     @Test func aTaskPreferringAnEventLoopRunsOnIt() async throws {
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         let executor = EventLoopTaskExecutor(loop)
