@@ -39,19 +39,19 @@ public struct RoutedCall: Sendable {
     }
 
     public let id: RequestID
-    private var plan: CallPlan
-    /// The owner being asked; nil before the first attempt and once the call has finished.
-    public private(set) var asking: NodeID?
-    public private(set) var finish: Finish?
+    private var owners: OwnerSequence<Finish>
 
     public init(id: RequestID, owners: [NodeID], deadline: Instant, attemptTimeout: Duration, reissuesInDoubt: Bool) {
         self.id = id
-        plan = CallPlan(owners: owners, deadline: deadline, attemptTimeout: attemptTimeout, reissuesInDoubt: reissuesInDoubt)
+        self.owners = OwnerSequence(CallPlan(owners: owners, deadline: deadline, attemptTimeout: attemptTimeout, reissuesInDoubt: reissuesInDoubt))
     }
 
-    public var deadline: Instant { plan.deadline }
+    public var deadline: Instant { owners.plan.deadline }
     /// Owners asked so far, the one being asked included.
-    public var attempts: Int { plan.attempted.count }
+    public var attempts: Int { owners.plan.attempted.count }
+    /// The owner being asked; nil before the first attempt and once the call has finished.
+    public var asking: NodeID? { owners.asking }
+    public var finish: Finish? { owners.outcome }
 
     /// The first attempt (or the failure, when there is no owner or no time).
     public mutating func start(at now: Instant) -> Step { next(at: now) }
@@ -59,35 +59,26 @@ public struct RoutedCall: Sendable {
     /// Takes what came of the attempt at `owner`. Nil when the answer is stale: it is not from
     /// the owner being asked (a late reply after the call moved on), or the call has finished.
     public mutating func receive(_ answer: Answer, from owner: NodeID, at now: Instant) -> Step? {
-        guard finish == nil, asking == owner else { return nil }
+        guard owners.isCurrent(owner) else { return nil }
         switch answer {
         case let .replied(reply):
             if case let .failure(failure) = reply.outcome, failure.isRetriable {
-                plan.attemptFailed("\(owner.short): \(failure.message)", .notRun)
+                owners.plan.attemptFailed("\(owner.short): \(failure.message)", .notRun)
                 return next(at: now)
             }
-            return end(Finish(reply: reply, servedBy: owner))
+            return .finished(owners.end(Finish(reply: reply, servedBy: owner)))
         case let .notSent(reason):
-            plan.attemptFailed("\(owner.short): \(reason)", .notRun)
+            owners.plan.attemptFailed("\(owner.short): \(reason)", .notRun)
         case let .noAnswer(reason):
-            plan.attemptFailed("\(owner.short): \(reason)", .inDoubt)
+            owners.plan.attemptFailed("\(owner.short): \(reason)", .inDoubt)
         }
         return next(at: now)
     }
 
     private mutating func next(at now: Instant) -> Step {
-        switch plan.next(at: now) {
-        case let .attempt(owner, until):
-            asking = owner
-            return .attempt(owner, until: until)
-        case let .finish(failure):
-            return end(Finish(reply: CallReply(id: id, outcome: .failure(failure)), servedBy: nil))
+        switch owners.next(at: now, failed: { [id] in Finish(reply: CallReply(id: id, outcome: .failure($0)), servedBy: nil) }) {
+        case let .ask(owner, until): .attempt(owner, until: until)
+        case let .ended(finish): .finished(finish)
         }
-    }
-
-    private mutating func end(_ finish: Finish) -> Step {
-        asking = nil
-        self.finish = finish
-        return .finished(finish)
     }
 }

@@ -35,18 +35,18 @@ public struct CoordinatedWrite: Sendable {
     }
 
     public let write: WriteID
-    private var plan: CallPlan
-    public private(set) var asking: NodeID?
-    public private(set) var outcome: Result<StateWriteResult, CallFailure>?
+    private var owners: OwnerSequence<Result<StateWriteResult, CallFailure>>
 
     /// `reissuesInDoubt` is false in every node; tests turn it on to show what it costs.
     public init(write: WriteID, owners: [NodeID], deadline: Instant, attemptTimeout: Duration, reissuesInDoubt: Bool = false) {
         self.write = write
-        plan = CallPlan(owners: owners, deadline: deadline, attemptTimeout: attemptTimeout, reissuesInDoubt: reissuesInDoubt)
+        self.owners = OwnerSequence(CallPlan(owners: owners, deadline: deadline, attemptTimeout: attemptTimeout, reissuesInDoubt: reissuesInDoubt))
     }
 
-    public var deadline: Instant { plan.deadline }
-    public var attempts: Int { plan.attempted.count }
+    public var deadline: Instant { owners.plan.deadline }
+    public var attempts: Int { owners.plan.attempted.count }
+    public var asking: NodeID? { owners.asking }
+    public var outcome: Result<StateWriteResult, CallFailure>? { owners.outcome }
 
     public mutating func start(at now: Instant) -> Step { next(at: now) }
 
@@ -54,37 +54,28 @@ public struct CoordinatedWrite: Sendable {
     /// `notOffered` when the request never left, `uncertain` when no answer came). Nil when
     /// the answer is stale.
     public mutating func receive(_ answer: Result<StateResponse, CallFailure>, from owner: NodeID, at now: Instant) -> Step? {
-        guard outcome == nil, asking == owner else { return nil }
+        guard owners.isCurrent(owner) else { return nil }
         switch answer {
         case let .success(.written(state, acknowledged, total)):
-            return end(.success(StateWriteResult(state: state, acknowledged: acknowledged, owners: total, servedBy: owner)))
+            return .finished(owners.end(.success(StateWriteResult(state: state, acknowledged: acknowledged, owners: total, servedBy: owner))))
         case .success:
-            plan.attemptFailed("\(owner.short): unexpected answer", .inDoubt)
+            owners.plan.attemptFailed("\(owner.short): unexpected answer", .inDoubt)
         case let .failure(failure) where failure.isRetriable:
             // Refused before it ran (not an owner, too busy) or never sent.
-            plan.attemptFailed("\(owner.short): \(failure.message)", .notRun)
+            owners.plan.attemptFailed("\(owner.short): \(failure.message)", .notRun)
         case let .failure(failure) where failure.code == .uncertain:
-            plan.attemptFailed("\(owner.short): \(failure.message)", .inDoubt)
+            owners.plan.attemptFailed("\(owner.short): \(failure.message)", .inDoubt)
         case let .failure(failure):
             // Refused as invalid: no owner would take it.
-            return end(.failure(failure))
+            return .finished(owners.end(.failure(failure)))
         }
         return next(at: now)
     }
 
     private mutating func next(at now: Instant) -> Step {
-        switch plan.next(at: now) {
-        case let .attempt(owner, until):
-            asking = owner
-            return .ask(owner, until: until)
-        case let .finish(failure):
-            return end(.failure(failure))
+        switch owners.next(at: now, failed: { .failure($0) }) {
+        case let .ask(owner, until): .ask(owner, until: until)
+        case let .ended(outcome): .finished(outcome)
         }
-    }
-
-    private mutating func end(_ outcome: Result<StateWriteResult, CallFailure>) -> Step {
-        asking = nil
-        self.outcome = outcome
-        return .finished(outcome)
     }
 }
