@@ -148,7 +148,7 @@ let package = Package(
         .testTarget(name: "PelotonCoreTests", dependencies: ["PelotonCore"]),
         .testTarget(name: "PelotonCryptoTests", dependencies: ["PelotonCrypto"]),
         .testTarget(name: "PelotonMembershipTests", dependencies: ["PelotonMembership", "PelotonCore", "PelotonCrypto", "PelotonWire"]),
-        .testTarget(name: "PelotonNodeCoreTests", dependencies: ["PelotonNodeCore", "PelotonServices", "PelotonState", "PelotonCrypto", "PelotonCore", "PelotonJobs"]),
+        .testTarget(name: "PelotonNodeCoreTests", dependencies: ["PelotonNodeCore", "PelotonServices", "PelotonState", "PelotonCrypto", "PelotonCore", "PelotonJobs", "PelotonEvents", "PelotonPlacement"]),
         .testTarget(name: "PelotonSimulatorTests", dependencies: ["PelotonSimulator", "PelotonMembership", "PelotonState"]),
         .testTarget(
             name: "PelotonNodeTests",

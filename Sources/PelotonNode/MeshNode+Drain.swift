@@ -1,5 +1,6 @@
 import PelotonCore
 import PelotonMembership
+import PelotonNodeCore
 import ServiceLifecycle
 import Synchronization
 
@@ -46,11 +47,12 @@ extension MeshNode {
         // Routers learn by gossip: until they have, calls keep arriving and are served.
         try? await Task.sleep(for: configuration.drainAnnounceTime)
         await waitForWorkUnderWay(atMost: configuration.drainGracePeriod)
-        // The ring no longer has this node: one exchange with each member ships every key it
-        // holds to that member when it is now one of the key's owners.
-        let peers = aliveMembers()
-        for peer in peers { await antiEntropyRound(with: peer.id) }
-        logger.info("drained in \(Self.now() - started): state handed to \(peers.count) members")
+        // The ring no longer has this node: one exchange with each member that now owns some
+        // of its keys ships them there (`DrainHandoff`).
+        let (ring, replicas) = stateRing()
+        let recipients = await stateReplica.handoffRecipients(in: AntiEntropyScope(ring: ring, replicas: replicas), alive: aliveMembers().map(\.id))
+        for peer in recipients { await antiEntropyRound(with: peer) }
+        logger.info("drained in \(Self.now() - started): state handed to \(recipients.count) members")
     }
 
     /// Waits until no call, route or state operation is under way here, for at most `limit`.

@@ -99,6 +99,11 @@ actor StateReplica {
         scope.digest(of: &held, for: peer)
     }
 
+    /// Whom a draining node hands its keys to (`DrainHandoff`).
+    func handoffRecipients(in scope: AntiEntropyScope, alive: [NodeID]) -> [NodeID] {
+        DrainHandoff.recipients(of: held, in: scope, alive: alive)
+    }
+
     /// The answer to `sender`'s digest.
     func answer(_ digest: [DigestEntry], from sender: NodeID, in scope: AntiEntropyScope) -> DigestAnswer {
         scope.answer(digest, from: sender, by: &held)

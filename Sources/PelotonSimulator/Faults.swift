@@ -87,6 +87,7 @@ extension Simulation {
                 start(index, isRestart: true)
             }
         case let .leave(indices):
+            for index in indices where nodes[index].membership?.metadata.isDraining == true { handOffState(from: index) }
             for index in indices where withMembership(index, { membership, local in membership.leave(at: local) }) {
                 schedule(.action(.stop(index)), at: now + Self.leaveGossip)
             }

@@ -361,6 +361,20 @@ extension Simulation {
         schedule(.state(.digestArrives(from: node, to: peer, digest: digest)), at: now + callLatency(from: node, to: peer))
     }
 
+    /// A drained node about to leave hands its keys to their new owners, as the runtime's drain
+    /// does: one exchange with each member `DrainHandoff` names.
+    func handOffState(from node: Int) {
+        guard var traffic = state.take() else { return }
+        defer { state = traffic }
+        guard let view = nodes[node].membership else { return }
+        let (ring, replicas) = stateRing(of: node, traffic: &traffic)
+        let alive = view.members.filter { $0.status == .alive }.map(\.id)
+        for peer in DrainHandoff.recipients(of: traffic.replicas[node], in: AntiEntropyScope(ring: ring, replicas: replicas), alive: alive) {
+            guard let index = indexByID[peer] else { continue }
+            startAntiEntropy(&traffic, from: node, with: index)
+        }
+    }
+
     /// A node's pruning step after its anti-entropy round, as the runtime's `pruneRemovedNodes`.
     private func prune(_ traffic: inout StateTraffic, at node: Int) {
         guard nodes[node].isRunning else { return }
