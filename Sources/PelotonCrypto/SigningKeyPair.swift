@@ -13,6 +13,12 @@ public struct SigningKeyPair: Sendable {
         try! SigningKeyPair(seed: SecretBytes(copying: secureRandomBytes(count: seedByteCount)))
     }
 
+    /// The key pair of a 32-byte seed given in the clear: the same bytes give the same keys,
+    /// which is what a seeded simulation needs. Real nodes use `generate()`.
+    public init(seedBytes: [UInt8]) throws {
+        try self.init(seed: SecretBytes(copying: seedBytes))
+    }
+
     /// Derives the key pair from a 32-byte seed (what the key files store).
     public init(seed: SecretBytes) throws {
         Sodium.ensureInitialized()

@@ -7,6 +7,9 @@ import PelotonMembership
 struct SimulatedNode {
     let id: NodeID
     let address: NodeAddress
+    /// What it announces, as a real node does: its HTTP address, its service, and its
+    /// certificate from the simulation's authority, so updates about it are of real size.
+    let metadata: MemberMetadata
     /// nil while crashed or stopped.
     var membership: Membership?
     /// Local clock = offset + virtual time × rate: drift without breaking determinism.

@@ -49,7 +49,7 @@ public final class Simulation {
     /// Every node alive at incarnation 0: the view a `startJoined` node begins with. Built
     /// once, so a 10,000-node start does not build 10,000 copies of it.
     private lazy var formedMeshView = nodes.map {
-        MemberState(id: $0.id, address: $0.address, incarnation: 0, status: .alive, metadata: .empty)
+        MemberState(id: $0.id, address: $0.address, incarnation: 0, status: .alive, metadata: $0.metadata)
     }
 
     public init(scenario: Scenario, seed: UInt64? = nil, settings: MembershipSettings = MembershipSettings()) {
@@ -59,14 +59,15 @@ public final class Simulation {
         random = SeededRandom(seed: self.seed)
         loss = scenario.network.loss
         metrics = SimulationMetrics(nodeCount: scenario.nodes)
+        let credentials = SimulatedCredentials(random: &random)
         for index in 0..<scenario.nodes {
-            let id = NodeID(high: random.next(), low: random.next())
+            let (id, metadata) = credentials.node(index, random: &random)
             // Addresses are names in the virtual network; no socket is ever opened.
             let address = try! NodeAddress(host: "node-\(index)", port: 7946)
             let drift = scenario.clockDrift
             let rate = drift > 0 ? 1 + (random.unit() * 2 - 1) * drift : 1
             let offset = Double(random.next() % 1_000_000_000)
-            nodes.append(SimulatedNode(id: id, address: address, membership: nil, clockRate: rate, clockOffset: offset))
+            nodes.append(SimulatedNode(id: id, address: address, metadata: metadata, membership: nil, clockRate: rate, clockOffset: offset))
             indexByAddress[address] = index
             indexByID[id] = index
         }
@@ -151,7 +152,7 @@ public final class Simulation {
         let seeds = founds ? [] : [nodes[seedIndex(for: index)].address]
         let local = nodes[index].localTime(now)
         var membership = Membership(
-            id: nodes[index].id, address: nodes[index].address, seeds: seeds, settings: settings,
+            id: nodes[index].id, address: nodes[index].address, metadata: nodes[index].metadata, seeds: seeds, settings: settings,
             random: random.split(), now: local)
         if scenario.startJoined && !isRestart {
             membership.assumeMembers(formedMeshView, at: local)
