@@ -129,17 +129,21 @@ extension MeshNode {
             logger.error("state write to \(key) not saved: \(error)")
             saved = .failure(.notSaved("\(error)"))
         }
-        var shipments: [(StateValue, [NodeID])] = []
+        // Every effect is carried out: a level met by this save alone (`one`) still ships the
+        // delta to every other owner, and the requests run on once the answer is decided.
+        var answer: Result<StateResponse, CallFailure>?
+        var replies: [AsyncStream<(NodeID, Result<StateResponse, CallFailure>)>] = []
         for effect in ownerWrite.saved(saved) {
             switch effect {
-            case let .answer(answer): return answer
-            case let .ship(delta, owners): shipments.append((delta, owners))
+            case let .answer(decided): answer = decided
+            case let .ship(delta, owners):
+                replies.append(askOwners(owners, addresses: placement.addresses, .replicate(write: write, key: key, delta: delta), deadline: deadline))
             }
         }
-        // Every owner should get the delta: the requests run on once the answer is decided.
-        for (delta, owners) in shipments {
-            for await (owner, outcome) in askOwners(owners, addresses: placement.addresses, .replicate(write: write, key: key, delta: delta), deadline: deadline) {
-                if case let .answer(answer)? = ownerWrite.replicaAnswered(owner, outcome) { return answer }
+        if let answer { return answer }
+        for stream in replies {
+            for await (owner, outcome) in stream {
+                if case let .answer(decided)? = ownerWrite.replicaAnswered(owner, outcome) { return decided }
             }
         }
         return .failure(CallFailure(.uncertain, "the write is saved here but the other owners' answers never came"))

@@ -52,6 +52,35 @@ import Testing
         #expect(Self.value(await mesh.request("GET", "/v1/state/counter/hits", via: 1)?.body) as? Int == 6)
     }
 
+    /// A write at level one is answered once it is saved where it ran, but its delta still goes
+    /// to every other owner at once, not only by anti-entropy (turned off here).
+    @Test(.timeLimit(.minutes(3))) func aLevelOneWriteStillReachesEveryOwner() async throws {
+        let mesh = try ProcessMesh()
+        let quiet = ["--state-sync-ms", "600000"]
+        try mesh.start("o0", extra: quiet)
+        for index in 1..<3 { try mesh.start("o\(index)", seed: 0, extra: quiet) }
+        guard await mesh.agreeOnOneRing(seconds: 60) else {
+            Issue.record("the nodes did not agree on one ring\n\(mesh.logs())")
+            return
+        }
+        for key in 0..<5 {
+            let written = await mesh.request("POST", "/v1/state/counter/one-\(key)/increment?level=one", json: #"{"by":1}"#, via: 0)
+            #expect(written?.status == 200, "\(written?.body ?? "no answer")")
+        }
+        // Three nodes, three replicas: every node owns every key and reads its own copy.
+        for node in 0..<3 {
+            for key in 0..<5 {
+                var seen: Int?
+                for _ in 0..<20 {
+                    seen = Self.value(await mesh.request("GET", "/v1/state/counter/one-\(key)?level=one", via: node)?.body) as? Int
+                    if seen == 1 { break }
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                #expect(seen == 1, "one-\(key) on node \(node): \(seen.map(String.init) ?? "absent")")
+            }
+        }
+    }
+
     @Test(.timeLimit(.minutes(3))) func killingEveryNodeLosesNothingAcknowledged() async throws {
         guard let mesh = try await Self.mesh(3) else { return }
         var acknowledged = 0
