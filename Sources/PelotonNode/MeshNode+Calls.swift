@@ -85,7 +85,7 @@ extension MeshNode {
         while true {
             switch step {
             case let .finished(finish):
-                return finished(finish, of: request, offered: !placement.owners.isEmpty, attempts: call.attempts, since: start)
+                return finished(finish, of: request, attempts: call.attempts, since: start)
             case let .attempt(owner, until):
                 let number = call.attempts  // this attempt included
                 let now = Self.now()
@@ -104,16 +104,16 @@ extension MeshNode {
         }
     }
 
-    /// Counts a finished call in the metrics and returns it.
-    private nonisolated func finished(_ finish: RoutedCall.Finish, of request: CallRequest, offered: Bool, attempts: Int, since start: Instant) -> RoutedReply {
+    /// Counts a finished call in the metrics and returns it. Only calls to a service some
+    /// member offers get here (the rest are counted as "(none)" by `unplaced`): a client must
+    /// not be able to grow the metrics without bound by calling made-up names.
+    private nonisolated func finished(_ finish: RoutedCall.Finish, of request: CallRequest, attempts: Int, since start: Instant) -> RoutedReply {
         let outcome: String
         switch finish.reply.outcome {
         case .success: outcome = "ok"
         case let .failure(failure): outcome = "\(failure.code)"
         }
-        // Only services someone offers get their own series: a client must not be able to
-        // grow the metrics without bound by calling made-up names.
-        metrics.callRouted(service: offered ? request.service : "(none)", outcome: outcome, attempts: attempts, duration: Self.now() - start)
+        metrics.callRouted(service: request.service, outcome: outcome, attempts: attempts, duration: Self.now() - start)
         return RoutedReply(reply: finish.reply, servedBy: finish.servedBy, attempts: attempts)
     }
 

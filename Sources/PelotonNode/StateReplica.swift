@@ -7,7 +7,6 @@ import PelotonState
 /// saved before the call that made it returns, so "done" means durable here. Watchers of a key
 /// hear each new state of it.
 actor StateReplica {
-    let id: NodeID
     /// What is held, and which writes: the decisions, without the disk.
     private var held: ReplicaState
     /// Grows with every change of a key: the database keeps the highest, so saves that finish
@@ -17,7 +16,6 @@ actor StateReplica {
     private var watchers: [StateKey: [UUID: AsyncStream<StateValue>.Continuation]] = [:]
 
     init(id: NodeID, database: StateDatabase?) throws {
-        self.id = id
         self.database = database
         let saved = try database?.loadAll() ?? [:]
         held = ReplicaState(me: id, store: StateStore(values: saved.mapValues(\.value)))

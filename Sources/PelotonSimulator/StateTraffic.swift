@@ -195,8 +195,7 @@ extension Simulation {
     private func issueWrite(_ traffic: inout StateTraffic) {
         let load = traffic.load
         let lastIssue = load.untilSeconds ?? (scenario.durationSeconds - load.budgetMilliseconds / 1000)
-        let running = nodes.indices.filter { nodes[$0].isRunning && !nodes[$0].paused }
-        if let entry = running.isEmpty ? nil : running[Int(random.next() % UInt64(running.count))],
+        if let entry = writeEntryNode(),
            let key = try? StateKey(kind: load.kind == .counter ? .counter : .set, name: "key-\(random.next() % UInt64(load.keys))") {
             traffic.writtenKeys.insert(key)
             let id = WriteID(high: seed, low: UInt64(traffic.writes.count))
@@ -220,11 +219,15 @@ extension Simulation {
         return (coordination, first)
     }
 
+    /// A random running node that is not paused: where a client's write enters.
+    private func writeEntryNode() -> Int? {
+        let running = nodes.indices.filter { nodes[$0].isRunning && !nodes[$0].paused }
+        return running.isEmpty ? nil : running[Int(random.next() % UInt64(running.count))]
+    }
+
     /// The client's one retry of an uncertain write: the same id, through a random running node.
     private func retryWrite(_ traffic: inout StateTraffic, write: Int) {
-        let running = nodes.indices.filter { nodes[$0].isRunning && !nodes[$0].paused }
-        guard !running.isEmpty else { return }
-        let entry = running[Int(random.next() % UInt64(running.count))]
+        guard let entry = writeEntryNode() else { return }
         let (coordination, first) = coordinate(traffic.writes[write].id, to: traffic.writes[write].key, at: entry, &traffic)
         traffic.writes[write].round += 1
         traffic.writes[write].entry = entry

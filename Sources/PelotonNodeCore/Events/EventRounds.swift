@@ -11,7 +11,7 @@ public struct EventRounds: Sendable {
     /// A datagram to send.
     public enum Send: Equatable, Sendable {
         case batch([MeshEvent], to: NodeID)
-        /// `repair`: marks in answer to a digest (an ask), rather than an offer.
+        /// This node's marks: an offer, or an ask in answer to a peer's digest.
         case digest([EventWatermark], to: NodeID)
     }
 
