@@ -1,13 +1,13 @@
 import PelotonCrypto
 import PelotonWire
 
-/// Updates waiting to be piggybacked, each sent a limited number of times, least-sent first
+/// Claims waiting to be piggybacked, each sent a limited number of times, least-sent first
 /// and newest first among equals (memberlist's TransmitLimitedQueue). A newer update about a
 /// member replaces the older one. Entries sit in buckets by transmit count, so choosing a
 /// packet's updates costs time in proportion to the updates chosen, not to the queue's length.
 struct DisseminationQueue: Sendable {
     private struct Entry: Sendable {
-        let update: MembershipUpdate
+        let claim: SignedClaim
         let encodedSize: Int
         let serial: UInt64
         var transmits: Int
@@ -21,18 +21,18 @@ struct DisseminationQueue: Sendable {
     var count: Int { entries.count }
     var isEmpty: Bool { entries.isEmpty }
 
-    mutating func enqueue(_ update: MembershipUpdate) {
+    mutating func enqueue(_ claim: SignedClaim) {
         nextSerial += 1
-        entries[update.subject] = Entry(update: update, encodedSize: update.encodedSize, serial: nextSerial, transmits: 0)
-        buckets[0].append((update.subject, nextSerial))
+        entries[claim.subject] = Entry(claim: claim, encodedSize: claim.encodedSize, serial: nextSerial, transmits: 0)
+        buckets[0].append((claim.subject, nextSerial))
     }
 
     /// Takes updates for one packet: at most `budget` encoded bytes, dropping any that have been
     /// sent `limit` times. `exclude` keeps out an update the caller already placed first.
-    mutating func take(budget: Int, limit: Int, excluding exclude: NodeID? = nil) -> [MembershipUpdate] {
+    mutating func take(budget: Int, limit: Int, excluding exclude: NodeID? = nil) -> [SignedClaim] {
         var remaining = budget
         var taken: [(NodeID, Int)] = []
-        var chosen: [MembershipUpdate] = []
+        var chosen: [SignedClaim] = []
         var transmits = 0
         scan: while transmits < buckets.count && transmits < limit {
             while let (subject, serial) = buckets[transmits].last {
@@ -48,7 +48,7 @@ struct DisseminationQueue: Sendable {
                 guard entry.encodedSize <= remaining else { break scan }
                 buckets[transmits].removeLast()
                 remaining -= entry.encodedSize
-                chosen.append(entry.update)
+                chosen.append(entry.claim)
                 taken.append((subject, transmits))
                 if chosen.count == MembershipMessage.maxUpdatesPerMessage { break scan }
             }
@@ -85,7 +85,7 @@ struct DisseminationQueue: Sendable {
     }
 
     /// The update queued about `subject`, if any (tests and the buddy system look).
-    func pending(about subject: NodeID) -> MembershipUpdate? {
-        entries[subject]?.update
+    func pending(about subject: NodeID) -> SignedClaim? {
+        entries[subject]?.claim
     }
 }

@@ -33,13 +33,13 @@ extension MembershipUpdate {
 
 extension MemberState {
     public var encodedSize: Int {
-        NodeID.byteCount + address.encodedSize + WireWriter.varUIntSize(incarnation) + 1 + metadata.encodedSize
+        metadataClaim.encodedSize + 1 + (statusClaim?.encodedSize ?? 0)
     }
 }
 
 extension MembershipMessage {
     public var encodedSize: Int {
-        func updatesSize(_ updates: [MembershipUpdate]) -> Int {
+        func updatesSize(_ updates: [SignedClaim]) -> Int {
             updates.reduce(WireWriter.varUIntSize(UInt64(updates.count))) { $0 + $1.encodedSize }
         }
         switch self {

@@ -22,8 +22,11 @@ public enum MemberStatus: UInt8, Sendable, CustomStringConvertible {
     public var isActive: Bool { self == .alive || self == .suspect }
 }
 
-/// One node as this node sees it. Field order keeps the record at 64 bytes: `status` fills
-/// the padding after the address.
+/// One node as this node sees it, with the signed claims that made it so: `claim` is the
+/// latest one believed (its alive, a refutation, an accusation, its departure) and
+/// `metadataClaim` the subject's latest alive claim with metadata. Push-pull passes both on,
+/// so a receiver checks every member's state against the signatures of those with the right
+/// to make it.
 public struct Member: Hashable, Sendable {
     public let id: NodeID
     public internal(set) var address: NodeAddress
@@ -31,14 +34,23 @@ public struct Member: Hashable, Sendable {
     public internal(set) var incarnation: UInt64
     /// When this node last saw the status change (its own clock).
     public internal(set) var statusChangedAt: Instant
-    public internal(set) var metadata: MemberMetadata
+    public internal(set) var claim: SignedClaim
+    public internal(set) var metadataClaim: SignedClaim
 
-    init(id: NodeID, address: NodeAddress, incarnation: UInt64, status: MemberStatus, metadata: MemberMetadata, statusChangedAt: Instant) {
-        self.id = id
+    /// A member first heard of through `metadataClaim`, its alive claim with metadata, which
+    /// gave `address`.
+    init(metadataClaim: SignedClaim, address: NodeAddress, statusChangedAt: Instant) {
+        id = metadataClaim.subject
+        incarnation = metadataClaim.incarnation
         self.address = address
-        self.status = status
-        self.incarnation = incarnation
+        status = .alive
         self.statusChangedAt = statusChangedAt
-        self.metadata = metadata
+        claim = metadataClaim
+        self.metadataClaim = metadataClaim
+    }
+
+    public var metadata: MemberMetadata {
+        if case let .alive(_, _, _, metadata?) = metadataClaim.update { return metadata }
+        return .empty
     }
 }

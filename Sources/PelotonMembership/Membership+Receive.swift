@@ -5,7 +5,7 @@ extension Membership {
     /// Handles one message from `sender`, who sent it from `address`.
     public mutating func receive(_ message: MembershipMessage, from sender: NodeID, address: NodeAddress, at now: Instant) -> [MembershipEffect] {
         var effects: [MembershipEffect] = []
-        for update in message.updates { apply(update, at: now, into: &effects) }
+        for claim in message.updates { apply(claim, at: now, into: &effects) }
         switch message {
         case let .ping(sequence, target, _):
             // A ping for another identity reached this address: an old member's address now
@@ -50,35 +50,36 @@ extension Membership {
         return effects
     }
 
-    /// Folds a peer's full state into ours. A member the peer thinks dead is only suspected
-    /// here (as in memberlist), which gives it the chance to refute a stale verdict.
+    /// Folds a peer's full state into ours, claim by claim, each checked as if gossiped:
+    /// members' alive claims first, so the accusers among them are known when their
+    /// accusations are checked. A member the peer thinks dead is only suspected here (as in
+    /// memberlist), on this node's own word once the death claim checks out, which gives the
+    /// member the chance to refute a stale verdict.
     mutating func merge(_ states: [MemberState], from sender: NodeID, at now: Instant, into effects: inout [MembershipEffect]) {
+        for state in states where state.status != .left || members.contains(state.id) || state.id == localID {
+            apply(state.metadataClaim, at: now, into: &effects)
+        }
         for state in states {
-            let update: MembershipUpdate
-            switch state.status {
-            case .alive:
-                update = .alive(id: state.id, incarnation: state.incarnation, address: state.address, metadata: state.metadata)
-            case .suspect, .dead:
-                if members[state.id] == nil && state.id != localID {
-                    // Learn of it as alive at that incarnation, then suspect it: it is probed and
-                    // refutes if it lives, and is declared dead by timeout if not.
-                    apply(.alive(id: state.id, incarnation: state.incarnation, address: state.address, metadata: state.metadata), at: now, into: &effects)
-                }
-                update = .suspect(id: state.id, incarnation: state.incarnation, from: sender)
-            case .left:
-                update = .left(id: state.id, incarnation: state.incarnation)
+            guard let claim = state.statusClaim else { continue }
+            guard case let .dead(id, incarnation, _) = claim.update, id != localID else {
+                apply(claim, at: now, into: &effects)
+                continue
             }
-            apply(update, at: now, into: &effects)
+            guard let member = members[id], member.status.isActive, incarnation >= member.incarnation,
+                  !(member.status == .suspect && member.incarnation == incarnation),
+                  believes(claim, at: now, into: &effects) else { continue }
+            suspect(id, incarnation: incarnation, at: now, into: &effects)
         }
     }
 
     /// Updates to piggyback on a message to `recipient`, within the datagram budget. Buddy
     /// system (Lifeguard): a suspect hears that it is suspected first, so it can refute.
-    mutating func piggyback(for recipient: NodeID?) -> [MembershipUpdate] {
+    mutating func piggyback(for recipient: NodeID?) -> [SignedClaim] {
         var budget = settings.maxMessageBytes - MembershipMessage.maxHeaderBytes
-        var updates: [MembershipUpdate] = []
+        var updates: [SignedClaim] = []
         if let recipient, let member = members[recipient], member.status == .suspect {
-            let buddy = MembershipUpdate.suspect(id: recipient, incarnation: member.incarnation, from: localID)
+            // The accusation itself, as its accuser signed it.
+            let buddy = member.claim
             updates.append(buddy)
             budget -= buddy.encodedSize
         }

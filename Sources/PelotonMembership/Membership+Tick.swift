@@ -24,7 +24,8 @@ extension Membership {
         guard !isLeaving else { return [] }
         isLeaving = true
         probe = nil
-        queue.enqueue(.left(id: localID, incarnation: incarnation))
+        selfClaim = signed(.left(id: localID, incarnation: incarnation))
+        queue.enqueue(selfClaim)
         nextGossipAt = now
         return tick(at: now)
     }
@@ -33,7 +34,9 @@ extension Membership {
     public mutating func updateMetadata(_ metadata: MemberMetadata) {
         self.metadata = metadata
         incarnation += 1
-        queue.enqueue(selfAlive)
+        selfClaim = signed(.alive(id: localID, incarnation: incarnation, address: localAddress, metadata: metadata))
+        selfMetadataClaim = selfClaim
+        queue.enqueue(selfClaim)
     }
 
     // MARK: - Probing
@@ -97,7 +100,7 @@ extension Membership {
         // Lifeguard: missing nacks mean this node's own network or CPU is the problem.
         adjustHealth(by: failed.expectedNacks > 0 ? max(0, failed.expectedNacks - failed.nacks) : 1)
         guard let target = members[failed.target], target.status.isActive else { return }
-        applySuspect(target.id, target.incarnation, from: localID, at: now, into: &effects)
+        suspect(target.id, incarnation: target.incarnation, at: now, into: &effects)
     }
 
     private mutating func serviceRelays(at now: Instant, into effects: inout [MembershipEffect]) {
@@ -121,7 +124,7 @@ extension Membership {
             // Cleared first: whatever applyDead decides, this timer must not fire again.
             guard let suspicion = suspicions.removeValue(forKey: id) else { continue }
             counters.membersDeclaredDead += 1
-            applyDead(id, suspicion.incarnation, status: .dead, at: now, into: &effects)
+            declareDead(id, incarnation: suspicion.incarnation, at: now, into: &effects)
         }
     }
 

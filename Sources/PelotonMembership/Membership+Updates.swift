@@ -1,91 +1,121 @@
 import PelotonCore
 import PelotonCrypto
+import PelotonWire
 
 extension Membership {
-    /// Applies one gossiped update with SWIM's precedence: alive(n) < suspect(n) < dead(n),
-    /// and alive(n+1) overrides all of them. Accepted updates are re-gossiped.
-    mutating func apply(_ update: MembershipUpdate, at now: Instant, into effects: inout [MembershipEffect]) {
-        if update.subject == localID {
-            applyAboutSelf(update)
+    /// Applies one claim with SWIM's precedence: alive(n) < suspect(n) < dead(n), and
+    /// alive(n+1) overrides all of them. A claim heard from another member is checked only when
+    /// it would change something (so a claim heard from many relayers costs one signature
+    /// check) and believed only if its maker had the right to make it; `isOwn` marks a claim
+    /// this node just made. Believed claims are passed on unchanged.
+    mutating func apply(_ claim: SignedClaim, isOwn: Bool = false, at now: Instant, into effects: inout [MembershipEffect]) {
+        if claim.subject == localID {
+            applyAboutSelf(claim, at: now, into: &effects)
             return
         }
-        switch update {
+        switch claim.update {
         case let .alive(id, incarnation, address, metadata):
-            applyAlive(id, incarnation, address, metadata, at: now, into: &effects)
+            applyAlive(claim, id, incarnation, address, metadata, at: now, into: &effects)
         case let .suspect(id, incarnation, from):
-            applySuspect(id, incarnation, from: from, at: now, into: &effects)
+            applySuspect(claim, id, incarnation, from: from, isOwn: isOwn, at: now, into: &effects)
         case let .dead(id, incarnation, _):
-            applyDead(id, incarnation, status: .dead, at: now, into: &effects)
+            applyDead(claim, id, incarnation, status: .dead, isOwn: isOwn, at: now, into: &effects)
         case let .left(id, incarnation):
-            applyDead(id, incarnation, status: .left, at: now, into: &effects)
+            applyDead(claim, id, incarnation, status: .left, isOwn: isOwn, at: now, into: &effects)
         }
+    }
+
+    /// Whether a claim from elsewhere checks out against the credential book; a rejection is
+    /// counted and handed to the shell, which counts it by reason and logs who signed it.
+    mutating func believes(_ claim: SignedClaim, at now: Instant, into effects: inout [MembershipEffect]) -> Bool {
+        guard let rejection = rejection(of: claim, at: now) else { return true }
+        counters.claimsRejected += 1
+        effects.append(.rejectedClaim(claim, rejection))
+        return false
     }
 
     /// Someone spoke about this node. Suspicion or death is refuted by raising the incarnation
     /// (unless leaving); an alive claim above our incarnation (a previous life) is outbid too.
     /// Refuting a suspicion sends no metadata (peers have this life's); refuting a death, a
     /// departure or a previous life's claim sends it all, since what peers keep may be a
-    /// previous life's (its services, or the draining mark it left with).
-    private mutating func applyAboutSelf(_ update: MembershipUpdate) {
-        switch update {
+    /// previous life's (its services, or the draining mark it left with). A forged claim about
+    /// this node is not refuted: it was not believed anywhere either.
+    private mutating func applyAboutSelf(_ claim: SignedClaim, at now: Instant, into effects: inout [MembershipEffect]) {
+        let sendingMetadata: Bool
+        switch claim.update {
         case .alive:
-            if update.incarnation > incarnation { refute(seen: update.incarnation, sendingMetadata: true) }
+            guard claim.incarnation > incarnation else { return }
+            sendingMetadata = true
         case .suspect:
-            if !isLeaving && update.incarnation >= incarnation { refute(seen: update.incarnation, sendingMetadata: false) }
+            guard !isLeaving && claim.incarnation >= incarnation else { return }
+            sendingMetadata = false
         case .dead, .left:
-            if !isLeaving && update.incarnation >= incarnation { refute(seen: update.incarnation, sendingMetadata: true) }
+            guard !isLeaving && claim.incarnation >= incarnation else { return }
+            sendingMetadata = true
         }
+        guard believes(claim, at: now, into: &effects) else { return }
+        refute(seen: claim.incarnation, sendingMetadata: sendingMetadata)
     }
 
     mutating func refute(seen: UInt64, sendingMetadata: Bool) {
         incarnation = max(incarnation, seen) + 1
-        queue.enqueue(.alive(id: localID, incarnation: incarnation, address: localAddress, metadata: sendingMetadata ? metadata : nil))
+        let alive = signed(.alive(id: localID, incarnation: incarnation, address: localAddress, metadata: sendingMetadata ? metadata : nil))
+        selfClaim = alive
+        if sendingMetadata { selfMetadataClaim = alive }
+        queue.enqueue(alive)
         counters.refutations += 1
         // Lifeguard: being suspected hints that this node is the slow one; probe less eagerly.
         adjustHealth(by: 1)
     }
 
     private mutating func applyAlive(
-        _ id: NodeID, _ incarnation: UInt64, _ address: NodeAddress, _ newMetadata: MemberMetadata?,
+        _ claim: SignedClaim, _ id: NodeID, _ incarnation: UInt64, _ address: NodeAddress, _ newMetadata: MemberMetadata?,
         at now: Instant, into effects: inout [MembershipEffect]
     ) {
         guard var member = members[id] else {
             // "Same metadata as before" about a stranger: nothing to go on yet.
-            guard let metadata = newMetadata else {
+            guard newMetadata != nil else {
                 counters.messagesIgnored += 1
                 return
             }
-            add(Member(id: id, address: address, incarnation: incarnation, status: .alive, metadata: metadata, statusChangedAt: now))
-            queue.enqueue(.alive(id: id, incarnation: incarnation, address: address, metadata: metadata))
+            guard believes(claim, at: now, into: &effects) else { return }
+            add(Member(metadataClaim: claim, address: address, statusChangedAt: now))
+            queue.enqueue(claim)
             effects.append(.event(MembershipEvent(member: id, status: .alive, incarnation: incarnation, isNew: true)))
             return
         }
-        guard incarnation > member.incarnation else { return }
+        guard incarnation > member.incarnation, believes(claim, at: now, into: &effects) else { return }
         let previous = member.status
         member.incarnation = incarnation
         member.address = address
-        if let newMetadata { member.metadata = newMetadata }
+        member.claim = claim
+        if newMetadata != nil { member.metadataClaim = claim }
         member.status = .alive
         if previous != .alive { member.statusChangedAt = now }
         store(member, previousStatus: previous)
         suspicions[id] = nil
-        queue.enqueue(.alive(id: id, incarnation: incarnation, address: address, metadata: newMetadata))
+        queue.enqueue(claim)
         effects.append(.event(MembershipEvent(member: id, status: .alive, incarnation: incarnation, isNew: false)))
     }
 
-    mutating func applySuspect(_ id: NodeID, _ incarnation: UInt64, from accuser: NodeID, at now: Instant, into effects: inout [MembershipEffect]) {
+    mutating func applySuspect(
+        _ claim: SignedClaim, _ id: NodeID, _ incarnation: UInt64, from accuser: NodeID, isOwn: Bool,
+        at now: Instant, into effects: inout [MembershipEffect]
+    ) {
         guard var member = members[id], incarnation >= member.incarnation, member.status.isActive else { return }
         if member.status == .suspect, incarnation == member.incarnation {
-            // Lifeguard: an independent confirmation shortens the timeout; pass it on.
-            if suspicions[id]?.confirm(by: accuser) == true {
-                queue.enqueue(.suspect(id: id, incarnation: incarnation, from: accuser))
-            }
+            // Lifeguard: an independent confirmation shortens the timeout; pass it on. Only a
+            // signed accusation counts, so one member cannot fake a quorum of accusers.
+            guard suspicions[id]?.wouldCount(accuser) == true, isOwn || believes(claim, at: now, into: &effects) else { return }
+            if suspicions[id]?.confirm(by: accuser) == true { queue.enqueue(claim) }
             return
         }
+        guard isOwn || believes(claim, at: now, into: &effects) else { return }
         let previous = member.status
         member.incarnation = incarnation
         member.status = .suspect
         member.statusChangedAt = now
+        member.claim = claim
         store(member, previousStatus: previous)
         let minimum = Suspicion.minimumTimeout(
             multiplier: settings.suspicionMultiplier, nodes: estimatedNodeCount, probeInterval: settings.probeInterval)
@@ -95,22 +125,39 @@ extension Membership {
             incarnation: incarnation, accuser: accuser, start: now, minimum: minimum,
             maximum: minimum.scaled(by: Double(settings.suspicionMaxTimeoutMultiplier)), expectedConfirmations: expected)
         if accuser == localID { counters.suspicionsRaised += 1 }
-        queue.enqueue(.suspect(id: id, incarnation: incarnation, from: accuser))
+        queue.enqueue(claim)
         effects.append(.event(MembershipEvent(member: id, status: .suspect, incarnation: incarnation, isNew: false)))
     }
 
-    mutating func applyDead(_ id: NodeID, _ incarnation: UInt64, status: MemberStatus, at now: Instant, into effects: inout [MembershipEffect]) {
+    mutating func applyDead(
+        _ claim: SignedClaim, _ id: NodeID, _ incarnation: UInt64, status: MemberStatus, isOwn: Bool,
+        at now: Instant, into effects: inout [MembershipEffect]
+    ) {
         guard var member = members[id], incarnation >= member.incarnation else { return }
         // Dead is final for its incarnation; only a graceful leave may still be recorded over it.
         guard member.status.isActive || (member.status == .dead && status == .left) else { return }
+        guard isOwn || believes(claim, at: now, into: &effects) else { return }
         let previous = member.status
         member.incarnation = incarnation
         member.status = status
         member.statusChangedAt = now
+        member.claim = claim
         store(member, previousStatus: previous)
         suspicions[id] = nil
-        queue.enqueue(status == .left ? .left(id: id, incarnation: incarnation) : .dead(id: id, incarnation: incarnation, from: localID))
+        queue.enqueue(claim)
         effects.append(.event(MembershipEvent(member: id, status: status, incarnation: incarnation, isNew: false)))
+    }
+
+    /// This node declares `id` dead at `incarnation`, on its own word.
+    mutating func declareDead(_ id: NodeID, incarnation: UInt64, at now: Instant, into effects: inout [MembershipEffect]) {
+        let claim = signed(.dead(id: id, incarnation: incarnation, from: localID))
+        applyDead(claim, id, incarnation, status: .dead, isOwn: true, at: now, into: &effects)
+    }
+
+    /// This node suspects `id` at `incarnation`, on its own word.
+    mutating func suspect(_ id: NodeID, incarnation: UInt64, at now: Instant, into effects: inout [MembershipEffect]) {
+        let claim = signed(.suspect(id: id, incarnation: incarnation, from: localID))
+        applySuspect(claim, id, incarnation, from: localID, isOwn: true, at: now, into: &effects)
     }
 
     // MARK: - The member table
@@ -182,8 +229,20 @@ extension Membership {
     public mutating func exclude(_ id: NodeID, at now: Instant) -> [MembershipEffect] {
         guard let member = members[id] else { return [] }
         var effects: [MembershipEffect] = []
-        applyDead(id, member.incarnation, status: .dead, at: now, into: &effects)
+        declareDead(id, incarnation: member.incarnation, at: now, into: &effects)
         return effects
+    }
+
+    /// Excludes `id` for good on the authority's revocation: its signatures stop verifying,
+    /// claims by or about it stop being believed, and it is declared dead.
+    public mutating func revoke(_ id: NodeID, at now: Instant) -> [MembershipEffect] {
+        credentials.revoke(id, name: certificate(for: id)?.name)
+        return exclude(id, at: now)
+    }
+
+    /// Records a certificate already verified elsewhere (the stream handshake).
+    public mutating func learn(_ certificate: NodeCertificate) {
+        credentials.learn(certificate)
     }
 
     /// Takes `states` as this node's view without gossiping any of it: a warm start for a node
@@ -191,8 +250,11 @@ extension Membership {
     public mutating func assumeMembers(_ states: [MemberState], at now: Instant) {
         members.reserveCapacity(members.count + states.count)
         for state in states where state.id != localID && !members.contains(state.id) {
-            add(Member(id: state.id, address: state.address, incarnation: state.incarnation, status: state.status,
-                       metadata: state.metadata, statusChangedAt: now))
+            var member = Member(metadataClaim: state.metadataClaim, address: state.address, statusChangedAt: now)
+            member.status = state.status
+            member.incarnation = state.incarnation
+            member.claim = state.statusClaim ?? state.metadataClaim
+            add(member)
         }
         // The first exchange was timed for a mesh of one; spread it over the interval that
         // fits the mesh just assumed, or a large warm start would push-pull all at once.

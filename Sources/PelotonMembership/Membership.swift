@@ -8,6 +8,8 @@ import PelotonCrypto
 public struct Membership: Sendable {
     public let settings: MembershipSettings
     public let localID: NodeID
+    /// Signs the claims this node makes: its own alive and departure, its accusations.
+    let identity: NodeIdentity
     public let localAddress: NodeAddress
     public internal(set) var incarnation: UInt64
     public internal(set) var metadata: MemberMetadata
@@ -16,6 +18,14 @@ public struct Membership: Sendable {
     /// interval and timeout are multiplied by score + 1.
     public internal(set) var localHealth = 0
     public internal(set) var counters = MembershipCounters()
+    /// The certificates claims are checked against; the runtime's envelope gate reads its keys.
+    public internal(set) var credentials: CredentialBook
+    /// Unix seconds at `Instant.zero`, so certificates are checked for expiry on the shell's clock.
+    let unixTimeAtZero: Int64
+    /// This node's latest claim about itself (alive, or left when leaving), and its latest
+    /// alive claim with metadata (the same one unless a refutation left metadata out).
+    var selfClaim: SignedClaim
+    var selfMetadataClaim: SignedClaim
 
     /// Every other member this node knows of, in any status.
     public internal(set) var members = MemberTable()
@@ -60,15 +70,24 @@ public struct Membership: Sendable {
         var nackSent = false
     }
 
-    /// A node that starts alone (no seeds) or joins through `seeds`. `incarnation` lets a
-    /// restarted node continue above what it used before, when it persisted it.
+    /// A node that starts alone (no seeds) or joins through `seeds`, believing claims signed by
+    /// members certified by `authority`. `metadata` carries this node's own certificate.
+    /// `incarnation` lets a restarted node continue above what it used before, when it
+    /// persisted it.
     public init(
-        id: NodeID, address: NodeAddress, metadata: MemberMetadata = .empty, seeds: [NodeAddress] = [],
-        settings: MembershipSettings = MembershipSettings(), incarnation: UInt64 = 0, random: SeededRandom, now: Instant
+        identity: NodeIdentity, authority: PublicKey, address: NodeAddress, metadata: MemberMetadata, seeds: [NodeAddress] = [],
+        settings: MembershipSettings = MembershipSettings(), incarnation: UInt64 = 0, unixTimeAtZero: Int64 = 0,
+        signatureCheck: any SignatureCheck = Ed25519SignatureCheck(), random: SeededRandom, now: Instant
     ) {
         self.settings = settings
-        localID = id
+        localID = identity.nodeID
+        self.identity = identity
         localAddress = address
+        credentials = CredentialBook(authority: authority, signatureCheck: signatureCheck)
+        self.unixTimeAtZero = unixTimeAtZero
+        let alive = SignedClaim(signing: .alive(id: identity.nodeID, incarnation: incarnation, address: address, metadata: metadata), as: identity)
+        selfClaim = alive
+        selfMetadataClaim = alive
         self.metadata = metadata
         self.incarnation = incarnation
         self.seeds = seeds.filter { $0 != address }
@@ -80,15 +99,16 @@ public struct Membership: Sendable {
         nextReconnectAt = now + settings.reconnectInterval.scaled(by: 0.5 + self.random.unit())
         joinBackoff = settings.joinRetryInitial
         nextJoinAttemptAt = self.seeds.isEmpty ? nil : now
-        queue.enqueue(selfAlive)
+        queue.enqueue(alive)
     }
 
     // MARK: - Queries
 
-    /// This node's own alive update, as it gossips it.
-    var selfAlive: MembershipUpdate {
-        .alive(id: localID, incarnation: incarnation, address: localAddress, metadata: metadata)
-    }
+    /// The shell's wall clock at `now`, for certificate expiry.
+    func unixTime(at now: Instant) -> UInt64 { UInt64(max(0, unixTimeAtZero &+ Int64(now.seconds))) }
+
+    /// A claim this node makes, signed with its key.
+    func signed(_ update: MembershipUpdate) -> SignedClaim { SignedClaim(signing: update, as: identity) }
 
     /// Members in a status, sorted by id, this node included when alive.
     public func memberIDs(withStatus status: MemberStatus) -> [NodeID] {
@@ -123,10 +143,10 @@ public struct Membership: Sendable {
 
     /// Full state for push-pull: every member this node knows, itself first.
     var fullState: [MemberState] {
-        var states = [MemberState(id: localID, address: localAddress, incarnation: incarnation, status: isLeaving ? .left : .alive, metadata: metadata)]
+        var states = [MemberState(trusted: selfMetadataClaim, statusClaim: selfClaim, address: localAddress)]
         states.reserveCapacity(members.count + 1)
         for member in members {
-            states.append(MemberState(id: member.id, address: member.address, incarnation: member.incarnation, status: member.status, metadata: member.metadata))
+            states.append(MemberState(trusted: member.metadataClaim, statusClaim: member.claim, address: member.address))
         }
         return states
     }
@@ -154,6 +174,9 @@ public struct MembershipCounters: Sendable, Equatable {
     public var refutations = 0
     public var pushPullsSent = 0
     public var messagesIgnored = 0
+    /// Claims not believed: forged, unsigned by whoever had the right, or about or by a
+    /// revoked member (see `ClaimRejection`).
+    public var claimsRejected = 0
 
     public init() {}
 }

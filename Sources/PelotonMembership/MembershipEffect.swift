@@ -6,6 +6,8 @@ public enum MembershipEffect: Sendable, Equatable {
     case send(MembershipMessage, to: NodeAddress)
     /// Something happened that the node's users care about.
     case event(MembershipEvent)
+    /// A claim was not believed: the shell counts it by reason and may log who signed it.
+    case rejectedClaim(SignedClaim, ClaimRejection)
 }
 
 /// A member changed state in this node's view.

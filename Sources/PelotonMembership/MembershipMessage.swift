@@ -1,20 +1,53 @@
 import PelotonCrypto
 import PelotonWire
 
-/// What one member's full state looks like in a push-pull exchange.
+/// What one member's full state looks like in a push-pull exchange: the claims that made it,
+/// each still carrying its maker's signature.
 public struct MemberState: Hashable, Sendable {
-    public let id: NodeID
-    public let address: NodeAddress
-    public let incarnation: UInt64
-    public let status: MemberStatus
-    public let metadata: MemberMetadata
+    /// The member's latest alive claim with metadata, signed by the member.
+    public let metadataClaim: SignedClaim
+    /// The claim that set the current status and incarnation (a refutation, an accusation, a
+    /// departure), when that is not `metadataClaim`.
+    public let statusClaim: SignedClaim?
 
-    public init(id: NodeID, address: NodeAddress, incarnation: UInt64, status: MemberStatus, metadata: MemberMetadata) {
-        self.id = id
+    /// Nil unless `metadataClaim` is an alive claim with metadata and `statusClaim` is about
+    /// the same member at no lower an incarnation.
+    public init?(metadataClaim: SignedClaim, statusClaim: SignedClaim?) {
+        guard case let .alive(_, _, announced, .some) = metadataClaim.update else { return nil }
+        if let statusClaim {
+            guard statusClaim.subject == metadataClaim.subject, statusClaim.incarnation >= metadataClaim.incarnation,
+                  statusClaim != metadataClaim else { return nil }
+        }
+        self.metadataClaim = metadataClaim
+        self.statusClaim = statusClaim
+        if case let .alive(_, _, refuted, nil)? = statusClaim?.update { address = refuted } else { address = announced }
+    }
+
+    /// A state this node vouches for itself: its own, or a member's from claims it checked.
+    init(trusted metadataClaim: SignedClaim, statusClaim: SignedClaim, address: NodeAddress) {
+        self.metadataClaim = metadataClaim
+        self.statusClaim = statusClaim === metadataClaim ? nil : statusClaim
         self.address = address
-        self.incarnation = incarnation
-        self.status = status
-        self.metadata = metadata
+    }
+
+    public var id: NodeID { metadataClaim.subject }
+    public var incarnation: UInt64 { (statusClaim ?? metadataClaim).incarnation }
+
+    public var status: MemberStatus {
+        switch statusClaim?.update {
+        case nil, .alive: .alive
+        case .suspect: .suspect
+        case .dead: .dead
+        case .left: .left
+        }
+    }
+
+    /// Where the member was last announced (a refutation may give a newer address).
+    public let address: NodeAddress
+
+    public var metadata: MemberMetadata {
+        if case let .alive(_, _, _, metadata?) = metadataClaim.update { return metadata }
+        return .empty
     }
 }
 
@@ -22,18 +55,19 @@ public struct MemberState: Hashable, Sendable {
 /// updates; push-pull carries a full state and travels over a stream.
 public enum MembershipMessage: Hashable, Sendable {
     /// Are you alive? `target` guards against a new node answering at an old node's address.
-    case ping(sequence: UInt32, target: NodeID, updates: [MembershipUpdate])
-    case ack(sequence: UInt32, updates: [MembershipUpdate])
+    case ping(sequence: UInt32, target: NodeID, updates: [SignedClaim])
+    case ack(sequence: UInt32, updates: [SignedClaim])
     /// Lifeguard: the relay asked to probe could not reach the target in time.
-    case nack(sequence: UInt32, updates: [MembershipUpdate])
+    case nack(sequence: UInt32, updates: [SignedClaim])
     /// Please probe `target` for me and forward its ack under my sequence number.
-    case pingRequest(sequence: UInt32, target: NodeID, targetAddress: NodeAddress, updates: [MembershipUpdate])
+    case pingRequest(sequence: UInt32, target: NodeID, targetAddress: NodeAddress, updates: [SignedClaim])
     /// Updates alone, sent on the gossip tick.
-    case gossip(updates: [MembershipUpdate])
+    case gossip(updates: [SignedClaim])
     /// Full-state anti-entropy; `isJoin` marks a new node's first exchange.
     case pushPull(isReply: Bool, isJoin: Bool, members: [MemberState])
 
-    public static let version: UInt8 = 1
+    /// 2: updates are signed claims (1 carried bare updates, believed from any relayer).
+    public static let version: UInt8 = 2
     /// Updates in one datagram, at most; the byte budget usually binds first.
     static let maxUpdatesPerMessage = 256
     /// Members in one push-pull; above the 10,000 nodes the simulator runs.
@@ -45,7 +79,7 @@ public enum MembershipMessage: Hashable, Sendable {
         return false
     }
 
-    public var updates: [MembershipUpdate] {
+    public var updates: [SignedClaim] {
         switch self {
         case let .ping(_, _, updates), let .ack(_, updates), let .nack(_, updates),
              let .pingRequest(_, _, _, updates), let .gossip(updates):
@@ -58,21 +92,18 @@ public enum MembershipMessage: Hashable, Sendable {
 
 extension MemberState: WireCodable {
     public init(from reader: inout WireReader) throws(WireError) {
-        id = try reader.readNodeID("member.id")
-        address = try NodeAddress(from: &reader)
-        incarnation = try reader.readVarUInt("member.incarnation")
-        let rawStatus = try reader.readUInt8("member.status")
-        guard let status = MemberStatus(rawValue: rawStatus) else { throw .unknownTag(field: "member.status", tag: rawStatus) }
-        self.status = status
-        metadata = try MemberMetadata(from: &reader)
+        let metadataClaim = try SignedClaim(from: &reader)
+        let statusClaim = try reader.readBool("member.hasStatusClaim") ? try SignedClaim(from: &reader) : nil
+        guard let state = MemberState(metadataClaim: metadataClaim, statusClaim: statusClaim) else {
+            throw .invalidValue(field: "member", reason: "claims that do not make one member's state")
+        }
+        self = state
     }
 
     public func encode(to writer: inout WireWriter) {
-        writer.writeNodeID(id)
-        address.encode(to: &writer)
-        writer.writeVarUInt(incarnation)
-        writer.writeUInt8(status.rawValue)
-        metadata.encode(to: &writer)
+        metadataClaim.encode(to: &writer)
+        writer.writeBool(statusClaim != nil)
+        statusClaim?.encode(to: &writer)
     }
 }
 
@@ -113,8 +144,8 @@ extension MembershipMessage: WireCodable {
         }
     }
 
-    private static func readUpdates(_ reader: inout WireReader) throws(WireError) -> [MembershipUpdate] {
-        try reader.readArray("updates", limit: maxUpdatesPerMessage) { reader throws(WireError) in try MembershipUpdate(from: &reader) }
+    private static func readUpdates(_ reader: inout WireReader) throws(WireError) -> [SignedClaim] {
+        try reader.readArray("updates", limit: maxUpdatesPerMessage) { reader throws(WireError) in try SignedClaim(from: &reader) }
     }
 
     public func encode(to writer: inout WireWriter) {
@@ -150,7 +181,7 @@ extension MembershipMessage: WireCodable {
         }
     }
 
-    private static func writeUpdates(_ updates: [MembershipUpdate], to writer: inout WireWriter) {
+    private static func writeUpdates(_ updates: [SignedClaim], to writer: inout WireWriter) {
         writer.writeArray(updates) { writer, update in update.encode(to: &writer) }
     }
 

@@ -15,6 +15,9 @@ public enum MembershipUpdate: Hashable, Sendable {
     case dead(id: NodeID, incarnation: UInt64, from: NodeID)
     case left(id: NodeID, incarnation: UInt64)
 
+    /// The highest incarnation a decoder accepts: far above any a node reaches, far below overflow.
+    public static let maxIncarnation: UInt64 = 1 << 48
+
     public var subject: NodeID {
         switch self {
         case let .alive(id, _, _, _), let .suspect(id, _, _), let .dead(id, _, _), let .left(id, _): id
@@ -38,6 +41,9 @@ extension MembershipUpdate: WireCodable {
         guard let tag = Tag(rawValue: rawTag) else { throw .unknownTag(field: "update", tag: rawTag) }
         let id = try reader.readNodeID("update.id")
         let incarnation = try reader.readVarUInt("update.incarnation")
+        // Real incarnations grow by one per refutation; one near the top could only be meant
+        // to overflow a refutation or to outbid every future one.
+        guard incarnation <= Self.maxIncarnation else { throw .invalidValue(field: "update.incarnation", reason: "above \(Self.maxIncarnation)") }
         switch tag {
         case .alive:
             let address = try NodeAddress(from: &reader)

@@ -35,6 +35,11 @@ struct Suspicion: Sendable {
         return .nanoseconds(Int64(max(minimum.secondsDouble, shrunk) * 1e9))
     }
 
+    /// Whether `accuser` would be a new confirmation (checked before its signature is).
+    func wouldCount(_ accuser: NodeID) -> Bool {
+        confirmers.count <= expectedConfirmations && !confirmers.contains(accuser)
+    }
+
     /// Records an accuser; true when it is a new one (the caller then re-gossips the suspicion).
     mutating func confirm(by accuser: NodeID) -> Bool {
         guard confirmers.count <= expectedConfirmations, confirmers.insert(accuser).inserted else { return false }

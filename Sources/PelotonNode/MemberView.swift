@@ -46,7 +46,7 @@ extension MeshNode {
             incarnation: membership.incarnation, statusAgeSeconds: 0, isLocal: true, isDraining: isDraining)
         let others = membership.members.map { member in
             MemberView(
-                id: member.id.description, name: book.name(for: member.id),
+                id: member.id.description, name: membership.name(for: member.id),
                 address: member.address.description, httpAddress: member.metadata.httpAddress, status: member.status.description,
                 incarnation: member.incarnation, statusAgeSeconds: max(0, (now - member.statusChangedAt).secondsDouble), isLocal: false,
                 isDraining: member.metadata.isDraining)

@@ -20,11 +20,8 @@ extension MeshNode {
         }
         guard !revocations.contains(where: { $0.node == revocation.node }) else { return false }
         revocations.append(revocation)
-        book.revoke(revocation.node)
-        logger.warning("node \(book.name(for: revocation.node)) (\(revocation.node.short)) was revoked by the authority; excluding it")
-        if revocation.node != id {
-            perform(membership.exclude(revocation.node, at: Self.now()))
-        }
+        logger.warning("node \(membership.name(for: revocation.node)) (\(revocation.node.short)) was revoked by the authority; excluding it")
+        perform(membership.revoke(revocation.node, at: Self.now()))
         revocationGossip.append((revocation, membership.retransmitLimit))
         do {
             try files?.writeRevocations(revocations)
@@ -46,5 +43,5 @@ extension MeshNode {
     }
 
     /// Whether a peer met on a stream may still talk to this node.
-    func isRevoked(_ id: NodeID) -> Bool { book.revoked.contains(id) }
+    func isRevoked(_ id: NodeID) -> Bool { membership.credentials.revoked.contains(id) }
 }

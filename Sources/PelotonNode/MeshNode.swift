@@ -16,8 +16,8 @@ import ServiceLifecycle
 import Synchronization
 
 /// The runtime shell around `Membership`: it moves bytes and time, nothing else. Datagrams are
-/// checked by the envelope gate and the credential book before the state machine sees them;
-/// the state machine's effects become signed datagrams or authenticated stream exchanges.
+/// checked by the envelope gate before the state machine sees them (which checks every claim in
+/// them); its effects become signed datagrams or authenticated stream exchanges.
 public actor MeshNode: Service {
     public nonisolated let credentials: NodeCredentials
     /// Makes the node's spans, or none when it does not record traces.
@@ -31,7 +31,6 @@ public actor MeshNode: Service {
     var membership: Membership
     var sealer: EnvelopeSealer
     var gate = EnvelopeGate()
-    var book: CredentialBook
     var savedIncarnation: UInt64
     var lossRandom: SeededRandom
     var resolvedAddresses: [NodeAddress: SocketAddress] = [:]
@@ -111,17 +110,18 @@ public actor MeshNode: Service {
         // One byte of every datagram says what kind of payload follows (`NodePayload`).
         var settings = configuration.settings
         settings.maxDatagramSize -= 1
+        let now = Self.now()
         membership = Membership(
-            id: credentials.identity.nodeID, address: configuration.advertise, metadata: metadata, seeds: configuration.seeds,
-            settings: settings, incarnation: incarnation, random: SeededRandom(seed: seed), now: Self.now())
+            identity: credentials.identity, authority: credentials.authority, address: configuration.advertise, metadata: metadata,
+            seeds: configuration.seeds, settings: settings, incarnation: incarnation,
+            unixTimeAtZero: Int64(unixSeconds()) - Int64(now.seconds), random: SeededRandom(seed: seed), now: now)
         lossRandom = SeededRandom(seed: seed ^ 0x9E37_79B9_7F4A_7C15)
         sealer = EnvelopeSealer(identity: credentials.identity, incarnation: incarnation, maxDatagramSize: configuration.settings.maxDatagramSize)
-        book = CredentialBook(authority: credentials.authority)
-        book.learn(credentials.certificate)
+        membership.learn(credentials.certificate)
         (drainRequests, drainRequestInput) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
         for revocation in try files?.readRevocations(authority: credentials.authority) ?? [] {
             revocations.append(revocation)
-            book.revoke(revocation.node)
+            _ = membership.revoke(revocation.node, at: now)
         }
         eventBus = EventBus(counting: { [metrics] subscribers in metrics.eventReachedSubscribers(subscribers) })
         // Each life numbers its events above the last: peers never mistake a new one for old.
@@ -292,9 +292,8 @@ public actor MeshNode: Service {
             metrics.dropped("injected_loss")
             return
         }
-        let book = self.book
         let envelope: SignedEnvelope
-        switch gate.admit(bytes, senderKey: { book.key(for: $0) }) {
+        switch gate.admit(bytes, senderKey: { self.membership.key(for: $0) }) {
         case let .failure(rejection):
             metrics.dropped(rejection.reason)
             if case .unknownSender = rejection, let address = NodeAddress(source) { introduce(to: address) }
@@ -322,14 +321,11 @@ public actor MeshNode: Service {
         }
     }
 
-    /// Hands an authenticated message to the state machine, minus any entries without a
-    /// valid credential; returns what it wants to send.
+    /// Hands an authenticated message to the state machine, which checks every claim in it;
+    /// returns what it wants to send.
     @discardableResult
     func deliver(_ message: MembershipMessage, from sender: NodeID, address: NodeAddress) -> [MembershipEffect] {
-        let (filtered, dropped) = book.filter(message, unixTime: unixSeconds())
-        for _ in 0..<dropped { metrics.dropped("no_credential") }
-        let effects = membership.receive(filtered, from: sender, address: address, at: Self.now())
-        return effects
+        membership.receive(message, from: sender, address: address, at: Self.now())
     }
 
     /// A member this node has not heard of yet is gossiping to it (it joined through another
@@ -410,9 +406,14 @@ public actor MeshNode: Service {
                 if event.status == .alive, event.member != id {
                     Task { await self.antiEntropyRound(with: event.member) }
                 }
-                let name = book.name(for: event.member)
+                let name = membership.name(for: event.member)
                 announce(event, name: name)
                 logger.info("member \(name) (\(event.member.short)) is \(event.status) at incarnation \(event.incarnation)")
+            case let .rejectedClaim(claim, rejection):
+                metrics.dropped(rejection.rawValue)
+                // Attributable: a claim that checks out against no one still names its maker.
+                logLimited(.warning, subject: "claim by \(claim.signer)", reason: rejection.rawValue,
+                           "not believing \(claim.update) from \(membership.name(for: claim.signer)) (\(claim.signer.short)): \(rejection.rawValue)")
             }
         }
         persistIncarnation()

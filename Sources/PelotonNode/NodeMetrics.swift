@@ -88,7 +88,7 @@ public final class NodeMetrics: Sendable {
     func streamOpened(inbound: Bool) { (inbound ? streamsIn : streamsOut).increment() }
 
     /// Counts a datagram, stream or update refused at the door, by reason (`bad_signature`,
-    /// `replayed`, `unknown_sender`, `malformed`, `no_credential`, `handshake_certificate`, …).
+    /// `replayed`, `unknown_sender`, `malformed`, `claim_bad_signature`, `handshake_certificate`, …).
     func dropped(_ reason: String) {
         counter(LabelledCounter(name: "peloton_dropped_total", dimensions: [("reason", reason)])).increment()
     }

@@ -44,6 +44,6 @@ extension MeshNode {
     }
 
     func name(of member: NodeID) -> String {
-        member == id ? credentials.certificate.name : book.name(for: member)
+        member == id ? credentials.certificate.name : membership.name(for: member)
     }
 }

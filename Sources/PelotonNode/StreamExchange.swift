@@ -176,7 +176,7 @@ extension MeshNode {
             metrics.dropped("unexpected_stream_message")
             return
         }
-        book.learn(peer)
+        membership.learn(peer)
         perform(deliver(reply, from: peer.nodeID, address: address))
     }
 
@@ -196,7 +196,7 @@ extension MeshNode {
             metrics.dropped("unexpected_stream_message")
             return nil
         }
-        book.learn(peer)
+        membership.learn(peer)
         var reply: MembershipMessage?
         var rest: [MembershipEffect] = []
         for effect in deliver(request, from: peer.nodeID, address: address) {

@@ -127,9 +127,10 @@ extension Simulation {
             for index in indices {
                 if nodes[index].isRunning { crash(index) }
                 revoked[nodes[index].id] = revoked[nodes[index].id] ?? now
-                // As a runtime node that learns a revocation: the member is dead to it at once.
+                // As a runtime node that learns a revocation: the member is dead to it at once,
+                // and claims by or about it are no longer believed.
                 for observer in nodes.indices where nodes[observer].isRunning {
-                    withMembership(observer) { membership, local in membership.exclude(nodes[index].id, at: local) }
+                    withMembership(observer) { membership, local in membership.revoke(nodes[index].id, at: local) }
                 }
             }
         case let .isolate(indices, isolated):

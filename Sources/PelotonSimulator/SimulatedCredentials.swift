@@ -13,15 +13,15 @@ struct SimulatedCredentials {
         authority = Authority(keyPair: Self.keyPair(&random))
     }
 
-    /// Node `index`'s id (its public key's) and metadata.
-    func node(_ index: Int, random: inout SeededRandom) -> (NodeID, MemberMetadata) {
+    /// Node `index`'s identity and metadata.
+    func node(_ index: Int, random: inout SeededRandom) -> (NodeIdentity, MemberMetadata) {
         let identity = NodeIdentity(keyPair: Self.keyPair(&random))
         // A year, as `peloton keygen` issues by default; simulated time starts at the epoch.
         let certificate = try? authority.issueCertificate(for: identity.publicKey, name: "node-\(index)", notAfter: 365 * 24 * 3600)
         let metadata = (try? MemberMetadata(
             httpAddress: "node-\(index):7980", services: [.init(name: "simulated", version: "1.0.0", replicas: 3)],
             credential: certificate?.wireBytes ?? [])) ?? .empty
-        return (identity.nodeID, metadata)
+        return (identity, metadata)
     }
 
     private static func keyPair(_ random: inout SeededRandom) -> SigningKeyPair {

@@ -5,6 +5,7 @@ import PelotonMembership
 /// One node of the simulation: its identity and address (which survive a crash, as a data
 /// directory would), its running state machine, and its clock.
 struct SimulatedNode {
+    let identity: NodeIdentity
     let id: NodeID
     let address: NodeAddress
     /// What it announces, as a real node does: its HTTP address, its service, and its

@@ -48,9 +48,14 @@ public final class Simulation {
     var jobTraffic: JobTraffic?
     /// Every node alive at incarnation 0: the view a `startJoined` node begins with. Built
     /// once, so a 10,000-node start does not build 10,000 copies of it.
-    private lazy var formedMeshView = nodes.map {
-        MemberState(id: $0.id, address: $0.address, incarnation: 0, status: .alive, metadata: $0.metadata)
+    private lazy var formedMeshView = nodes.compactMap { node in
+        MemberState(metadataClaim: SignedClaim(signing: .alive(id: node.id, incarnation: 0, address: node.address, metadata: node.metadata), as: node.identity),
+                    statusClaim: nil)
     }
+    /// The simulation's authority: every node believes claims by members it certified.
+    let authority: PublicKey
+    /// Shared by every node, so each claim's signature is checked once per simulation.
+    let signatureChecks = RememberedSignatureChecks()
 
     public init(scenario: Scenario, seed: UInt64? = nil, settings: MembershipSettings = MembershipSettings()) {
         self.scenario = scenario
@@ -60,14 +65,16 @@ public final class Simulation {
         loss = scenario.network.loss
         metrics = SimulationMetrics(nodeCount: scenario.nodes)
         let credentials = SimulatedCredentials(random: &random)
+        authority = credentials.authority.publicKey
         for index in 0..<scenario.nodes {
-            let (id, metadata) = credentials.node(index, random: &random)
+            let (identity, metadata) = credentials.node(index, random: &random)
+            let id = identity.nodeID
             // Addresses are names in the virtual network; no socket is ever opened.
             let address = try! NodeAddress(host: "node-\(index)", port: 7946)
             let drift = scenario.clockDrift
             let rate = drift > 0 ? 1 + (random.unit() * 2 - 1) * drift : 1
             let offset = Double(random.next() % 1_000_000_000)
-            nodes.append(SimulatedNode(id: id, address: address, metadata: metadata, membership: nil, clockRate: rate, clockOffset: offset))
+            nodes.append(SimulatedNode(identity: identity, id: id, address: address, metadata: metadata, membership: nil, clockRate: rate, clockOffset: offset))
             indexByAddress[address] = index
             indexByID[id] = index
         }
@@ -152,8 +159,8 @@ public final class Simulation {
         let seeds = founds ? [] : [nodes[seedIndex(for: index)].address]
         let local = nodes[index].localTime(now)
         var membership = Membership(
-            id: nodes[index].id, address: nodes[index].address, metadata: nodes[index].metadata, seeds: seeds, settings: settings,
-            random: random.split(), now: local)
+            identity: nodes[index].identity, authority: authority, address: nodes[index].address, metadata: nodes[index].metadata,
+            seeds: seeds, settings: settings, signatureCheck: signatureChecks, random: random.split(), now: local)
         if scenario.startJoined && !isRestart {
             membership.assumeMembers(formedMeshView, at: local)
         }
@@ -233,6 +240,8 @@ public final class Simulation {
                 send(message, from: index, to: address)
             case let .event(event):
                 observe(event, by: index)
+            case .rejectedClaim:
+                metrics.claimsRejected += 1
             }
         }
         rescheduleWake(index)

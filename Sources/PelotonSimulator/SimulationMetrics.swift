@@ -34,6 +34,8 @@ struct SimulationMetrics {
     var streamMessages = 0
     var streamBytes = 0
     var dropped = 0
+    /// Claims some node did not believe (forged, or by or about a revoked member).
+    var claimsRejected = 0
     var nodeSeconds: Double = 0
     var lastAccountedAt: Int64 = 0
     var lastFaultAt: Int64 = 0

@@ -19,9 +19,11 @@ public struct NodeCertificate: Equatable, Sendable, WireCodable {
     public var nodeID: NodeID { nodeKey.nodeID }
 
     /// Checks the certificate against the cluster's authority key at Unix time `now` (seconds).
-    public func verify(authority: PublicKey, now: UInt64) throws(CertificateError) {
+    public func verify(
+        authority: PublicKey, now: UInt64, check: some SignatureCheck = Ed25519SignatureCheck()
+    ) throws(CertificateError) {
         guard authorityID == authority.nodeID else { throw .wrongAuthority }
-        guard authority.isValidSignature(signature, for: Self.signedBytes(nodeKey, name, notAfter, authorityID)) else {
+        guard check.isValid(signature, by: authority, over: Self.signedBytes(nodeKey, name, notAfter, authorityID)) else {
             throw .badSignature
         }
         guard now <= notAfter else { throw .expired(notAfter: notAfter, now: now) }

@@ -5,21 +5,25 @@ import PelotonWire
 import Testing
 
 @Suite struct MembershipCodecTests {
-    static let metadata = try! MemberMetadata(httpAddress: "127.0.0.1:8080", services: [.init(name: "kv", version: "2.1", replicas: 3)], tags: ["zone": "b", "rack": "7"])
+    static let metadata = try! MemberMetadata(
+        httpAddress: "127.0.0.1:8080", services: [.init(name: "kv", version: "2.1", replicas: 3)], tags: ["zone": "b", "rack": "7"],
+        credential: Cluster.credentials[1])
     static let address = try! NodeAddress(host: "10.0.0.1", port: 7946)
-    static let a = NodeID(high: 1, low: 2)
-    static let b = NodeID(high: 3, low: 4)
-    static let updates: [MembershipUpdate] = [
+    static let a = Cluster.id(1)
+    static let b = Cluster.id(2)
+    static let updates: [SignedClaim] = [
         .alive(id: a, incarnation: 300, address: address, metadata: metadata),
         .alive(id: a, incarnation: 301, address: address, metadata: nil),
-        .suspect(id: a, incarnation: 1, from: b), .dead(id: b, incarnation: 0, from: a), .left(id: b, incarnation: .max),
-    ]
+        .suspect(id: a, incarnation: 1, from: b), .dead(id: b, incarnation: 0, from: a),
+        .left(id: b, incarnation: MembershipUpdate.maxIncarnation),
+    ].map(Cluster.signed)
     static let messages: [MembershipMessage] = [
         .ping(sequence: 1, target: a, updates: updates), .ack(sequence: .max, updates: []), .nack(sequence: 9, updates: updates),
         .pingRequest(sequence: 4, target: b, targetAddress: address, updates: updates), .gossip(updates: updates),
         .pushPull(isReply: true, isJoin: false, members: [
-            MemberState(id: a, address: address, incarnation: 5, status: .suspect, metadata: metadata),
-            MemberState(id: b, address: try! NodeAddress(host: "::1", port: 1), incarnation: 0, status: .left, metadata: .empty),
+            MemberState(metadataClaim: updates[0], statusClaim: Cluster.signed(.suspect(id: a, incarnation: 300, from: b)))!,
+            MemberState(metadataClaim: Cluster.alive(2), statusClaim: updates[4])!,
+            MemberState(metadataClaim: Cluster.alive(3), statusClaim: nil)!,
         ]),
     ]
 
@@ -35,11 +39,24 @@ import Testing
 
     @Test func unknownVersionAndTagAreRefused() {
         var bytes = MembershipMessage.gossip(updates: []).wireBytes
-        bytes[0] = 2
-        #expect(throws: WireError.unsupportedVersion(field: "membership", version: 2)) { try MembershipMessage(wireBytes: bytes) }
+        // Version 1 carried unsigned updates: refused, never read as claims.
         bytes[0] = 1
+        #expect(throws: WireError.unsupportedVersion(field: "membership", version: 1)) { try MembershipMessage(wireBytes: bytes) }
+        bytes[0] = 2
         bytes[1] = 99
         #expect(throws: WireError.unknownTag(field: "membership", tag: 99)) { try MembershipMessage(wireBytes: bytes) }
+    }
+
+    @Test func incarnationsNearOverflowAndStatesThatDoNotAddUpAreRefused() throws {
+        var writer = WireWriter()
+        writer.writeUInt8(4)  // left
+        writer.writeNodeID(Self.a)
+        writer.writeVarUInt(MembershipUpdate.maxIncarnation + 1)
+        #expect(throws: WireError.self) { try MembershipUpdate(wireBytes: writer.bytes) }
+        // A state's status claim must be about the member its alive claim is about.
+        #expect(MemberState(metadataClaim: Cluster.alive(1), statusClaim: Cluster.signed(.left(id: Self.b, incarnation: 1))) == nil)
+        // And its first claim must bring metadata: that is where the certificate is.
+        #expect(MemberState(metadataClaim: Cluster.signed(.left(id: Self.b, incarnation: 1)), statusClaim: nil) == nil)
     }
 
     @Test func addressesParse() throws {

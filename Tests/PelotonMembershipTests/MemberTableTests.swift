@@ -6,8 +6,9 @@ import Testing
 
 @Suite struct MemberTableTests {
     private func member(_ index: Int, status: MemberStatus = .alive) -> Member {
-        Member(id: Cluster.id(index), address: Cluster.address(index), incarnation: UInt64(index), status: status,
-               metadata: .empty, statusChangedAt: .zero)
+        var member = Member(metadataClaim: Cluster.alive(index, incarnation: UInt64(index)), address: Cluster.address(index), statusChangedAt: .zero)
+        member.status = status
+        return member
     }
 
     @Test func keepsInsertionOrderAndFillsARemovedSlotWithTheLastRecord() {
@@ -38,12 +39,12 @@ import Testing
     @Test func leftMembersAreNotCountedAsDeadForReconnect() {
         var membership = Cluster(count: 4).nodes[0]
         var effects: [MembershipEffect] = []
-        membership.apply(.left(id: Cluster.id(1), incarnation: 0), at: .zero, into: &effects)
-        membership.apply(.dead(id: Cluster.id(2), incarnation: 0, from: Cluster.id(3)), at: .zero, into: &effects)
+        membership.apply(Cluster.signed(.left(id: Cluster.id(1), incarnation: 0)), at: .zero, into: &effects)
+        membership.apply(Cluster.signed(.dead(id: Cluster.id(2), incarnation: 0, from: Cluster.id(3))), at: .zero, into: &effects)
         #expect(membership.leftCount == 1)
         #expect(membership.activeCount == 1)
         // A death notice cannot turn a graceful leave back into a death.
-        membership.apply(.dead(id: Cluster.id(1), incarnation: 0, from: Cluster.id(3)), at: .zero, into: &effects)
+        membership.apply(Cluster.signed(.dead(id: Cluster.id(1), incarnation: 0, from: Cluster.id(3))), at: .zero, into: &effects)
         #expect(membership.leftCount == 1)
     }
 

@@ -12,7 +12,7 @@ import Testing
 
     private func apply(_ update: MembershipUpdate, to membership: inout Membership) -> [MembershipEvent] {
         var effects: [MembershipEffect] = []
-        membership.apply(update, at: .zero, into: &effects)
+        membership.apply(Cluster.signed(update), at: .zero, into: &effects)
         return effects.events
     }
 
@@ -21,7 +21,7 @@ import Testing
         #expect(apply(.suspect(id: other, incarnation: 0, from: third), to: &membership).map(\.status) == [.suspect])
         #expect(membership.members[other]?.status == .suspect)
         var fresh = node()
-        _ = apply(.alive(id: other, incarnation: 3, address: Cluster.address(1), metadata: .empty), to: &fresh)
+        _ = apply(.alive(id: other, incarnation: 3, address: Cluster.address(1), metadata: Cluster.metadata(1)), to: &fresh)
         #expect(apply(.suspect(id: other, incarnation: 2, from: third), to: &fresh).isEmpty)
         #expect(fresh.members[other]?.status == .alive)
     }
@@ -29,9 +29,9 @@ import Testing
     @Test func aliveNeedsAHigherIncarnationToClearSuspicion() {
         var membership = node()
         _ = apply(.suspect(id: other, incarnation: 4, from: third), to: &membership)
-        #expect(apply(.alive(id: other, incarnation: 4, address: Cluster.address(1), metadata: .empty), to: &membership).isEmpty)
+        #expect(apply(.alive(id: other, incarnation: 4, address: Cluster.address(1), metadata: Cluster.metadata(1)), to: &membership).isEmpty)
         #expect(membership.members[other]?.status == .suspect)
-        #expect(apply(.alive(id: other, incarnation: 5, address: Cluster.address(1), metadata: .empty), to: &membership).map(\.status) == [.alive])
+        #expect(apply(.alive(id: other, incarnation: 5, address: Cluster.address(1), metadata: Cluster.metadata(1)), to: &membership).map(\.status) == [.alive])
         #expect(membership.members[other]?.incarnation == 5)
     }
 
@@ -39,10 +39,10 @@ import Testing
         var membership = node()
         _ = apply(.dead(id: other, incarnation: 2, from: third), to: &membership)
         #expect(membership.members[other]?.status == .dead)
-        #expect(apply(.alive(id: other, incarnation: 2, address: Cluster.address(1), metadata: .empty), to: &membership).isEmpty)
+        #expect(apply(.alive(id: other, incarnation: 2, address: Cluster.address(1), metadata: Cluster.metadata(1)), to: &membership).isEmpty)
         #expect(apply(.suspect(id: other, incarnation: 2, from: third), to: &membership).isEmpty)
         // A higher incarnation is the member coming back.
-        #expect(apply(.alive(id: other, incarnation: 3, address: Cluster.address(1), metadata: .empty), to: &membership).map(\.status) == [.alive])
+        #expect(apply(.alive(id: other, incarnation: 3, address: Cluster.address(1), metadata: Cluster.metadata(1)), to: &membership).map(\.status) == [.alive])
     }
 
     @Test func leftOverridesDeadOfTheSameIncarnation() {
@@ -58,12 +58,12 @@ import Testing
         #expect(membership.counters.refutations == 1)
         #expect(membership.localHealth == 1)
         // A refutation only raises the incarnation: peers keep the metadata they have.
-        #expect(membership.queue.pending(about: me) == .alive(id: me, incarnation: 1, address: Cluster.address(0), metadata: nil))
+        #expect(membership.queue.pending(about: me)?.update == .alive(id: me, incarnation: 1, address: Cluster.address(0), metadata: nil))
         // A stale accusation about an incarnation already refuted changes nothing.
         _ = apply(.dead(id: me, incarnation: 0, from: other), to: &membership)
         #expect(membership.incarnation == 1)
         // A claim that we are alive at a later incarnation (a previous life of ours) is outbid.
-        _ = apply(.alive(id: me, incarnation: 7, address: Cluster.address(0), metadata: .empty), to: &membership)
+        _ = apply(.alive(id: me, incarnation: 7, address: Cluster.address(0), metadata: Cluster.metadata(0)), to: &membership)
         #expect(membership.incarnation == 8)
     }
 
@@ -71,21 +71,21 @@ import Testing
         // Peers may hold what a previous life announced (its services, its draining mark):
         // the refutation that brings this node back must replace it.
         var membership = node()
-        let metadata = try MemberMetadata(httpAddress: "127.0.0.1:9090")
+        let metadata = try MemberMetadata(httpAddress: "127.0.0.1:9090", credential: Cluster.credentials[0])
         membership.updateMetadata(metadata)
         let start = membership.incarnation
         _ = apply(.left(id: me, incarnation: start + 4), to: &membership)
         #expect(membership.incarnation == start + 5)
-        #expect(membership.queue.pending(about: me) == .alive(id: me, incarnation: start + 5, address: Cluster.address(0), metadata: metadata))
+        #expect(membership.queue.pending(about: me)?.update == .alive(id: me, incarnation: start + 5, address: Cluster.address(0), metadata: metadata))
         _ = apply(.alive(id: me, incarnation: start + 9, address: Cluster.address(0), metadata: try metadata.markedDraining()), to: &membership)
-        #expect(membership.queue.pending(about: me) == .alive(id: me, incarnation: start + 10, address: Cluster.address(0), metadata: metadata))
+        #expect(membership.queue.pending(about: me)?.update == .alive(id: me, incarnation: start + 10, address: Cluster.address(0), metadata: metadata))
         _ = apply(.dead(id: me, incarnation: start + 10, from: other), to: &membership)
-        #expect(membership.queue.pending(about: me) == .alive(id: me, incarnation: start + 11, address: Cluster.address(0), metadata: metadata))
+        #expect(membership.queue.pending(about: me)?.update == .alive(id: me, incarnation: start + 11, address: Cluster.address(0), metadata: metadata))
     }
 
     @Test func aliveWithoutMetadataKeepsAKnownMembersMetadataAndIsIgnoredForStrangers() throws {
         var membership = node()
-        let metadata = try MemberMetadata(httpAddress: "127.0.0.1:8080")
+        let metadata = try MemberMetadata(httpAddress: "127.0.0.1:8080", credential: Cluster.credentials[1])
         _ = apply(.alive(id: other, incarnation: 1, address: Cluster.address(1), metadata: metadata), to: &membership)
         #expect(apply(.alive(id: other, incarnation: 2, address: Cluster.address(1), metadata: nil), to: &membership).map(\.status) == [.alive])
         #expect(membership.members[other]?.incarnation == 2)
@@ -100,7 +100,7 @@ import Testing
         _ = membership.leave(at: .zero)
         _ = apply(.dead(id: me, incarnation: 0, from: other), to: &membership)
         #expect(membership.incarnation == 0)
-        #expect(membership.queue.pending(about: me) == .left(id: me, incarnation: 0))
+        #expect(membership.queue.pending(about: me)?.update == .left(id: me, incarnation: 0))
     }
 
     @Test func independentConfirmationsShortenTheSuspicionTimeout() {

@@ -81,9 +81,10 @@ import Testing
     @Test func suspectHearsOfItsSuspicionFirst() {
         var cluster = Cluster(count: 3)
         var effects: [MembershipEffect] = []
-        cluster.nodes[0].apply(.suspect(id: Cluster.id(1), incarnation: 0, from: Cluster.id(2)), at: .zero, into: &effects)
+        cluster.nodes[0].apply(Cluster.signed(.suspect(id: Cluster.id(1), incarnation: 0, from: Cluster.id(2))), at: .zero, into: &effects)
         let updates = cluster.nodes[0].piggyback(for: Cluster.id(1))
-        #expect(updates.first == .suspect(id: Cluster.id(1), incarnation: 0, from: Cluster.id(0)))
+        // The accusation as its accuser signed it, so the suspect can tell who accused it.
+        #expect(updates.first?.update == .suspect(id: Cluster.id(1), incarnation: 0, from: Cluster.id(2)))
         // Delivered, it makes the suspect refute.
         _ = cluster.nodes[1].receive(.ping(sequence: 1, target: Cluster.id(1), updates: updates), from: Cluster.id(0), address: Cluster.address(0), at: .zero)
         #expect(cluster.nodes[1].incarnation == 1)

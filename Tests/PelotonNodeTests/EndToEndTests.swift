@@ -88,7 +88,7 @@ import Testing
         let intruder = NodeIdentity.generate()
         let fake = MembershipUpdate.alive(
             id: intruder.nodeID, incarnation: 1, address: try NodeAddress(host: "127.0.0.1", port: 9), metadata: .empty)
-        let payload = MembershipMessage.gossip(updates: [fake]).wireBytes
+        let payload = MembershipMessage.gossip(updates: [SignedClaim(signing: fake, as: intruder)]).wireBytes
         let unknownSender = try SignedEnvelope.seal(payload: payload, incarnation: 1, sequence: 1, identity: intruder)
         // The same, claiming to come from b, numbered ahead of b's own datagrams so only the
         // signature can give it away.

@@ -8,9 +8,10 @@ import Testing
 @Suite struct PayloadTests {
     @Test func payloadsRoundTripAndHostileBytesOnlyThrow() throws {
         let authority = Authority.generate()
+        let leaving = NodeIdentity.generate()
         let revocation = authority.revoke(NodeIdentity.generate().nodeID, issuedAt: 1_800_000_000)
         let samples: [NodePayload] = [
-            .membership(.gossip(updates: [.left(id: NodeIdentity.generate().nodeID, incarnation: 3)])),
+            .membership(.gossip(updates: [SignedClaim(signing: .left(id: leaving.nodeID, incarnation: 3), as: leaving)])),
             .membership(.ack(sequence: 9, updates: [])),
             .revocations([revocation, revocation]),
         ]
