@@ -6,9 +6,9 @@ extension Membership {
     /// Applies one claim with SWIM's precedence: alive(n) < suspect(n) < dead(n), and
     /// alive(n+1) overrides all of them. A claim heard from another member is checked only when
     /// it would change something (so a claim heard from many relayers costs one signature
-    /// check) and believed only if its maker had the right to make it; `isOwn` marks a claim
-    /// this node just made. Believed claims are passed on unchanged.
-    mutating func apply(_ claim: SignedClaim, isOwn: Bool = false, at now: Instant, into effects: inout [MembershipEffect]) {
+    /// check) and believed only if its maker had the right to make it. Believed claims are
+    /// passed on unchanged. (Claims this node makes itself go to `suspect` and `declareDead`.)
+    mutating func apply(_ claim: SignedClaim, at now: Instant, into effects: inout [MembershipEffect]) {
         if claim.subject == localID {
             applyAboutSelf(claim, at: now, into: &effects)
             return
@@ -17,11 +17,11 @@ extension Membership {
         case let .alive(id, incarnation, address, metadata):
             applyAlive(claim, id, incarnation, address, metadata, at: now, into: &effects)
         case let .suspect(id, incarnation, from):
-            applySuspect(claim, id, incarnation, from: from, isOwn: isOwn, at: now, into: &effects)
+            applySuspect(claim, id, incarnation, from: from, isOwn: false, at: now, into: &effects)
         case let .dead(id, incarnation, _):
-            applyDead(claim, id, incarnation, status: .dead, isOwn: isOwn, at: now, into: &effects)
+            applyDead(claim, id, incarnation, status: .dead, isOwn: false, at: now, into: &effects)
         case let .left(id, incarnation):
-            applyDead(claim, id, incarnation, status: .left, isOwn: isOwn, at: now, into: &effects)
+            applyDead(claim, id, incarnation, status: .left, isOwn: false, at: now, into: &effects)
         }
     }
 

@@ -117,7 +117,6 @@ public actor MeshNode: Service {
             unixTimeAtZero: Int64(unixSeconds()) - Int64(now.seconds), random: SeededRandom(seed: seed), now: now)
         lossRandom = SeededRandom(seed: seed ^ 0x9E37_79B9_7F4A_7C15)
         sealer = EnvelopeSealer(identity: credentials.identity, incarnation: incarnation, maxDatagramSize: configuration.settings.maxDatagramSize)
-        membership.learn(credentials.certificate)
         (drainRequests, drainRequestInput) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
         for revocation in try files?.readRevocations(authority: credentials.authority) ?? [] {
             revocations.append(revocation)

@@ -18,8 +18,9 @@ public struct CredentialBook: Sendable {
     /// Certificate names, kept after a revocation so tables still say who was revoked.
     private var revokedNames: [NodeID: String] = [:]
 
-    /// Above this many, the oldest handshake certificates are forgotten (their nodes are
-    /// members by then, or were never going to be).
+    /// Above this many, the handshake certificates are all forgotten at once (their nodes are
+    /// members by then, or were never going to be; a forgotten one is met again on the next
+    /// exchange).
     static let maxHandshakeCertificates = 1_024
 
     public init(authority: PublicKey, signatureCheck: any SignatureCheck = Ed25519SignatureCheck()) {
